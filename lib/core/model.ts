@@ -1,0 +1,254 @@
+/**
+ * The domain vocabulary as zod schemas: tenant, endpoint, event, delivery,
+ * attempt. Input schemas validate API bodies; record types are what stores
+ * keep; views are what the API returns (never a secret).
+ */
+import { z } from 'zod';
+
+export const ID_PREFIX = { tenant: 'ten_', endpoint: 'ep_', event: 'evt_', delivery: 'dlv_', key: 'key_' } as const;
+
+export const LIMITS = {
+  bodyBytes: 256 * 1024,
+  urlLength: 2048,
+  descriptionLength: 512,
+  nameLength: 200,
+  eventTypesPerEndpoint: 100,
+  headersPerEndpoint: 20,
+  headerValueLength: 1024,
+  idempotencyKeyLength: 255,
+  batchEvents: 100,
+  retryScheduleLength: 20,
+  maxRetryDelaySeconds: 7 * 24 * 3600,
+  listLimitDefault: 50,
+  listLimitMax: 250,
+} as const;
+
+const idSuffix = /^[A-Za-z0-9_-]{1,64}$/;
+export const tenantIdSchema = z.string().regex(/^ten_[A-Za-z0-9_-]{1,64}$/, 'must look like ten_<letters, digits, _ or ->');
+export const endpointIdSchema = z.string().regex(/^ep_[A-Za-z0-9_-]{1,64}$/, 'must look like ep_<id>');
+export const eventIdSchema = z.string().regex(/^evt_[A-Za-z0-9_-]{1,64}$/, 'must look like evt_<id>');
+export const deliveryIdSchema = z.string().regex(/^dlv_[A-Za-z0-9_-]{1,64}$/, 'must look like dlv_<id>');
+
+export const SIGNATURE_SCHEMES = ['standard-webhooks', 'hmac-sha256-hex'] as const;
+export type SignatureScheme = (typeof SIGNATURE_SCHEMES)[number];
+
+/** `whsec_` + base64 of 24 to 64 bytes. */
+export const secretSchema = z
+  .string()
+  .regex(/^whsec_[A-Za-z0-9+/]+={0,2}$/, 'must be whsec_ followed by base64')
+  .refine((s) => {
+    const bytes = Buffer.from(s.slice('whsec_'.length), 'base64').length;
+    return bytes >= 24 && bytes <= 64;
+  }, 'must encode 24 to 64 bytes');
+
+// Headers that Billhook owns on every request; an endpoint may not override them.
+const RESERVED_HEADERS = new Set([
+  'host', 'content-length', 'content-type', 'content-encoding', 'transfer-encoding', 'connection', 'user-agent',
+  'webhook-id', 'webhook-timestamp', 'webhook-signature', 'x-signature', 'te', 'upgrade', 'keep-alive', 'expect',
+]);
+const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$/;
+
+export const headersSchema = z
+  .record(z.string(), z.string().max(LIMITS.headerValueLength).regex(/^[^\r\n\0]*$/, 'must not contain CR, LF or NUL'))
+  .superRefine((h, ctx) => {
+    const names = Object.keys(h);
+    if (names.length > LIMITS.headersPerEndpoint) ctx.addIssue({ code: 'custom', message: `at most ${LIMITS.headersPerEndpoint} headers` });
+    for (const name of names) {
+      if (!HEADER_NAME.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: 'is not a valid header name' });
+      else if (RESERVED_HEADERS.has(name.toLowerCase()) || name.toLowerCase().startsWith('webhook-'))
+        ctx.addIssue({ code: 'custom', path: [name], message: 'is reserved and cannot be set' });
+    }
+  });
+
+export const retryScheduleSchema = z
+  .array(z.number().int().min(0).max(LIMITS.maxRetryDelaySeconds))
+  .max(LIMITS.retryScheduleLength);
+
+export const endpointInputSchema = z.strictObject({
+  url: z.string().min(1).max(LIMITS.urlLength),
+  eventTypes: z.array(z.string().min(1).max(200)).min(1).max(LIMITS.eventTypesPerEndpoint).optional(),
+  description: z.string().max(LIMITS.descriptionLength).optional(),
+  secret: secretSchema.optional(),
+  headers: headersSchema.optional(),
+  disabled: z.boolean().optional(),
+  signatureScheme: z.enum(SIGNATURE_SCHEMES).optional(),
+  retrySchedule: retryScheduleSchema.optional(),
+  rateLimitPerSecond: z.number().int().min(1).max(10_000).optional(),
+});
+export type EndpointInput = z.infer<typeof endpointInputSchema>;
+
+export const endpointPatchSchema = endpointInputSchema.partial().omit({ secret: true });
+export type EndpointPatch = z.infer<typeof endpointPatchSchema>;
+
+export const tenantInputSchema = z.strictObject({
+  name: z.string().trim().min(1).max(LIMITS.nameLength),
+  id: tenantIdSchema.optional(),
+});
+export type TenantInput = z.infer<typeof tenantInputSchema>;
+
+export const eventInputSchema = z.strictObject({
+  type: z.string().min(1).max(200),
+  data: z.record(z.string(), z.unknown()),
+  id: z.string().min(1).max(LIMITS.idempotencyKeyLength).regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces').optional(),
+});
+export type EventInput = z.infer<typeof eventInputSchema>;
+
+export const eventBatchInputSchema = z.strictObject({
+  events: z.array(eventInputSchema).min(1).max(LIMITS.batchEvents),
+});
+
+export interface Tenant {
+  id: string;
+  name: string;
+  createdAt: string;
+}
+
+export type EndpointStatus = 'enabled' | 'disabled';
+
+/** An endpoint as stored, secret included. Never returned by the API as is. */
+export interface EndpointRecord {
+  id: string;
+  tenantId: string;
+  url: string;
+  eventTypes: string[];
+  description: string;
+  secret: string;
+  headers: Record<string, string>;
+  status: EndpointStatus;
+  disabledReason?: string;
+  signatureScheme: SignatureScheme;
+  /** Explicit per-endpoint schedule; absent means the deployment default. */
+  retrySchedule?: number[];
+  rateLimitPerSecond?: number;
+  /** Incremented on every change; caches compare versions to stay fresh. */
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface EndpointView {
+  id: string;
+  tenantId: string;
+  url: string;
+  eventTypes: string[];
+  description: string;
+  status: EndpointStatus;
+  disabledReason?: string;
+  signatureScheme: SignatureScheme;
+  retrySchedule: number[];
+  rateLimitPerSecond?: number;
+  /** Names of the custom headers; values may hold credentials and are never returned. */
+  headerNames: string[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** The event as delivered to receivers: exactly the webhook body. */
+export interface WebhookPayload {
+  id: string;
+  type: string;
+  createdAt: string;
+  data: Record<string, unknown>;
+}
+
+export interface EventRecord extends WebhookPayload {
+  tenantId: string;
+  /** Number of endpoints the event was routed to. */
+  deliveries: number;
+  /** sha256 of the canonical request, to tell a replay from a reused key. */
+  fingerprint: string;
+  idempotencyKey?: string;
+}
+
+/** The 202 answer of POST /events. */
+export interface EventAccepted {
+  id: string;
+  type: string;
+  createdAt: string;
+  deliveries: number;
+}
+
+export const DELIVERY_STATUSES = ['pending', 'succeeded', 'failed', 'exhausted', 'skipped'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+export const TRIGGERS = ['scheduled', 'manual', 'recover'] as const;
+export type Trigger = (typeof TRIGGERS)[number];
+
+export interface Attempt {
+  attempt: number;
+  at: string;
+  trigger: Trigger;
+  statusCode?: number;
+  durationMs: number;
+  error?: string;
+  responseBody?: string;
+}
+
+export interface Delivery {
+  id: string;
+  tenantId: string;
+  eventId: string;
+  endpointId: string;
+  eventType: string;
+  status: DeliveryStatus;
+  attemptCount: number;
+  lastStatusCode?: number;
+  lastAttemptAt?: string;
+  nextAttemptAt?: string;
+  createdAt: string;
+}
+
+export interface DeliveryWithAttempts extends Delivery {
+  attempts: Attempt[];
+}
+
+/** What one SQS message on the deliveries queue carries. */
+export interface DeliveryMessage {
+  v: 1;
+  deliveryId: string;
+  tenantId: string;
+  endpointId: string;
+  /** Endpoint version at enqueue time: the sender's cache must be at least this fresh. */
+  endpointVersion: number;
+  event: WebhookPayload;
+  /** 1-based number of the attempt this message asks for. */
+  attempt: number;
+  trigger: Trigger;
+  /** When the delivery was created (first enqueue). */
+  createdAt: string;
+}
+
+/** Fan-out job: route one stored event to a tenant's endpoints, a page at a time. */
+export interface FanoutMessage {
+  v: 1;
+  kind: 'fanout';
+  tenantId: string;
+  event: WebhookPayload;
+  cursor?: string;
+}
+
+/** Turn a stored endpoint into its API view. */
+export function endpointView(e: EndpointRecord, defaultSchedule: readonly number[]): EndpointView {
+  const v: EndpointView = {
+    id: e.id,
+    tenantId: e.tenantId,
+    url: e.url,
+    eventTypes: e.eventTypes,
+    description: e.description,
+    status: e.status,
+    signatureScheme: e.signatureScheme,
+    retrySchedule: e.retrySchedule ?? [...defaultSchedule],
+    headerNames: Object.keys(e.headers).sort(),
+    createdAt: e.createdAt,
+    updatedAt: e.updatedAt,
+  };
+  if (e.disabledReason) v.disabledReason = e.disabledReason;
+  if (e.rateLimitPerSecond !== undefined) v.rateLimitPerSecond = e.rateLimitPerSecond;
+  return v;
+}
+
+/** Turn a zod error into field errors for a 422. */
+export function fieldErrors(error: z.ZodError): { path: string; message: string }[] {
+  return error.issues.map((i) => ({ path: i.path.map(String).join('.') || '(body)', message: i.message }));
+}
+
+export { idSuffix as ID_SUFFIX_PATTERN };

@@ -1,0 +1,153 @@
+/**
+ * The one definition of Billhook's tables, queues and HTTP routing, shared by
+ * the CDK stack (lib/infra) and local mode (lib/local), so the two cannot
+ * drift. Plain data: no CDK or SDK imports.
+ */
+
+export type AttrType = 'S' | 'N';
+
+export interface KeyDef {
+  name: string;
+  type: AttrType;
+}
+
+export interface IndexDef {
+  indexName: string;
+  partitionKey: KeyDef;
+  sortKey?: KeyDef;
+}
+
+export interface TableDef {
+  /** CDK construct id. */
+  id: string;
+  /** Table name in local mode (CDK lets CloudFormation name it). */
+  localName: string;
+  /** Environment variable through which handlers learn the table name. */
+  envVar: string;
+  partitionKey: KeyDef;
+  sortKey?: KeyDef;
+  indexes: IndexDef[];
+  /** Attribute holding an epoch-seconds expiry, if items expire. */
+  ttlAttribute?: string;
+}
+
+const S = (name: string): KeyDef => ({ name, type: 'S' });
+
+export const TABLES = {
+  /** Tenants, endpoints and API keys. */
+  entities: {
+    id: 'EntitiesTable',
+    localName: 'billhook-entities',
+    envVar: 'BILLHOOK_ENTITIES_TABLE',
+    partitionKey: S('pk'),
+    sortKey: S('sk'),
+    indexes: [{ indexName: 'gsi1', partitionKey: S('gsi1pk'), sortKey: S('gsi1sk') }],
+  },
+  /** Events, keyed by tenant and event id; listed by creation time. */
+  events: {
+    id: 'EventsTable',
+    localName: 'billhook-events',
+    envVar: 'BILLHOOK_EVENTS_TABLE',
+    partitionKey: S('tenantId'),
+    sortKey: S('id'),
+    indexes: [{ indexName: 'byCreatedAt', partitionKey: S('tenantId'), sortKey: S('createdAtId') }],
+    ttlAttribute: 'expiresAt',
+  },
+  /** One item per delivery, holding its attempts: the delivery log. */
+  logs: {
+    id: 'LogsTable',
+    localName: 'billhook-logs',
+    envVar: 'BILLHOOK_LOGS_TABLE',
+    partitionKey: S('id'),
+    indexes: [
+      { indexName: 'byTenant', partitionKey: S('tenantId'), sortKey: S('createdAtId') },
+      { indexName: 'byEndpoint', partitionKey: S('tenantEndpoint'), sortKey: S('createdAtId') },
+      { indexName: 'byEvent', partitionKey: S('tenantEvent'), sortKey: S('createdAtId') },
+    ],
+    ttlAttribute: 'expiresAt',
+  },
+} as const satisfies Record<string, TableDef>;
+
+export interface QueueDef {
+  id: string;
+  localName: string;
+  envVar: string;
+  visibilityTimeoutSeconds: number;
+  retentionSeconds: number;
+  /** Messages received this many times without success go to the DLQ. */
+  maxReceiveCount?: number;
+  /** Key of the dead-letter queue in QUEUES. */
+  deadLetterQueue?: QueueKey;
+}
+
+export type QueueKey = 'deliveries' | 'deliveriesDlq' | 'fanout' | 'fanoutDlq';
+
+const FOURTEEN_DAYS = 14 * 24 * 3600;
+
+/** Lambda timeouts; SQS visibility is six times the consumer's timeout, as AWS advises. */
+export const FUNCTION_TIMEOUT_SECONDS = { ingest: 29, api: 29, sender: 30, fanout: 60 } as const;
+
+export const QUEUES: Record<QueueKey, QueueDef> = {
+  deliveries: {
+    id: 'DeliveriesQueue',
+    localName: 'billhook-deliveries',
+    envVar: 'BILLHOOK_DELIVERIES_QUEUE_URL',
+    visibilityTimeoutSeconds: FUNCTION_TIMEOUT_SECONDS.sender * 6,
+    retentionSeconds: FOURTEEN_DAYS,
+    maxReceiveCount: 5,
+    deadLetterQueue: 'deliveriesDlq',
+  },
+  deliveriesDlq: {
+    id: 'DeliveriesDlq',
+    localName: 'billhook-deliveries-dlq',
+    envVar: 'BILLHOOK_DLQ_URL',
+    visibilityTimeoutSeconds: 30,
+    retentionSeconds: FOURTEEN_DAYS,
+  },
+  fanout: {
+    id: 'FanoutQueue',
+    localName: 'billhook-fanout',
+    envVar: 'BILLHOOK_FANOUT_QUEUE_URL',
+    visibilityTimeoutSeconds: FUNCTION_TIMEOUT_SECONDS.fanout * 6,
+    retentionSeconds: FOURTEEN_DAYS,
+    maxReceiveCount: 5,
+    deadLetterQueue: 'fanoutDlq',
+  },
+  fanoutDlq: {
+    id: 'FanoutDlq',
+    localName: 'billhook-fanout-dlq',
+    envVar: 'BILLHOOK_FANOUT_DLQ_URL',
+    visibilityTimeoutSeconds: 30,
+    retentionSeconds: FOURTEEN_DAYS,
+  },
+};
+
+/** Each queue's consumer function and its SQS event-source settings. */
+export const CONSUMERS = {
+  sender: { queue: 'deliveries', batchSize: 10, maxBatchingWindowSeconds: 0, maxConcurrency: 50 },
+  fanout: { queue: 'fanout', batchSize: 1, maxBatchingWindowSeconds: 0, maxConcurrency: 10 },
+} as const satisfies Record<string, { queue: QueueKey; batchSize: number; maxBatchingWindowSeconds: number; maxConcurrency: number }>;
+
+export type HttpFunction = 'ingest' | 'api';
+
+/**
+ * HTTP routes served by the hot-path ingest function; every other request
+ * goes to the api function (`$default`). Each handler routes by method and
+ * path itself, so the gateway only has to pick the function.
+ */
+export const INGEST_ROUTES = [
+  { method: 'POST', path: '/v1/tenants/{tenantId}/events' },
+  { method: 'POST', path: '/v1/tenants/{tenantId}/events/batch' },
+] as const;
+
+/** Which function serves a request. */
+export function functionFor(method: string, path: string): HttpFunction {
+  const m = method.toUpperCase();
+  const hit = INGEST_ROUTES.some((r) => r.method === m && templateToRegExp(r.path).test(path));
+  return hit ? 'ingest' : 'api';
+}
+
+export function templateToRegExp(template: string): RegExp {
+  const pattern = template.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{[^}/]+\}/g, '[^/]+');
+  return new RegExp(`^${pattern}/?$`);
+}

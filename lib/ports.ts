@@ -1,0 +1,123 @@
+/**
+ * Ports: the small interfaces the use cases in lib/app own. Adapters in
+ * lib/adapters implement them (DynamoDB, SQS, HTTP, in-memory); the
+ * composition root picks which.
+ */
+import type {
+  Delivery,
+  DeliveryMessage,
+  DeliveryStatus,
+  DeliveryWithAttempts,
+  EndpointRecord,
+  EventRecord,
+  FanoutMessage,
+  Attempt,
+  Tenant,
+} from './core/model.ts';
+import type { HttpResult } from './core/outcome.ts';
+
+export interface Clock {
+  /** Milliseconds since the epoch. */
+  now(): number;
+}
+
+export interface Page<T> {
+  data: T[];
+  nextCursor: string | null;
+}
+
+export interface PageRequest {
+  limit: number;
+  cursor?: string;
+}
+
+export interface TenantStore {
+  /** Throws BillhookError `conflict` if the id exists. */
+  create(tenant: Tenant): Promise<void>;
+  get(id: string): Promise<Tenant | undefined>;
+  list(page: PageRequest): Promise<Page<Tenant>>;
+}
+
+export interface EndpointStore {
+  create(endpoint: EndpointRecord): Promise<void>;
+  get(tenantId: string, id: string): Promise<EndpointRecord | undefined>;
+  list(tenantId: string, page: PageRequest): Promise<Page<EndpointRecord>>;
+  /**
+   * Replace an endpoint if its stored version is `expectedVersion` (optimistic
+   * concurrency). Throws BillhookError `conflict` otherwise, `not_found` if gone.
+   */
+  update(endpoint: EndpointRecord, expectedVersion: number): Promise<void>;
+  /** Returns false if there was nothing to delete. */
+  delete(tenantId: string, id: string): Promise<boolean>;
+}
+
+export interface EventListQuery extends PageRequest {
+  since?: string;
+  type?: string;
+}
+
+export type PutEventResult = { created: true } | { created: false; existing: EventRecord };
+
+export interface EventStore {
+  /** Conditional put: stores the event unless one with the same id exists, which it returns. */
+  putIfAbsent(event: EventRecord): Promise<PutEventResult>;
+  get(tenantId: string, id: string): Promise<EventRecord | undefined>;
+  list(tenantId: string, query: EventListQuery): Promise<Page<EventRecord>>;
+}
+
+export interface AttemptRecord {
+  delivery: Pick<Delivery, 'id' | 'tenantId' | 'eventId' | 'endpointId' | 'eventType' | 'createdAt'>;
+  attempt: Attempt;
+  /** Delivery status after this attempt. */
+  status: DeliveryStatus;
+  nextAttemptAt?: string;
+}
+
+export interface DeliveryListQuery extends PageRequest {
+  status?: DeliveryStatus;
+  endpointId?: string;
+  eventId?: string;
+}
+
+export interface DeliveryLog {
+  /**
+   * Record one attempt and the delivery's new state in one conditional write
+   * keyed by delivery id + attempt number. Returns 'duplicate' (and writes
+   * nothing) if that attempt, or a later one, is already recorded.
+   */
+  recordAttempt(record: AttemptRecord): Promise<'recorded' | 'duplicate'>;
+  get(tenantId: string, deliveryId: string): Promise<DeliveryWithAttempts | undefined>;
+  list(tenantId: string, query: DeliveryListQuery): Promise<Page<Delivery>>;
+}
+
+export interface DeliveryQueue {
+  /** Enqueue deliveries (batched internally). Resolves only when every message is accepted; throws otherwise. */
+  enqueue(messages: readonly DeliveryMessage[], delaySeconds?: number): Promise<void>;
+  /** Enqueue a fan-out job. */
+  enqueueFanout(message: FanoutMessage): Promise<void>;
+  /** Park an exhausted or unprocessable delivery in the dead-letter queue. */
+  sendToDeadLetter(message: DeliveryMessage, reason: string): Promise<void>;
+}
+
+export interface OutboundRequest {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export interface OutboundResponse extends HttpResult {
+  durationMs: number;
+  /** First bytes of the response body, decoded as UTF-8 (capped). */
+  responseBody?: string;
+}
+
+/** Makes the outbound webhook POST. Never throws: failures come back as `error`. */
+export interface WebhookSender {
+  post(request: OutboundRequest): Promise<OutboundResponse>;
+}
+
+/** Checks that a URL may be called (scheme, host, resolved addresses). */
+export interface UrlGuard {
+  /** Throws BillhookError `url_not_allowed` with a reason. */
+  check(url: string): Promise<void>;
+}
