@@ -79,13 +79,19 @@ export interface DeliveryListQuery extends PageRequest {
   eventId?: string;
 }
 
+export type RecordAttemptResult =
+  | { result: 'recorded' }
+  /** Already recorded: `current` is the stored state, when the store can tell. */
+  | { result: 'duplicate'; current?: { attemptCount: number; status: DeliveryStatus } };
+
 export interface DeliveryLog {
   /**
    * Record one attempt and the delivery's new state in one conditional write
    * keyed by delivery id + attempt number. Returns 'duplicate' (and writes
-   * nothing) if that attempt, or a later one, is already recorded.
+   * nothing) if that attempt, or a later one, is already recorded, so the
+   * caller can finish a step an earlier crashed run left undone.
    */
-  recordAttempt(record: AttemptRecord): Promise<'recorded' | 'duplicate'>;
+  recordAttempt(record: AttemptRecord): Promise<RecordAttemptResult>;
   get(tenantId: string, deliveryId: string): Promise<DeliveryWithAttempts | undefined>;
   list(tenantId: string, query: DeliveryListQuery): Promise<Page<Delivery>>;
 }

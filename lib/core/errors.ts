@@ -5,6 +5,8 @@
 export const ERROR_STATUS = {
   bad_request: 400,
   invalid_json: 400,
+  invalid_cursor: 400,
+  invalid_query: 400,
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,

@@ -215,6 +215,11 @@ export interface DeliveryMessage {
   trigger: Trigger;
   /** When the delivery was created (first enqueue). */
   createdAt: string;
+  /**
+   * Do not attempt before this time. Set when a delay exceeds what SQS can
+   * hold (900 s): the message hops through the queue until it is due.
+   */
+  notBefore?: string;
 }
 
 /** Fan-out job: route one stored event to a tenant's endpoints, a page at a time. */

@@ -1,0 +1,29 @@
+import { unmarshall, type NativeAttributeValue } from '@aws-sdk/util-dynamodb';
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+/** A document client; `endpoint` points it at DynamoDB Local. */
+export function documentClient(options: { region: string; endpoint?: string; extra?: DynamoDBClientConfig }): DynamoDBDocumentClient {
+  const base = new DynamoDBClient({
+    region: options.region,
+    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+    maxAttempts: 3,
+    ...options.extra,
+  });
+  return DynamoDBDocumentClient.from(base, {
+    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+  });
+}
+
+export const isConditionalCheckFailed = (e: unknown): boolean =>
+  typeof e === 'object' && e !== null && (e as { name?: string }).name === 'ConditionalCheckFailedException';
+
+/**
+ * The item a failed conditional write returned (ReturnValuesOnConditionCheckFailure).
+ * The document client does not unmarshall error payloads, so this does.
+ */
+export function conditionFailureItem(e: unknown): Record<string, unknown> | undefined {
+  const item = (e as { Item?: Record<string, NativeAttributeValue> }).Item;
+  if (!item) return undefined;
+  return unmarshall(item as Parameters<typeof unmarshall>[0]);
+}

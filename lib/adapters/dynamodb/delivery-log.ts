@@ -1,0 +1,159 @@
+import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Attempt, Delivery, DeliveryWithAttempts } from '../../core/model.ts';
+import type { AttemptRecord, DeliveryListQuery, DeliveryLog, Page, RecordAttemptResult } from '../../ports.ts';
+import { decodeCursor, encodeCursor } from '../cursor.ts';
+import { conditionFailureItem, isConditionalCheckFailed } from './client.ts';
+
+/**
+ * The delivery log: one item per delivery holding its state and its
+ * attempts. Each attempt is one conditional UpdateItem keyed by the delivery
+ * id and the attempt number, so a duplicated SQS message cannot log twice and
+ * the sender spends exactly one write per attempt.
+ */
+export class DynamoDeliveryLog implements DeliveryLog {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+    private readonly retentionDays: number,
+  ) {}
+
+  async recordAttempt(record: AttemptRecord): Promise<RecordAttemptResult> {
+    const { delivery: d, attempt: a } = record;
+    const names: Record<string, string> = { '#status': 'status' };
+    const values: Record<string, unknown> = {
+      ':tenantId': d.tenantId,
+      ':eventId': d.eventId,
+      ':endpointId': d.endpointId,
+      ':eventType': d.eventType,
+      ':createdAt': d.createdAt,
+      ':createdAtId': `${d.createdAt}#${d.id}`,
+      ':tenantEndpoint': `${d.tenantId}#${d.endpointId}`,
+      ':tenantEvent': `${d.tenantId}#${d.eventId}`,
+      ':n': a.attempt,
+      ':att': [a],
+      ':empty': [],
+      ':status': record.status,
+      ':at': a.at,
+      ':exp': Math.floor(Date.parse(a.at) / 1000) + this.retentionDays * 86400,
+    };
+    const sets = [
+      'tenantId = :tenantId',
+      'eventId = :eventId',
+      'endpointId = :endpointId',
+      'eventType = :eventType',
+      'createdAt = if_not_exists(createdAt, :createdAt)',
+      'createdAtId = if_not_exists(createdAtId, :createdAtId)',
+      'tenantEndpoint = :tenantEndpoint',
+      'tenantEvent = :tenantEvent',
+      'attempts = list_append(if_not_exists(attempts, :empty), :att)',
+      'attemptCount = :n',
+      '#status = :status',
+      'lastAttemptAt = :at',
+      'expiresAt = :exp',
+    ];
+    const removes: string[] = [];
+    if (a.statusCode !== undefined) {
+      sets.push('lastStatusCode = :code');
+      values[':code'] = a.statusCode;
+    } else removes.push('lastStatusCode');
+    if (record.nextAttemptAt) {
+      sets.push('nextAttemptAt = :next');
+      values[':next'] = record.nextAttemptAt;
+    } else removes.push('nextAttemptAt');
+
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { id: d.id },
+          UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
+          ConditionExpression: 'attribute_not_exists(id) OR attemptCount < :n',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { result: 'recorded' };
+    } catch (e) {
+      if (isConditionalCheckFailed(e)) {
+        const old = conditionFailureItem(e);
+        return old
+          ? { result: 'duplicate', current: { attemptCount: Number(old.attemptCount), status: old.status as Delivery['status'] } }
+          : { result: 'duplicate' };
+      }
+      throw e;
+    }
+  }
+
+  async get(tenantId: string, deliveryId: string): Promise<DeliveryWithAttempts | undefined> {
+    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: { id: deliveryId }, ConsistentRead: true }));
+    // Tenant isolation: an id from another tenant reads as absent.
+    if (!out.Item || out.Item.tenantId !== tenantId) return undefined;
+    return { ...toDelivery(out.Item), attempts: (out.Item.attempts as Attempt[] | undefined) ?? [] };
+  }
+
+  async list(tenantId: string, query: DeliveryListQuery): Promise<Page<Delivery>> {
+    const scope = `deliveries:${tenantId}`;
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = {};
+    let indexName: string;
+    let keyCondition: string;
+    if (query.eventId) {
+      indexName = 'byEvent';
+      keyCondition = 'tenantEvent = :k';
+      values[':k'] = `${tenantId}#${query.eventId}`;
+    } else if (query.endpointId) {
+      indexName = 'byEndpoint';
+      keyCondition = 'tenantEndpoint = :k';
+      values[':k'] = `${tenantId}#${query.endpointId}`;
+    } else {
+      indexName = 'byTenant';
+      keyCondition = 'tenantId = :k';
+      values[':k'] = tenantId;
+    }
+    const filters: string[] = [];
+    if (query.status) {
+      filters.push('#status = :status');
+      names['#status'] = 'status';
+      values[':status'] = query.status;
+    }
+    if (query.eventId && query.endpointId) {
+      filters.push('endpointId = :ep');
+      values[':ep'] = query.endpointId;
+    }
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: indexName,
+        KeyConditionExpression: keyCondition,
+        FilterExpression: filters.length ? filters.join(' AND ') : undefined,
+        ExpressionAttributeNames: Object.keys(names).length ? names : undefined,
+        ExpressionAttributeValues: values,
+        ScanIndexForward: false,
+        Limit: query.limit,
+        ExclusiveStartKey: decodeCursor(scope, query.cursor),
+      }),
+    );
+    return {
+      data: (out.Items ?? []).map(toDelivery),
+      nextCursor: out.LastEvaluatedKey ? encodeCursor(scope, out.LastEvaluatedKey) : null,
+    };
+  }
+}
+
+function toDelivery(item: Record<string, unknown>): Delivery {
+  const d: Delivery = {
+    id: item.id as string,
+    tenantId: item.tenantId as string,
+    eventId: item.eventId as string,
+    endpointId: item.endpointId as string,
+    eventType: item.eventType as string,
+    status: item.status as Delivery['status'],
+    attemptCount: Number(item.attemptCount ?? 0),
+    createdAt: item.createdAt as string,
+  };
+  if (item.lastStatusCode !== undefined) d.lastStatusCode = Number(item.lastStatusCode);
+  if (item.lastAttemptAt !== undefined) d.lastAttemptAt = item.lastAttemptAt as string;
+  if (item.nextAttemptAt !== undefined) d.nextAttemptAt = item.nextAttemptAt as string;
+  return d;
+}

@@ -1,0 +1,101 @@
+import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { EventRecord } from '../../core/model.ts';
+import type { EventListQuery, EventStore, Page, PutEventResult } from '../../ports.ts';
+import { decodeCursor, encodeCursor } from '../cursor.ts';
+import { conditionFailureItem, isConditionalCheckFailed } from './client.ts';
+
+/**
+ * Events table. The payload is kept as the JSON text it arrived as
+ * (`dataJson`), so numbers and nesting survive exactly and DynamoDB's map
+ * depth limit never applies.
+ */
+export class DynamoEventStore implements EventStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+    private readonly retentionDays: number,
+  ) {}
+
+  async putIfAbsent(event: EventRecord): Promise<PutEventResult> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: this.toItem(event),
+          ConditionExpression: 'attribute_not_exists(id)',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { created: true };
+    } catch (e) {
+      if (isConditionalCheckFailed(e)) {
+        const old = conditionFailureItem(e);
+        const existing = old ? fromItem(old) : await this.get(event.tenantId, event.id);
+        if (existing) return { created: false, existing };
+      }
+      throw e;
+    }
+  }
+
+  async get(tenantId: string, id: string): Promise<EventRecord | undefined> {
+    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: { tenantId, id }, ConsistentRead: true }));
+    return out.Item ? fromItem(out.Item) : undefined;
+  }
+
+  async list(tenantId: string, query: EventListQuery): Promise<Page<EventRecord>> {
+    const scope = `events:${tenantId}`;
+    const names: Record<string, string> = { '#t': 'tenantId' };
+    const values: Record<string, unknown> = { ':t': tenantId };
+    let keyCondition = '#t = :t';
+    if (query.since) {
+      keyCondition += ' AND createdAtId >= :since';
+      values[':since'] = query.since;
+    }
+    let filter: string | undefined;
+    if (query.type) {
+      filter = '#type = :type';
+      names['#type'] = 'type';
+      values[':type'] = query.type;
+    }
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: 'byCreatedAt',
+        KeyConditionExpression: keyCondition,
+        FilterExpression: filter,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+        Limit: query.limit,
+        ExclusiveStartKey: decodeCursor(scope, query.cursor),
+      }),
+    );
+    return {
+      data: (out.Items ?? []).map(fromItem),
+      nextCursor: out.LastEvaluatedKey ? encodeCursor(scope, out.LastEvaluatedKey) : null,
+    };
+  }
+
+  private toItem(event: EventRecord): Record<string, unknown> {
+    const { data, ...rest } = event;
+    return {
+      ...rest,
+      dataJson: JSON.stringify(data),
+      createdAtId: `${event.createdAt}#${event.id}`,
+      expiresAt: Math.floor(Date.parse(event.createdAt) / 1000) + this.retentionDays * 86400,
+    };
+  }
+}
+
+function fromItem(item: Record<string, unknown>): EventRecord {
+  const record: EventRecord = {
+    id: item.id as string,
+    tenantId: item.tenantId as string,
+    type: item.type as string,
+    createdAt: item.createdAt as string,
+    data: JSON.parse(item.dataJson as string) as Record<string, unknown>,
+    deliveries: Number(item.deliveries ?? 0),
+    fingerprint: item.fingerprint as string,
+  };
+  if (typeof item.idempotencyKey === 'string') record.idempotencyKey = item.idempotencyKey;
+  return record;
+}

@@ -1,0 +1,99 @@
+import { SendMessageBatchCommand, SendMessageCommand, SQSClient, type SendMessageBatchRequestEntry } from '@aws-sdk/client-sqs';
+import type { DeliveryMessage, FanoutMessage } from '../../core/model.ts';
+import type { DeliveryQueue } from '../../ports.ts';
+
+/** SQS allows 10 entries and 1 MiB per SendMessageBatch; stay under both. */
+const MAX_BATCH_ENTRIES = 10;
+const MAX_BATCH_BYTES = 900 * 1024;
+const MAX_DELAY_SECONDS = 900;
+/** Entries SQS rejects as throttled or internal are resent this many times. */
+const RESEND_ROUNDS = 3;
+/** Batches sent at once: enough to hide latency, few enough not to be throttled. */
+const PARALLEL_BATCHES = 8;
+
+export function sqsClient(options: { region: string; endpoint?: string }): SQSClient {
+  return new SQSClient({ region: options.region, ...(options.endpoint ? { endpoint: options.endpoint } : {}), maxAttempts: 3 });
+}
+
+export class SqsDeliveryQueue implements DeliveryQueue {
+  constructor(
+    private readonly sqs: SQSClient,
+    private readonly urls: { deliveries: string; deadLetter: string; fanout: string },
+  ) {}
+
+  async enqueue(messages: readonly DeliveryMessage[], delaySeconds = 0): Promise<void> {
+    const delay = Math.min(Math.max(0, Math.round(delaySeconds)), MAX_DELAY_SECONDS);
+    const entries = messages.map((m, i) => ({
+      Id: String(i),
+      MessageBody: JSON.stringify(m),
+      DelaySeconds: delay,
+      MessageAttributes: {
+        tenantId: { DataType: 'String', StringValue: m.tenantId },
+        deliveryId: { DataType: 'String', StringValue: m.deliveryId },
+      },
+    }));
+    await this.sendAll(this.urls.deliveries, entries);
+  }
+
+  async enqueueFanout(message: FanoutMessage): Promise<void> {
+    await this.sqs.send(new SendMessageCommand({ QueueUrl: this.urls.fanout, MessageBody: JSON.stringify(message) }));
+  }
+
+  async sendToDeadLetter(message: DeliveryMessage, reason: string): Promise<void> {
+    await this.sqs.send(
+      new SendMessageCommand({
+        QueueUrl: this.urls.deadLetter,
+        MessageBody: JSON.stringify(message),
+        MessageAttributes: {
+          reason: { DataType: 'String', StringValue: reason.slice(0, 1000) || 'exhausted' },
+          tenantId: { DataType: 'String', StringValue: message.tenantId },
+          deliveryId: { DataType: 'String', StringValue: message.deliveryId },
+        },
+      }),
+    );
+  }
+
+  /** Send every entry, in parallel batches; resend entries SQS failed; throw if any remain unsent. */
+  private async sendAll(queueUrl: string, entries: SendMessageBatchRequestEntry[]): Promise<void> {
+    let pending = entries;
+    for (let round = 0; round < RESEND_ROUNDS && pending.length > 0; round++) {
+      const batches = chunk(pending);
+      const failed: SendMessageBatchRequestEntry[] = [];
+      let fatal: string | undefined;
+      for (let i = 0; i < batches.length; i += PARALLEL_BATCHES) {
+        await Promise.all(
+          batches.slice(i, i + PARALLEL_BATCHES).map(async (batch) => {
+            const out = await this.sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: batch }));
+            for (const f of out.Failed ?? []) {
+              const entry = batch.find((e) => e.Id === f.Id);
+              if (!entry) continue;
+              if (f.SenderFault) fatal = `${f.Code}: ${f.Message}`;
+              else failed.push(entry);
+            }
+          }),
+        );
+      }
+      if (fatal) throw new Error(`SQS rejected a message: ${fatal}`);
+      pending = failed;
+    }
+    if (pending.length > 0) throw new Error(`SQS failed to accept ${pending.length} message(s) after ${RESEND_ROUNDS} rounds`);
+  }
+}
+
+function chunk(entries: SendMessageBatchRequestEntry[]): SendMessageBatchRequestEntry[][] {
+  const out: SendMessageBatchRequestEntry[][] = [];
+  let current: SendMessageBatchRequestEntry[] = [];
+  let bytes = 0;
+  for (const e of entries) {
+    const size = Buffer.byteLength(e.MessageBody ?? '') + 200;
+    if (current.length === MAX_BATCH_ENTRIES || (current.length > 0 && bytes + size > MAX_BATCH_BYTES)) {
+      out.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(e);
+    bytes += size;
+  }
+  if (current.length) out.push(current);
+  return out;
+}

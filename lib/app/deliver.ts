@@ -1,0 +1,109 @@
+/**
+ * Deliver one message: sign, POST, classify, log the attempt, and schedule
+ * what follows (a retry, the dead-letter queue, or nothing).
+ *
+ * The attempt is logged with one conditional write. If that write finds the
+ * attempt already logged (a duplicate SQS message, or a run that crashed
+ * after logging), the follow-up step is done again from the stored state, so
+ * a crash between "logged" and "retry enqueued" cannot lose the delivery.
+ * Errors from AWS calls propagate: the message then stays on the queue and
+ * is retried by SQS.
+ */
+import { classify } from '../core/outcome.ts';
+import { nextRetry } from '../core/retry-policy.ts';
+import { signatureHeaders } from '../core/signing.ts';
+import type { Attempt, DeliveryMessage, DeliveryStatus, EndpointRecord } from '../core/model.ts';
+import type { AttemptRecord } from '../ports.ts';
+import type { SenderDeps } from './deps.ts';
+
+export type DeliveryOutcome = 'succeeded' | 'failed' | 'exhausted' | 'skipped' | 'deferred' | 'duplicate';
+
+/** The exact bytes every attempt of an event sends. */
+export const webhookBody = (m: DeliveryMessage): string =>
+  JSON.stringify({ id: m.event.id, type: m.event.type, createdAt: m.event.createdAt, data: m.event.data });
+
+export function requestHeaders(endpoint: EndpointRecord, m: DeliveryMessage, body: string, nowMs: number, version: string): Record<string, string> {
+  return {
+    ...endpoint.headers,
+    'content-type': 'application/json',
+    'user-agent': `Billhook/${version}`,
+    ...signatureHeaders(endpoint.signatureScheme, [endpoint.secret], m.event.id, Math.floor(nowMs / 1000), body),
+  };
+}
+
+export async function deliver(deps: SenderDeps, m: DeliveryMessage): Promise<DeliveryOutcome> {
+  const now = deps.clock.now();
+  if (m.notBefore && Date.parse(m.notBefore) > now + 1000) {
+    // Not due yet: hop through the queue again for (at most) the SQS maximum.
+    const remaining = Math.ceil((Date.parse(m.notBefore) - now) / 1000);
+    await deps.queue.enqueue([m], Math.min(remaining, deps.settings.maxSqsDelaySeconds));
+    return 'deferred';
+  }
+
+  const endpoint = await deps.endpoints.get(m.tenantId, m.endpointId, m.endpointVersion);
+  if (!endpoint || endpoint.status !== 'enabled') {
+    const why = !endpoint ? 'endpoint was deleted; not sent' : `endpoint is disabled${endpoint.disabledReason ? ` (${endpoint.disabledReason})` : ''}; not sent`;
+    const r = await deps.deliveries.recordAttempt(attemptRecord(m, { attempt: m.attempt, at: iso(now), trigger: m.trigger, durationMs: 0, error: why }, 'skipped'));
+    return r.result === 'recorded' ? 'skipped' : 'duplicate';
+  }
+
+  const body = webhookBody(m);
+  const response = await deps.http.post({ url: endpoint.url, headers: requestHeaders(endpoint, m, body, now, deps.settings.version), body });
+  const doneAt = deps.clock.now();
+  const outcome = classify(response, doneAt);
+
+  const attempt: Attempt = { attempt: m.attempt, at: iso(now), trigger: m.trigger, durationMs: response.durationMs };
+  if (response.statusCode !== undefined) attempt.statusCode = response.statusCode;
+  if (response.error) attempt.error = response.error;
+  if (response.responseBody !== undefined) attempt.responseBody = response.responseBody;
+
+  let status: DeliveryStatus;
+  let delaySeconds = 0;
+  let reason = '';
+  if (outcome.kind === 'success') status = 'succeeded';
+  else if (outcome.kind === 'retry') {
+    const schedule = endpoint.retrySchedule ?? deps.settings.retrySchedule;
+    const decision = nextRetry(schedule, m.attempt, deps.random(), outcome.minDelaySeconds === undefined ? {} : { minDelaySeconds: outcome.minDelaySeconds });
+    if (decision.kind === 'retry') {
+      status = 'failed';
+      delaySeconds = decision.delaySeconds;
+    } else {
+      status = 'exhausted';
+      reason = `no attempts left after ${m.attempt}`;
+    }
+  } else {
+    status = 'exhausted';
+    reason = outcome.reason;
+  }
+  if (!attempt.error && status !== 'succeeded' && response.statusCode !== undefined) attempt.error = `endpoint answered ${response.statusCode}`;
+
+  const nextAttemptAt = status === 'failed' ? iso(doneAt + delaySeconds * 1000) : undefined;
+  const logged = await deps.deliveries.recordAttempt(attemptRecord(m, attempt, status, nextAttemptAt));
+  if (logged.result === 'duplicate') {
+    // Finish the follow-up only if the stored state is exactly this attempt's.
+    const cur = logged.current;
+    if (!cur || cur.attemptCount !== m.attempt || cur.status !== status) return 'duplicate';
+  }
+
+  if (status === 'failed') {
+    const next: DeliveryMessage = { ...m, attempt: m.attempt + 1, trigger: 'scheduled' };
+    delete next.notBefore;
+    if (delaySeconds > deps.settings.maxSqsDelaySeconds) next.notBefore = nextAttemptAt!;
+    await deps.queue.enqueue([next], Math.min(delaySeconds, deps.settings.maxSqsDelaySeconds));
+  } else if (status === 'exhausted') {
+    await deps.queue.sendToDeadLetter(m, reason);
+  }
+  return logged.result === 'duplicate' ? 'duplicate' : status;
+}
+
+function attemptRecord(m: DeliveryMessage, attempt: Attempt, status: DeliveryStatus, nextAttemptAt?: string): AttemptRecord {
+  const r: AttemptRecord = {
+    delivery: { id: m.deliveryId, tenantId: m.tenantId, eventId: m.event.id, endpointId: m.endpointId, eventType: m.event.type, createdAt: m.createdAt },
+    attempt,
+    status,
+  };
+  if (nextAttemptAt) r.nextAttemptAt = nextAttemptAt;
+  return r;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();

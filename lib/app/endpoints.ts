@@ -1,0 +1,114 @@
+import { BillhookError, type FieldError } from '../core/errors.ts';
+import type { EventCatalogue } from '../core/event-types.ts';
+import { endpointView, type EndpointInput, type EndpointPatch, type EndpointRecord, type EndpointView } from '../core/model.ts';
+import type { Page, PageRequest } from '../ports.ts';
+import { isoNow, type AppDeps } from './deps.ts';
+import { getTenant } from './tenants.ts';
+
+type Deps = Pick<AppDeps, 'tenants' | 'endpoints' | 'urlGuard' | 'catalogue' | 'clock' | 'ids' | 'randomBytes' | 'settings'>;
+
+/** A new signing secret: `whsec_` + base64 of 32 random bytes. */
+export const newSecret = (randomBytes: (n: number) => Uint8Array): string => 'whsec_' + Buffer.from(randomBytes(32)).toString('base64');
+
+function checkEventTypes(catalogue: EventCatalogue, types: readonly string[]): void {
+  const fields: FieldError[] = [];
+  types.forEach((t, i) => {
+    if (!catalogue.acceptsPattern(t)) fields.push({ path: `eventTypes.${i}`, message: `unknown event type or pattern ${JSON.stringify(t)}` });
+  });
+  if (fields.length) throw new BillhookError('unknown_event_type', 'eventTypes contains unknown event types', { fields });
+}
+
+export async function createEndpoint(deps: Deps, tenantId: string, input: EndpointInput): Promise<EndpointView> {
+  await getTenant(deps, tenantId);
+  const eventTypes = dedupe(input.eventTypes ?? ['*']);
+  checkEventTypes(deps.catalogue, eventTypes);
+  await deps.urlGuard.check(input.url);
+  const now = isoNow(deps.clock);
+  const record: EndpointRecord = {
+    id: deps.ids.endpoint(),
+    tenantId,
+    url: input.url,
+    eventTypes,
+    description: input.description ?? '',
+    secret: input.secret ?? newSecret(deps.randomBytes),
+    headers: input.headers ?? {},
+    status: input.disabled ? 'disabled' : 'enabled',
+    signatureScheme: input.signatureScheme ?? 'standard-webhooks',
+    version: 1,
+    createdAt: now,
+    updatedAt: now,
+  };
+  if (input.disabled) record.disabledReason = 'disabled by user';
+  if (input.retrySchedule) record.retrySchedule = input.retrySchedule;
+  if (input.rateLimitPerSecond !== undefined) record.rateLimitPerSecond = input.rateLimitPerSecond;
+  await deps.endpoints.create(record);
+  return endpointView(record, deps.settings.retrySchedule);
+}
+
+async function load(deps: Pick<AppDeps, 'endpoints'>, tenantId: string, id: string): Promise<EndpointRecord> {
+  const e = await deps.endpoints.get(tenantId, id);
+  if (!e) throw new BillhookError('not_found', `endpoint ${id} not found`);
+  return e;
+}
+
+export async function getEndpoint(deps: Pick<AppDeps, 'endpoints' | 'settings'>, tenantId: string, id: string): Promise<EndpointView> {
+  return endpointView(await load(deps, tenantId, id), deps.settings.retrySchedule);
+}
+
+export async function listEndpoints(
+  deps: Pick<AppDeps, 'tenants' | 'endpoints' | 'settings'>,
+  tenantId: string,
+  page: PageRequest,
+): Promise<Page<EndpointView>> {
+  await getTenant(deps, tenantId);
+  const out = await deps.endpoints.list(tenantId, page);
+  return { data: out.data.map((e) => endpointView(e, deps.settings.retrySchedule)), nextCursor: out.nextCursor };
+}
+
+export async function updateEndpoint(deps: Deps, tenantId: string, id: string, patch: EndpointPatch): Promise<EndpointView> {
+  const current = await load(deps, tenantId, id);
+  const next: EndpointRecord = { ...current, version: current.version + 1, updatedAt: isoNow(deps.clock) };
+  if (patch.url !== undefined) {
+    await deps.urlGuard.check(patch.url);
+    next.url = patch.url;
+  }
+  if (patch.eventTypes !== undefined) {
+    next.eventTypes = dedupe(patch.eventTypes);
+    checkEventTypes(deps.catalogue, next.eventTypes);
+  }
+  if (patch.description !== undefined) next.description = patch.description;
+  if (patch.headers !== undefined) next.headers = patch.headers;
+  if (patch.signatureScheme !== undefined) next.signatureScheme = patch.signatureScheme;
+  if (patch.retrySchedule !== undefined) next.retrySchedule = patch.retrySchedule;
+  if (patch.rateLimitPerSecond !== undefined) next.rateLimitPerSecond = patch.rateLimitPerSecond;
+  if (patch.disabled === true && current.status === 'enabled') {
+    next.status = 'disabled';
+    next.disabledReason = 'disabled by user';
+  } else if (patch.disabled === false) {
+    next.status = 'enabled';
+    delete next.disabledReason;
+  }
+  await deps.endpoints.update(next, current.version);
+  return endpointView(next, deps.settings.retrySchedule);
+}
+
+export async function deleteEndpoint(deps: Pick<AppDeps, 'endpoints'>, tenantId: string, id: string): Promise<void> {
+  const deleted = await deps.endpoints.delete(tenantId, id);
+  if (!deleted) throw new BillhookError('not_found', `endpoint ${id} not found`);
+}
+
+export async function getEndpointSecret(deps: Pick<AppDeps, 'endpoints'>, tenantId: string, id: string): Promise<{ secret: string }> {
+  return { secret: (await load(deps, tenantId, id)).secret };
+}
+
+/** Every endpoint of a tenant, page by page. */
+export async function* allEndpoints(deps: Pick<AppDeps, 'endpoints'>, tenantId: string, pageSize = 250): AsyncGenerator<EndpointRecord[]> {
+  let cursor: string | undefined;
+  do {
+    const page = await deps.endpoints.list(tenantId, cursor === undefined ? { limit: pageSize } : { limit: pageSize, cursor });
+    yield page.data;
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+}
+
+const dedupe = (xs: readonly string[]): string[] => [...new Set(xs)];

@@ -1,0 +1,157 @@
+/**
+ * Ingest: accept an event, route it, enqueue one delivery per matching
+ * endpoint, then store it.
+ *
+ * Order matters (invariants 1 and 2): deliveries are enqueued before the
+ * event is stored with a conditional put, and an idempotent event's id is
+ * derived from tenant + key. A crash anywhere before the put leaves no
+ * stored event, so the client's retry redoes the work with the same event id
+ * and delivery ids (receivers see the same webhook-id); once the put
+ * succeeded, a retry finds the event and enqueues nothing.
+ */
+import { fingerprint } from '../core/canonical-json.ts';
+import { BillhookError, type FieldError } from '../core/errors.ts';
+import { deliveryId, idempotentEventId } from '../core/ids.ts';
+import type { DeliveryMessage, EndpointRecord, EventAccepted, EventInput, EventRecord, WebhookPayload } from '../core/model.ts';
+import { route } from '../core/routing.ts';
+import { allEndpoints } from './endpoints.ts';
+import { isoNow, type AppDeps } from './deps.ts';
+import type { TenantExistenceCache } from './tenants.ts';
+
+type Deps = Pick<AppDeps, 'tenants' | 'endpoints' | 'events' | 'queue' | 'catalogue' | 'clock' | 'ids' | 'settings'> & {
+  tenantCache: TenantExistenceCache;
+};
+
+export interface IngestResult {
+  accepted: EventAccepted;
+  /** True when this was an idempotent replay: nothing new was delivered. */
+  replayed: boolean;
+}
+
+interface Prepared {
+  record: EventRecord;
+  replay?: EventAccepted;
+}
+
+const accepted = (e: EventRecord): EventAccepted => ({ id: e.id, type: e.type, createdAt: e.createdAt, deliveries: e.deliveries });
+
+/** The same key with the same body replays; with another body it is a conflict. */
+function replayOf(existing: EventRecord, incoming: EventRecord): EventAccepted {
+  if (existing.fingerprint !== incoming.fingerprint) {
+    throw new BillhookError('idempotency_key_reused', `idempotency key ${JSON.stringify(incoming.idempotencyKey ?? existing.id)} was already used with a different request body`);
+  }
+  return accepted(existing);
+}
+
+function idempotencyKeyOf(input: EventInput, header: string | undefined): string | undefined {
+  if (header !== undefined && input.id !== undefined && header !== input.id) {
+    throw new BillhookError('validation_failed', 'Idempotency-Key header and body id differ', {
+      fields: [{ path: 'id', message: 'must equal the Idempotency-Key header when both are given' }],
+    });
+  }
+  return header ?? input.id;
+}
+
+function checkTypes(deps: Pick<AppDeps, 'catalogue'>, inputs: readonly EventInput[], prefix: string): void {
+  const fields: FieldError[] = [];
+  inputs.forEach((e, i) => {
+    if (!deps.catalogue.has(e.type)) fields.push({ path: `${prefix}${prefix ? i + '.' : ''}type`, message: `unknown event type ${JSON.stringify(e.type)}` });
+  });
+  if (fields.length) throw new BillhookError('unknown_event_type', 'unknown event type', { fields });
+}
+
+async function prepare(deps: Deps, tenantId: string, input: EventInput, key: string | undefined, now: string): Promise<Prepared> {
+  const record: EventRecord = {
+    id: key ? idempotentEventId(tenantId, key) : deps.ids.event(),
+    tenantId,
+    type: input.type,
+    createdAt: now,
+    data: input.data,
+    deliveries: 0,
+    fingerprint: fingerprint({ type: input.type, data: input.data }),
+  };
+  if (key) {
+    record.idempotencyKey = key;
+    const existing = await deps.events.get(tenantId, record.id);
+    if (existing) return { record, replay: replayOf(existing, record) };
+  }
+  return { record };
+}
+
+async function loadEndpoints(deps: Deps, tenantId: string): Promise<EndpointRecord[]> {
+  const all: EndpointRecord[] = [];
+  for await (const page of allEndpoints(deps, tenantId)) all.push(...page);
+  return all;
+}
+
+export function deliveryMessage(event: WebhookPayload, tenantId: string, endpoint: EndpointRecord): DeliveryMessage {
+  return {
+    v: 1,
+    deliveryId: deliveryId(event.id, endpoint.id),
+    tenantId,
+    endpointId: endpoint.id,
+    endpointVersion: endpoint.version,
+    event,
+    attempt: 1,
+    trigger: 'scheduled',
+    createdAt: event.createdAt,
+  };
+}
+
+export const payloadOf = (e: EventRecord): WebhookPayload => ({ id: e.id, type: e.type, createdAt: e.createdAt, data: e.data });
+
+/** Route the events and enqueue their deliveries (or fan-out jobs); sets each record's `deliveries`. */
+async function dispatch(deps: Deps, tenantId: string, records: EventRecord[]): Promise<void> {
+  if (records.length === 0) return;
+  const endpoints = await loadEndpoints(deps, tenantId);
+  const direct: DeliveryMessage[] = [];
+  const jobs: Promise<void>[] = [];
+  for (const record of records) {
+    const targets = route(endpoints, record.type);
+    record.deliveries = targets.length;
+    if (targets.length > deps.settings.fanoutThreshold) {
+      jobs.push(deps.queue.enqueueFanout({ v: 1, kind: 'fanout', tenantId, event: payloadOf(record) }));
+    } else {
+      for (const ep of targets) direct.push(deliveryMessage(payloadOf(record), tenantId, ep));
+    }
+  }
+  await Promise.all([...jobs, direct.length ? deps.queue.enqueue(direct) : Promise.resolve()]);
+}
+
+async function store(deps: Deps, record: EventRecord): Promise<IngestResult> {
+  const put = await deps.events.putIfAbsent(record);
+  // Lost a race with a concurrent request carrying the same key: answer as a replay.
+  if (!put.created) return { accepted: replayOf(put.existing, record), replayed: true };
+  return { accepted: accepted(record), replayed: false };
+}
+
+/** POST /events. */
+export async function ingestEvent(deps: Deps, tenantId: string, input: EventInput, idempotencyKey?: string): Promise<IngestResult> {
+  checkTypes(deps, [input], '');
+  const key = idempotencyKeyOf(input, idempotencyKey);
+  await deps.tenantCache.assertExists(deps, tenantId);
+  const prepared = await prepare(deps, tenantId, input, key, isoNow(deps.clock));
+  if (prepared.replay) return { accepted: prepared.replay, replayed: true };
+  await dispatch(deps, tenantId, [prepared.record]);
+  return store(deps, prepared.record);
+}
+
+/**
+ * POST /events/batch: all or nothing on validation and key conflicts; then
+ * one routing pass and one batched enqueue for every new event.
+ */
+export async function ingestBatch(deps: Deps, tenantId: string, inputs: readonly EventInput[]): Promise<IngestResult[]> {
+  checkTypes(deps, inputs, 'events.');
+  const keys = inputs.map((e) => e.id);
+  const dup = keys.find((k, i) => k !== undefined && keys.indexOf(k) !== i);
+  if (dup !== undefined) {
+    throw new BillhookError('validation_failed', 'duplicate id in batch', { fields: [{ path: 'events', message: `id ${JSON.stringify(dup)} appears more than once` }] });
+  }
+  await deps.tenantCache.assertExists(deps, tenantId);
+  const now = isoNow(deps.clock);
+  const prepared = await Promise.all(inputs.map((input) => prepare(deps, tenantId, input, input.id, now)));
+  const fresh = prepared.filter((p) => !p.replay).map((p) => p.record);
+  await dispatch(deps, tenantId, fresh);
+  const stored = new Map((await Promise.all(fresh.map((r) => store(deps, r)))).map((r) => [r.accepted.id, r]));
+  return prepared.map((p) => (p.replay ? { accepted: p.replay, replayed: true } : stored.get(p.record.id)!));
+}
