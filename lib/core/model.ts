@@ -257,3 +257,32 @@ export function fieldErrors(error: z.ZodError): { path: string; message: string 
 }
 
 export { idSuffix as ID_SUFFIX_PATTERN };
+
+const payloadSchema = z.object({
+  id: eventIdSchema,
+  type: z.string(),
+  createdAt: z.string(),
+  data: z.record(z.string(), z.unknown()),
+});
+
+/** Validates queue messages: anything else is unprocessable and ends in the DLQ. */
+export const deliveryMessageSchema = z.object({
+  v: z.literal(1),
+  deliveryId: deliveryIdSchema,
+  tenantId: tenantIdSchema,
+  endpointId: endpointIdSchema,
+  endpointVersion: z.number().int().min(0),
+  event: payloadSchema,
+  attempt: z.number().int().min(1),
+  trigger: z.enum(TRIGGERS),
+  createdAt: z.string(),
+  notBefore: z.string().optional(),
+});
+
+export const fanoutMessageSchema = z.object({
+  v: z.literal(1),
+  kind: z.literal('fanout'),
+  tenantId: tenantIdSchema,
+  event: payloadSchema,
+  cursor: z.string().optional(),
+});

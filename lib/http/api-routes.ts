@@ -1,0 +1,166 @@
+import { z } from 'zod';
+import { BillhookError } from '../core/errors.ts';
+import {
+  DELIVERY_STATUSES,
+  deliveryIdSchema,
+  endpointIdSchema,
+  endpointInputSchema,
+  endpointPatchSchema,
+  eventIdSchema,
+  tenantInputSchema,
+} from '../core/model.ts';
+import type { AppDeps } from '../app/deps.ts';
+import { createEndpoint, deleteEndpoint, getEndpoint, getEndpointSecret, listEndpoints, updateEndpoint } from '../app/endpoints.ts';
+import { getDelivery, getEvent, listDeliveries, listEvents } from '../app/queries.ts';
+import { createTenant, getTenant, listTenants } from '../app/tenants.ts';
+import { pageQuery, parseBody } from './parse.ts';
+import { json, noContent } from './respond.ts';
+import type { Route } from './router.ts';
+
+/** An id in the path that cannot exist reads as 404, like any unknown id. */
+function id(schema: z.ZodString, value: string | undefined, what: string): string {
+  if (value === undefined || !schema.safeParse(value).success) throw new BillhookError('not_found', `${what} ${value ?? ''} not found`);
+  return value;
+}
+
+const isoTime = z.iso.datetime({ offset: true });
+
+function optionalQuery<T>(schema: z.ZodType<T>, value: string | undefined, name: string): T | undefined {
+  if (value === undefined || value === '') return undefined;
+  const r = schema.safeParse(value);
+  if (!r.success) throw new BillhookError('invalid_query', `query parameter ${name} is invalid: ${r.error.issues[0]?.message ?? 'bad value'}`);
+  return r.data;
+}
+
+/** Management routes served by the api function. */
+export function apiRoutes(deps: () => Promise<AppDeps>): Route[] {
+  const T = '/v1/tenants/{tenantId}';
+  return [
+    {
+      method: 'GET',
+      path: '/v1/health',
+      summary: 'Liveness',
+      auth: 'none',
+      handle: async () => json(200, { status: 'ok' }),
+    },
+    {
+      method: 'GET',
+      path: '/v1/event-types',
+      summary: 'The event-type catalogue',
+      auth: 'tenant',
+      handle: async () => json(200, { data: (await deps()).catalogue.list() }),
+    },
+    {
+      method: 'POST',
+      path: '/v1/tenants',
+      summary: 'Create a tenant',
+      auth: 'admin',
+      async handle({ req }) {
+        return json(201, await createTenant(await deps(), parseBody(req, tenantInputSchema)));
+      },
+    },
+    {
+      method: 'GET',
+      path: '/v1/tenants',
+      summary: 'List tenants',
+      auth: 'admin',
+      handle: async ({ req }) => json(200, await listTenants(await deps(), pageQuery(req.query))),
+    },
+    {
+      method: 'GET',
+      path: T,
+      summary: 'Get a tenant',
+      auth: 'tenant',
+      handle: async ({ params }) => json(200, await getTenant(await deps(), params.tenantId!)),
+    },
+    {
+      method: 'POST',
+      path: `${T}/endpoints`,
+      summary: 'Create an endpoint',
+      auth: 'tenant',
+      async handle({ req, params }) {
+        return json(201, await createEndpoint(await deps(), params.tenantId!, parseBody(req, endpointInputSchema)));
+      },
+    },
+    {
+      method: 'GET',
+      path: `${T}/endpoints`,
+      summary: 'List endpoints',
+      auth: 'tenant',
+      handle: async ({ req, params }) => json(200, await listEndpoints(await deps(), params.tenantId!, pageQuery(req.query))),
+    },
+    {
+      method: 'GET',
+      path: `${T}/endpoints/{endpointId}`,
+      summary: 'Get an endpoint',
+      auth: 'tenant',
+      handle: async ({ params }) => json(200, await getEndpoint(await deps(), params.tenantId!, id(endpointIdSchema, params.endpointId, 'endpoint'))),
+    },
+    {
+      method: 'PATCH',
+      path: `${T}/endpoints/{endpointId}`,
+      summary: 'Update an endpoint',
+      auth: 'tenant',
+      async handle({ req, params }) {
+        const endpointId = id(endpointIdSchema, params.endpointId, 'endpoint');
+        return json(200, await updateEndpoint(await deps(), params.tenantId!, endpointId, parseBody(req, endpointPatchSchema)));
+      },
+    },
+    {
+      method: 'DELETE',
+      path: `${T}/endpoints/{endpointId}`,
+      summary: 'Delete an endpoint',
+      auth: 'tenant',
+      async handle({ params }) {
+        await deleteEndpoint(await deps(), params.tenantId!, id(endpointIdSchema, params.endpointId, 'endpoint'));
+        return noContent();
+      },
+    },
+    {
+      method: 'GET',
+      path: `${T}/endpoints/{endpointId}/secret`,
+      summary: "Get an endpoint's signing secret",
+      auth: 'tenant',
+      handle: async ({ params }) => json(200, await getEndpointSecret(await deps(), params.tenantId!, id(endpointIdSchema, params.endpointId, 'endpoint'))),
+    },
+    {
+      method: 'GET',
+      path: `${T}/events`,
+      summary: 'List events (reconciliation)',
+      auth: 'tenant',
+      async handle({ req, params }) {
+        const since = optionalQuery(isoTime, req.query.since, 'since');
+        const type = optionalQuery(z.string().max(200), req.query.type, 'type');
+        const q = { ...pageQuery(req.query), ...(since ? { since: new Date(since).toISOString() } : {}), ...(type ? { type } : {}) };
+        return json(200, await listEvents(await deps(), params.tenantId!, q));
+      },
+    },
+    {
+      method: 'GET',
+      path: `${T}/events/{eventId}`,
+      summary: 'Get an event with its data',
+      auth: 'tenant',
+      handle: async ({ params }) => json(200, await getEvent(await deps(), params.tenantId!, id(eventIdSchema, params.eventId, 'event'))),
+    },
+    {
+      method: 'GET',
+      path: `${T}/deliveries`,
+      summary: 'List deliveries',
+      auth: 'tenant',
+      async handle({ req, params }) {
+        const status = optionalQuery(z.enum(DELIVERY_STATUSES), req.query.status, 'status');
+        const endpointId = optionalQuery(endpointIdSchema, req.query.endpointId, 'endpointId');
+        const eventId = optionalQuery(eventIdSchema, req.query.eventId, 'eventId');
+        const q = { ...pageQuery(req.query), ...(status ? { status } : {}), ...(endpointId ? { endpointId } : {}), ...(eventId ? { eventId } : {}) };
+        return json(200, await listDeliveries(await deps(), params.tenantId!, q));
+      },
+    },
+    {
+      method: 'GET',
+      path: `${T}/deliveries/{deliveryId}`,
+      summary: 'Get a delivery with its attempts',
+      auth: 'tenant',
+      handle: async ({ params }) => json(200, await getDelivery(await deps(), params.tenantId!, id(deliveryIdSchema, params.deliveryId, 'delivery'))),
+    },
+  ];
+}

@@ -1,0 +1,63 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { BillhookError } from '../core/errors.ts';
+import type { HttpRequest, Principal } from './types.ts';
+
+export interface Authenticator {
+  /** The principal a bearer token stands for, or undefined if unknown. */
+  authenticate(token: string): Promise<Principal | undefined>;
+}
+
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
+/**
+ * The admin key. Compared as sha256 digests in constant time, so neither
+ * length nor content leaks through timing. The key is fetched once (it may
+ * come from Secrets Manager) and only its digest is kept.
+ */
+export class AdminKeyAuthenticator implements Authenticator {
+  private expected: Promise<Buffer> | undefined;
+
+  constructor(private readonly adminKey: () => Promise<string>) {}
+
+  async authenticate(token: string): Promise<Principal | undefined> {
+    this.expected ??= this.adminKey().then(digest);
+    let expected: Buffer;
+    try {
+      expected = await this.expected;
+    } catch (e) {
+      this.expected = undefined; // try again on the next request
+      throw new BillhookError('service_unavailable', 'authentication is unavailable', { cause: e });
+    }
+    return timingSafeEqual(digest(token), expected) ? { kind: 'admin' } : undefined;
+  }
+}
+
+/** Tries each authenticator in turn (admin key, then tenant keys once they exist). */
+export class ChainAuthenticator implements Authenticator {
+  constructor(private readonly chain: readonly Authenticator[]) {}
+
+  async authenticate(token: string): Promise<Principal | undefined> {
+    for (const a of this.chain) {
+      const p = await a.authenticate(token);
+      if (p) return p;
+    }
+    return undefined;
+  }
+}
+
+export function bearerToken(req: HttpRequest): string | undefined {
+  const h = req.headers['authorization'];
+  if (!h) return undefined;
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(h);
+  return m?.[1];
+}
+
+/** 401 without a valid key; 404 (not 403) for another tenant's resources, so ids do not leak. */
+export function authorize(principal: Principal | undefined, auth: 'none' | 'admin' | 'tenant', tenantId: string | undefined): void {
+  if (auth === 'none') return;
+  if (!principal) throw new BillhookError('unauthorized', 'missing or invalid API key');
+  if (principal.kind === 'admin') return;
+  if (auth === 'admin') throw new BillhookError('forbidden', 'this route needs the admin key');
+  // Routes without a tenant in the path (e.g. the catalogue) are open to any valid key.
+  if (tenantId !== undefined && principal.tenantId !== tenantId) throw new BillhookError('not_found', `tenant ${tenantId} not found`);
+}

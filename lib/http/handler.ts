@@ -1,0 +1,57 @@
+/**
+ * API Gateway HTTP API (payload v2) → Router → problem+json. The one place
+ * that turns any thrown error into an answer; a 5xx here is a bug and is
+ * logged with its stack (never with request bodies or keys).
+ */
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { BillhookError, isBillhookError } from '../core/errors.ts';
+import { tenantIdSchema } from '../core/model.ts';
+import type { Logger } from '../log.ts';
+import { authorize, bearerToken, type Authenticator } from './auth.ts';
+import { problem } from './respond.ts';
+import type { Router } from './router.ts';
+import type { HttpRequest, HttpResponse } from './types.ts';
+
+export function fromApiGateway(event: APIGatewayProxyEventV2): HttpRequest {
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(event.headers ?? {})) if (v !== undefined) headers[k.toLowerCase()] = v;
+  const query: Record<string, string> = {};
+  for (const [k, v] of Object.entries(event.queryStringParameters ?? {})) if (v !== undefined) query[k] = v;
+  const req: HttpRequest = {
+    method: event.requestContext.http.method.toUpperCase(),
+    path: event.rawPath,
+    query,
+    headers,
+    requestId: event.requestContext.requestId,
+  };
+  if (event.body !== undefined && event.body !== null) req.body = Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
+  return req;
+}
+
+export function toApiGateway(res: HttpResponse, requestId: string): APIGatewayProxyStructuredResultV2 {
+  const out: APIGatewayProxyStructuredResultV2 = { statusCode: res.statusCode, headers: { ...res.headers, 'x-request-id': requestId } };
+  if (res.body !== undefined) out.body = res.body;
+  return out;
+}
+
+export async function handleHttp(router: Router, authenticator: Authenticator, log: Logger, req: HttpRequest): Promise<HttpResponse> {
+  const started = Date.now();
+  let res: HttpResponse;
+  try {
+    const { route, params } = router.match(req.method, req.path);
+    const token = bearerToken(req);
+    const principal = route.auth === 'none' || !token ? undefined : await authenticator.authenticate(token);
+    authorize(principal, route.auth, params.tenantId);
+    if (params.tenantId !== undefined && !tenantIdSchema.safeParse(params.tenantId).success) {
+      throw new BillhookError('not_found', `tenant ${params.tenantId} not found`);
+    }
+    res = await route.handle({ req, params, principal });
+  } catch (err) {
+    if (!isBillhookError(err) || err.status >= 500) {
+      log.error('request failed', { requestId: req.requestId, method: req.method, path: req.path, error: err });
+    }
+    res = problem(err, isBillhookError(err) && err.status === 401 ? { 'www-authenticate': 'Bearer' } : {});
+  }
+  log.info('request', { requestId: req.requestId, method: req.method, path: req.path, status: res.statusCode, ms: Date.now() - started });
+  return res;
+}

@@ -1,0 +1,50 @@
+import { eventBatchInputSchema, eventInputSchema, LIMITS } from '../core/model.ts';
+import { BillhookError } from '../core/errors.ts';
+import type { AppDeps } from '../app/deps.ts';
+import { ingestBatch, ingestEvent } from '../app/ingest.ts';
+import type { TenantExistenceCache } from '../app/tenants.ts';
+import { parseBody } from './parse.ts';
+import { json } from './respond.ts';
+import type { Route } from './router.ts';
+import type { HttpRequest } from './types.ts';
+
+export type IngestDeps = AppDeps & { tenantCache: TenantExistenceCache };
+
+function idempotencyKeyHeader(req: HttpRequest): string | undefined {
+  const key = req.headers['idempotency-key'];
+  if (key === undefined) return undefined;
+  if (key.length === 0 || key.length > LIMITS.idempotencyKeyLength || !/^[\x21-\x7e]+$/.test(key)) {
+    throw new BillhookError('validation_failed', 'Idempotency-Key header is invalid', {
+      fields: [{ path: 'Idempotency-Key', message: `must be 1 to ${LIMITS.idempotencyKeyLength} printable ASCII characters without spaces` }],
+    });
+  }
+  return key;
+}
+
+/** The hot-path routes served by the ingest function. */
+export function ingestRoutes(deps: () => Promise<IngestDeps>): Route[] {
+  return [
+    {
+      method: 'POST',
+      path: '/v1/tenants/{tenantId}/events',
+      summary: 'Send an event to every subscribed endpoint of the tenant',
+      auth: 'tenant',
+      async handle({ req, params }) {
+        const input = parseBody(req, eventInputSchema);
+        const result = await ingestEvent(await deps(), params.tenantId!, input, idempotencyKeyHeader(req));
+        return json(202, result.accepted, result.replayed ? { 'idempotent-replayed': 'true' } : {});
+      },
+    },
+    {
+      method: 'POST',
+      path: '/v1/tenants/{tenantId}/events/batch',
+      summary: 'Send up to 100 events at once',
+      auth: 'tenant',
+      async handle({ req, params }) {
+        const input = parseBody(req, eventBatchInputSchema);
+        const results = await ingestBatch(await deps(), params.tenantId!, input.events);
+        return json(202, { data: results.map((r) => ({ ...r.accepted, replayed: r.replayed })) });
+      },
+    },
+  ];
+}

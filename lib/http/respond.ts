@@ -1,0 +1,25 @@
+import { toProblem } from '../core/errors.ts';
+import type { HttpResponse } from './types.ts';
+
+const BASE_HEADERS = {
+  'cache-control': 'no-store',
+  'x-content-type-options': 'nosniff',
+} as const;
+
+export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResponse {
+  return { statusCode, headers: { ...BASE_HEADERS, 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) };
+}
+
+export function noContent(): HttpResponse {
+  return { statusCode: 204, headers: { ...BASE_HEADERS } };
+}
+
+/** RFC 9457 problem+json for any error; unknown errors become an opaque 500. */
+export function problem(err: unknown, headers: Record<string, string> = {}): HttpResponse {
+  const p = toProblem(err);
+  return {
+    statusCode: p.status,
+    headers: { ...BASE_HEADERS, 'content-type': 'application/problem+json', ...headers },
+    body: JSON.stringify(p),
+  };
+}
