@@ -1,0 +1,160 @@
+/**
+ * In-memory adapters for unit tests of the use cases. They honour the same
+ * contracts as the DynamoDB adapters (conditional writes, tenant scoping,
+ * cursors); the shared conformance suite in test/adapters runs against both.
+ */
+import { BillhookError } from '../../core/errors.ts';
+import type { Delivery, DeliveryMessage, DeliveryWithAttempts, EndpointRecord, EventRecord, FanoutMessage, Tenant } from '../../core/model.ts';
+import type {
+  AttemptRecord,
+  DeliveryListQuery,
+  DeliveryLog,
+  DeliveryQueue,
+  EndpointStore,
+  EventListQuery,
+  EventStore,
+  Page,
+  PageRequest,
+  PutEventResult,
+  RecordAttemptResult,
+  TenantStore,
+} from '../../ports.ts';
+import { decodeCursor, encodeCursor } from '../cursor.ts';
+
+const clone = <T>(v: T): T => structuredClone(v);
+
+/** Sorted keys → one page after the cursor. */
+function pageOf<T>(items: T[], key: (t: T) => string, scope: string, page: PageRequest): Page<T> {
+  const after = decodeCursor(scope, page.cursor)?.k as string | undefined;
+  const start = after === undefined ? 0 : items.findIndex((i) => key(i) > after);
+  const slice = start === -1 ? [] : items.slice(start, start + page.limit);
+  const more = start !== -1 && start + page.limit < items.length;
+  return { data: slice.map(clone), nextCursor: more ? encodeCursor(scope, { k: key(slice[slice.length - 1]!) }) : null };
+}
+
+export class MemoryTenantStore implements TenantStore {
+  readonly items = new Map<string, Tenant>();
+  async create(t: Tenant) {
+    if (this.items.has(t.id)) throw new BillhookError('conflict', `tenant ${t.id} already exists`);
+    this.items.set(t.id, clone(t));
+  }
+  async get(id: string) {
+    const t = this.items.get(id);
+    return t && clone(t);
+  }
+  async list(page: PageRequest) {
+    const sorted = [...this.items.values()].sort((a, b) => (a.createdAt + a.id).localeCompare(b.createdAt + b.id));
+    return pageOf(sorted, (t) => `${t.createdAt}#${t.id}`, 'tenants', page);
+  }
+}
+
+export class MemoryEndpointStore implements EndpointStore {
+  readonly items = new Map<string, EndpointRecord>();
+  private key = (t: string, id: string) => `${t}/${id}`;
+  async create(e: EndpointRecord) {
+    if (this.items.has(this.key(e.tenantId, e.id))) throw new BillhookError('conflict', `endpoint ${e.id} already exists`);
+    this.items.set(this.key(e.tenantId, e.id), clone(e));
+  }
+  async get(t: string, id: string) {
+    const e = this.items.get(this.key(t, id));
+    return e && clone(e);
+  }
+  async list(t: string, page: PageRequest) {
+    const mine = [...this.items.values()].filter((e) => e.tenantId === t).sort((a, b) => a.id.localeCompare(b.id));
+    return pageOf(mine, (e) => e.id, `endpoints:${t}`, page);
+  }
+  async update(e: EndpointRecord, expectedVersion: number) {
+    const cur = this.items.get(this.key(e.tenantId, e.id));
+    if (!cur) throw new BillhookError('not_found', `endpoint ${e.id} not found`);
+    if (cur.version !== expectedVersion) throw new BillhookError('conflict', `endpoint ${e.id} was changed concurrently; retry`);
+    this.items.set(this.key(e.tenantId, e.id), clone(e));
+  }
+  async delete(t: string, id: string) {
+    return this.items.delete(this.key(t, id));
+  }
+}
+
+export class MemoryEventStore implements EventStore {
+  readonly items = new Map<string, EventRecord>();
+  private key = (t: string, id: string) => `${t}/${id}`;
+  async putIfAbsent(e: EventRecord): Promise<PutEventResult> {
+    const existing = this.items.get(this.key(e.tenantId, e.id));
+    if (existing) return { created: false, existing: clone(existing) };
+    this.items.set(this.key(e.tenantId, e.id), clone(e));
+    return { created: true };
+  }
+  async get(t: string, id: string) {
+    const e = this.items.get(this.key(t, id));
+    return e && clone(e);
+  }
+  async list(t: string, q: EventListQuery) {
+    const k = (e: EventRecord) => `${e.createdAt}#${e.id}`;
+    const mine = [...this.items.values()]
+      .filter((e) => e.tenantId === t && (!q.since || k(e) >= q.since) && (!q.type || e.type === q.type))
+      .sort((a, b) => k(a).localeCompare(k(b)));
+    return pageOf(mine, k, `events:${t}`, q);
+  }
+}
+
+export class MemoryDeliveryLog implements DeliveryLog {
+  readonly items = new Map<string, DeliveryWithAttempts>();
+  async recordAttempt(r: AttemptRecord): Promise<RecordAttemptResult> {
+    const cur = this.items.get(r.delivery.id);
+    if (cur && cur.attemptCount >= r.attempt.attempt) return { result: 'duplicate', current: { attemptCount: cur.attemptCount, status: cur.status } };
+    const next: DeliveryWithAttempts = {
+      ...r.delivery,
+      createdAt: cur?.createdAt ?? r.delivery.createdAt,
+      status: r.status,
+      attemptCount: r.attempt.attempt,
+      lastAttemptAt: r.attempt.at,
+      attempts: [...(cur?.attempts ?? []), clone(r.attempt)],
+    };
+    if (r.attempt.statusCode !== undefined) next.lastStatusCode = r.attempt.statusCode;
+    if (r.nextAttemptAt) next.nextAttemptAt = r.nextAttemptAt;
+    this.items.set(r.delivery.id, next);
+    return { result: 'recorded' };
+  }
+  async get(t: string, id: string) {
+    const d = this.items.get(id);
+    return d && d.tenantId === t ? clone(d) : undefined;
+  }
+  async list(t: string, q: DeliveryListQuery): Promise<Page<Delivery>> {
+    const k = (d: Delivery) => `${d.createdAt}#${d.id}`;
+    const mine = [...this.items.values()]
+      .filter((d) => d.tenantId === t && (!q.status || d.status === q.status) && (!q.endpointId || d.endpointId === q.endpointId) && (!q.eventId || d.eventId === q.eventId))
+      .sort((a, b) => k(b).localeCompare(k(a)))
+      .map(({ attempts: _a, ...d }) => d);
+    // Newest first: compare keys descending.
+    const after = decodeCursor(`deliveries:${t}`, q.cursor)?.k as string | undefined;
+    const start = after === undefined ? 0 : mine.findIndex((d) => k(d) < after);
+    const slice = start === -1 ? [] : mine.slice(start, start + q.limit);
+    const more = start !== -1 && start + q.limit < mine.length;
+    return { data: slice, nextCursor: more ? encodeCursor(`deliveries:${t}`, { k: k(slice[slice.length - 1]!) }) : null };
+  }
+}
+
+/** Records what was enqueued; `failNext` injects SQS failures. */
+export class MemoryDeliveryQueue implements DeliveryQueue {
+  readonly sent: { message: DeliveryMessage; delaySeconds: number }[] = [];
+  readonly fanouts: FanoutMessage[] = [];
+  readonly deadLetters: { message: DeliveryMessage; reason: string }[] = [];
+  failNext = 0;
+  private maybeFail() {
+    if (this.failNext > 0) {
+      this.failNext--;
+      throw new Error('injected SQS failure');
+    }
+  }
+  async enqueue(messages: readonly DeliveryMessage[], delaySeconds = 0) {
+    this.maybeFail();
+    for (const m of messages) this.sent.push({ message: clone(m), delaySeconds });
+  }
+  async enqueueFanout(m: FanoutMessage) {
+    this.maybeFail();
+    this.fanouts.push(clone(m));
+  }
+  async sendToDeadLetter(m: DeliveryMessage, reason: string) {
+    this.maybeFail();
+    this.deadLetters.push({ message: clone(m), reason });
+  }
+}
