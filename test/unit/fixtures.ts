@@ -1,0 +1,69 @@
+import { MemoryDeliveryLog, MemoryDeliveryQueue, MemoryEndpointStore, MemoryEventStore, MemoryTenantStore } from '../../lib/adapters/memory/stores.ts';
+import type { AppDeps } from '../../lib/app/deps.ts';
+import { TenantExistenceCache } from '../../lib/app/tenants.ts';
+import { EventCatalogue } from '../../lib/core/event-types.ts';
+import { idGenerator } from '../../lib/core/ids.ts';
+import type { EndpointRecord } from '../../lib/core/model.ts';
+import type { UrlGuard } from '../../lib/ports.ts';
+
+/** A clock tests move by hand. */
+export class ManualClock {
+  constructor(public ms = Date.parse('2026-11-23T12:00:00.000Z')) {}
+  now = () => this.ms;
+  advance(ms: number) {
+    this.ms += ms;
+  }
+}
+
+/** Deterministic bytes: a counter, so ids differ but tests repeat exactly. */
+export function counterBytes() {
+  let n = 0;
+  return (len: number) => {
+    const out = new Uint8Array(len);
+    for (let i = 0; i < len; i++) out[i] = (n + i) & 255;
+    n++;
+    return out;
+  };
+}
+
+export const allowAllUrls: UrlGuard = { check: async () => {} };
+
+export function memoryDeps(overrides: Partial<AppDeps> = {}) {
+  const clock = new ManualClock();
+  const bytes = counterBytes();
+  const deps = {
+    tenants: new MemoryTenantStore(),
+    endpoints: new MemoryEndpointStore(),
+    events: new MemoryEventStore(),
+    deliveries: new MemoryDeliveryLog(),
+    queue: new MemoryDeliveryQueue(),
+    urlGuard: allowAllUrls,
+    catalogue: EventCatalogue.withExtras(),
+    clock,
+    ids: idGenerator(clock.now, bytes),
+    random: () => 0.5,
+    randomBytes: bytes,
+    settings: { retrySchedule: [5, 300], fanoutThreshold: 3, maxSqsDelaySeconds: 900, version: 'test' },
+    tenantCache: new TenantExistenceCache(),
+    ...overrides,
+  };
+  return { ...deps, clock };
+}
+
+export function endpointRecord(tenantId: string, id: string, patch: Partial<EndpointRecord> = {}): EndpointRecord {
+  return {
+    id,
+    tenantId,
+    url: 'https://receiver.example/hook',
+    eventTypes: ['*'],
+    description: '',
+    secret: 'whsec_' + Buffer.alloc(32, 9).toString('base64'),
+    headers: {},
+    status: 'enabled',
+    signatureScheme: 'standard-webhooks',
+    version: 1,
+    createdAt: '2026-11-23T12:00:00.000Z',
+    updatedAt: '2026-11-23T12:00:00.000Z',
+    ...patch,
+  };
+}

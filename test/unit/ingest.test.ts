@@ -1,0 +1,156 @@
+import { describe, expect, it } from 'vitest';
+import { fanoutStep } from '../../lib/app/fanout.ts';
+import { ingestBatch, ingestEvent } from '../../lib/app/ingest.ts';
+import { deliveryId } from '../../lib/core/ids.ts';
+import { endpointRecord, memoryDeps } from './fixtures.ts';
+
+const TENANT = 'ten_acme';
+
+async function setup(endpoints: Parameters<typeof endpointRecord>[2][] = [{}]) {
+  const deps = memoryDeps();
+  await deps.tenants.create({ id: TENANT, name: 'Acme', createdAt: '2026-01-01T00:00:00.000Z' });
+  let i = 0;
+  for (const patch of endpoints) await deps.endpoints.create(endpointRecord(TENANT, `ep_${++i}`, patch));
+  return deps;
+}
+
+describe('ingestEvent', () => {
+  it('enqueues one delivery per matching enabled endpoint and stores the event', async () => {
+    // Arrange
+    const deps = await setup([{ eventTypes: ['invoice.*'] }, { eventTypes: ['subscription.*'] }, { eventTypes: ['*'], status: 'disabled' }, { eventTypes: ['invoice.paid'] }]);
+    // Act
+    const r = await ingestEvent(deps, TENANT, { type: 'invoice.paid', data: { amount: 1 } });
+    // Assert
+    expect(r.replayed).toBe(false);
+    expect(r.accepted.deliveries).toBe(2);
+    expect(deps.queue.sent.map((s) => s.message.endpointId).sort()).toEqual(['ep_1', 'ep_4']);
+    const m = deps.queue.sent[0]!.message;
+    expect(m).toMatchObject({ attempt: 1, trigger: 'scheduled', tenantId: TENANT, event: { id: r.accepted.id, type: 'invoice.paid', data: { amount: 1 } } });
+    expect(m.deliveryId).toBe(deliveryId(r.accepted.id, m.endpointId));
+    expect(await deps.events.get(TENANT, r.accepted.id)).toMatchObject({ deliveries: 2, type: 'invoice.paid' });
+  });
+
+  it('rejects an unknown event type without side effects', async () => {
+    const deps = await setup();
+    await expect(ingestEvent(deps, TENANT, { type: 'invoice.exploded', data: {} })).rejects.toMatchObject({ code: 'unknown_event_type', status: 422 });
+    expect(deps.queue.sent).toHaveLength(0);
+    expect(deps.events.items.size).toBe(0);
+  });
+
+  it('answers 404 for an unknown tenant', async () => {
+    const deps = await setup();
+    await expect(ingestEvent(deps, 'ten_nobody', { type: 'invoice.paid', data: {} })).rejects.toMatchObject({ code: 'not_found' });
+  });
+
+  it('replays the same key and body: same answer, nothing enqueued', async () => {
+    const deps = await setup();
+    const first = await ingestEvent(deps, TENANT, { type: 'invoice.paid', data: { a: 1, b: 2 } }, 'key-1');
+    const again = await ingestEvent(deps, TENANT, { type: 'invoice.paid', data: { b: 2, a: 1 } }, 'key-1');
+    expect(again).toEqual({ accepted: first.accepted, replayed: true });
+    expect(deps.queue.sent).toHaveLength(1);
+  });
+
+  it('treats a body id as the idempotency key', async () => {
+    const deps = await setup();
+    const first = await ingestEvent(deps, TENANT, { type: 'invoice.paid', data: {}, id: 'inv_42' });
+    const again = await ingestEvent(deps, TENANT, { type: 'invoice.paid', data: {}, id: 'inv_42' });
+    expect(again.accepted.id).toBe(first.accepted.id);
+    expect(again.replayed).toBe(true);
+  });
+
+  it('refuses the same key with another body (409) and changes nothing', async () => {
+    const deps = await setup();
+    await ingestEvent(deps, TENANT, { type: 'invoice.paid', data: { a: 1 } }, 'key-2');
+    await expect(ingestEvent(deps, TENANT, { type: 'invoice.paid', data: { a: 2 } }, 'key-2')).rejects.toMatchObject({ code: 'idempotency_key_reused', status: 409 });
+    expect(deps.queue.sent).toHaveLength(1);
+  });
+
+  it('refuses a header key that differs from the body id', async () => {
+    const deps = await setup();
+    await expect(ingestEvent(deps, TENANT, { type: 'invoice.paid', data: {}, id: 'a' }, 'b')).rejects.toMatchObject({ code: 'validation_failed' });
+  });
+
+  it('never stores an event whose deliveries failed to enqueue; the retry delivers with the same ids', async () => {
+    // Arrange: SQS fails once (a crash between "routed" and "stored")
+    const deps = await setup([{}, {}]);
+    deps.queue.failNext = 1;
+    // Act
+    await expect(ingestEvent(deps, TENANT, { type: 'invoice.paid', data: {} }, 'crash-1')).rejects.toThrow(/injected/);
+    // Assert: nothing stored, so the client's retry is not a replay
+    expect(deps.events.items.size).toBe(0);
+    const retry = await ingestEvent(deps, TENANT, { type: 'invoice.paid', data: {} }, 'crash-1');
+    expect(retry.replayed).toBe(false);
+    expect(deps.queue.sent.map((s) => s.message.deliveryId).sort()).toEqual(
+      ['ep_1', 'ep_2'].map((ep) => deliveryId(retry.accepted.id, ep)).sort(),
+    );
+    expect(deps.events.items.size).toBe(1);
+  });
+
+  it('a crash after enqueue and before the store re-enqueues with the same webhook-id and stores once', async () => {
+    const deps = await setup();
+    const realPut = deps.events.putIfAbsent.bind(deps.events);
+    let crash = true;
+    deps.events.putIfAbsent = async (e) => {
+      if (crash) {
+        crash = false;
+        throw new Error('crash before put');
+      }
+      return realPut(e);
+    };
+    await expect(ingestEvent(deps, TENANT, { type: 'invoice.paid', data: { n: 1 } }, 'crash-2')).rejects.toThrow(/crash/);
+    const retry = await ingestEvent(deps, TENANT, { type: 'invoice.paid', data: { n: 1 } }, 'crash-2');
+    const ids = deps.queue.sent.map((s) => s.message.event.id);
+    expect(ids).toEqual([retry.accepted.id, retry.accepted.id]);
+    expect(deps.events.items.size).toBe(1);
+    const third = await ingestEvent(deps, TENANT, { type: 'invoice.paid', data: { n: 1 } }, 'crash-2');
+    expect(third.replayed).toBe(true);
+    expect(deps.queue.sent).toHaveLength(2);
+  });
+
+  it('hands a large fan-out to a job instead of enqueueing inline', async () => {
+    const deps = await setup([{}, {}, {}, {}, {}]); // threshold is 3 in the fixtures
+    const r = await ingestEvent(deps, TENANT, { type: 'customer.created', data: {} });
+    expect(r.accepted.deliveries).toBe(5);
+    expect(deps.queue.sent).toHaveLength(0);
+    expect(deps.queue.fanouts).toEqual([{ v: 1, kind: 'fanout', tenantId: TENANT, event: expect.objectContaining({ id: r.accepted.id }) }]);
+  });
+});
+
+describe('fanoutStep', () => {
+  it('enqueues every matching endpoint, continuing across pages', async () => {
+    const deps = await setup(Array.from({ length: 1200 }, (_, i) => ({ eventTypes: i % 2 ? ['invoice.*'] : ['customer.*'] })));
+    const event = { id: 'evt_x', type: 'invoice.paid', createdAt: '2026-01-01T00:00:00.000Z', data: {} };
+    const first = await fanoutStep(deps, { v: 1, kind: 'fanout', tenantId: TENANT, event });
+    // 1,000 endpoints per step (4 pages of 250), then a continuation.
+    expect(first.continued).toBe(true);
+    expect(deps.queue.fanouts).toHaveLength(1);
+    const second = await fanoutStep(deps, deps.queue.fanouts[0]!);
+    expect(second.continued).toBe(false);
+    expect(first.enqueued + second.enqueued).toBe(600);
+    expect(new Set(deps.queue.sent.map((s) => s.message.endpointId)).size).toBe(600);
+  });
+});
+
+describe('ingestBatch', () => {
+  it('routes every event and replays the ones already accepted', async () => {
+    const deps = await setup([{ eventTypes: ['invoice.*'] }]);
+    await ingestEvent(deps, TENANT, { type: 'invoice.paid', data: {}, id: 'one' });
+    const out = await ingestBatch(deps, TENANT, [
+      { type: 'invoice.paid', data: {}, id: 'one' },
+      { type: 'invoice.created', data: {}, id: 'two' },
+      { type: 'customer.created', data: {} },
+    ]);
+    expect(out.map((r) => [r.replayed, r.accepted.deliveries])).toEqual([[true, 1], [false, 1], [false, 0]]);
+    expect(deps.queue.sent).toHaveLength(2);
+    expect(deps.events.items.size).toBe(3);
+  });
+
+  it('rejects the whole batch when one type is unknown, pointing at it', async () => {
+    const deps = await setup();
+    await expect(ingestBatch(deps, TENANT, [{ type: 'invoice.paid', data: {} }, { type: 'nope.nope', data: {} }])).rejects.toMatchObject({
+      code: 'unknown_event_type',
+      fields: [{ path: 'events.1.type', message: expect.any(String) }],
+    });
+    expect(deps.queue.sent).toHaveLength(0);
+  });
+});
