@@ -28,7 +28,7 @@ export function counterBytes() {
 
 export const allowAllUrls: UrlGuard = { check: async () => {} };
 
-export function memoryDeps(overrides: Partial<AppDeps> = {}) {
+export function memoryDeps() {
   const clock = new ManualClock();
   const bytes = counterBytes();
   const deps = {
@@ -45,8 +45,7 @@ export function memoryDeps(overrides: Partial<AppDeps> = {}) {
     randomBytes: bytes,
     settings: { retrySchedule: [5, 300], fanoutThreshold: 3, maxSqsDelaySeconds: 900, version: 'test' },
     tenantCache: new TenantExistenceCache(),
-    ...overrides,
-  };
+  } satisfies AppDeps & { tenantCache: TenantExistenceCache };
   return { ...deps, clock };
 }
 
