@@ -1,0 +1,112 @@
+/**
+ * The deployable stack: reads its settings from CDK context (cdk.json or
+ * `-c key=value`), builds one `WebhookDelivery` and prints what an operator
+ * needs. Wiring only.
+ */
+import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { parseExtraEventTypes } from '../core/event-types.ts';
+import { parseRetrySchedule } from '../core/retry-policy.ts';
+import { QUEUES, TABLES, type QueueKey } from '../definitions.ts';
+import { WebhookDelivery, type WebhookDeliveryProps } from './webhook-delivery.ts';
+
+/**
+ * Context keys read by the stack. Values from `-c` arrive as strings, values
+ * from cdk.json may be numbers; both are accepted. Empty means "use the default".
+ */
+export const CONTEXT_KEYS = {
+  stage: 'stage',
+  retrySchedule: 'retrySchedule',
+  logRetentionDays: 'logRetentionDays',
+  eventRetentionDays: 'eventRetentionDays',
+  fanoutThreshold: 'fanoutThreshold',
+  extraEventTypes: 'extraEventTypes',
+  allowPrivateCidrs: 'allowPrivateCidrs',
+  removalPolicy: 'removalPolicy',
+  throttleRateLimit: 'throttleRateLimit',
+  throttleBurstLimit: 'throttleBurstLimit',
+} as const;
+
+export interface BillhookStackProps extends StackProps {
+  /**
+   * Deployment stage, e.g. `dev` or `prod`.
+   *
+   * @default - context `stage`, else `dev`
+   */
+  readonly stage?: string;
+}
+
+export class BillhookStack extends Stack {
+  public readonly delivery: WebhookDelivery;
+  public readonly stage: string;
+
+  constructor(scope: Construct, id: string, props: BillhookStackProps = {}) {
+    super(scope, id, props);
+    this.stage = props.stage ?? (contextString(this, CONTEXT_KEYS.stage) || 'dev');
+
+    this.delivery = new WebhookDelivery(this, 'Delivery', deliveryPropsFromContext(this));
+
+    new CfnOutput(this, 'Stage', { value: this.stage });
+    new CfnOutput(this, 'ApiUrl', { value: this.delivery.apiUrl, description: 'Base URL of the Billhook HTTP API' });
+    new CfnOutput(this, 'DashboardUrl', { value: `${this.delivery.apiUrl}dashboard`, description: 'Billhook dashboard' });
+    new CfnOutput(this, 'AdminKeySecretArn', {
+      value: this.delivery.adminKeySecret.secretArn,
+      description: 'Secrets Manager secret holding the admin API key (aws secretsmanager get-secret-value --secret-id <arn>)',
+    });
+    for (const key of Object.keys(TABLES) as (keyof typeof TABLES)[]) {
+      new CfnOutput(this, `${TABLES[key].id}Name`, { value: this.delivery.tables[key].tableName, description: `env ${TABLES[key].envVar}` });
+    }
+    for (const key of Object.keys(QUEUES) as QueueKey[]) {
+      new CfnOutput(this, `${QUEUES[key].id}Url`, { value: this.delivery.queues[key].queueUrl, description: `env ${QUEUES[key].envVar}` });
+    }
+  }
+}
+
+/** Build `WebhookDeliveryProps` from the context of `scope`; unset keys keep the construct's defaults. */
+export function deliveryPropsFromContext(scope: Construct): WebhookDeliveryProps {
+  const props: { -readonly [K in keyof WebhookDeliveryProps]: WebhookDeliveryProps[K] } = {};
+
+  const schedule = contextString(scope, CONTEXT_KEYS.retrySchedule);
+  if (schedule) props.retrySchedule = parseRetrySchedule(schedule);
+
+  const logDays = contextInt(scope, CONTEXT_KEYS.logRetentionDays);
+  if (logDays !== undefined) props.logRetentionDays = logDays;
+  const eventDays = contextInt(scope, CONTEXT_KEYS.eventRetentionDays);
+  if (eventDays !== undefined) props.eventRetentionDays = eventDays;
+  const threshold = contextInt(scope, CONTEXT_KEYS.fanoutThreshold);
+  if (threshold !== undefined) props.fanoutThreshold = threshold;
+
+  const extra = contextString(scope, CONTEXT_KEYS.extraEventTypes);
+  if (extra) props.extraEventTypes = parseExtraEventTypes(extra);
+
+  const cidrs = contextString(scope, CONTEXT_KEYS.allowPrivateCidrs);
+  if (cidrs) props.allowPrivateCidrs = cidrs.split(',').map((s) => s.trim()).filter(Boolean);
+
+  const removal = contextString(scope, CONTEXT_KEYS.removalPolicy).toLowerCase();
+  if (removal) {
+    if (removal !== 'retain' && removal !== 'destroy') throw new Error(`context ${CONTEXT_KEYS.removalPolicy}: expected "retain" or "destroy", got "${removal}"`);
+    props.removalPolicy = removal === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
+  }
+
+  const rate = contextInt(scope, CONTEXT_KEYS.throttleRateLimit);
+  const burst = contextInt(scope, CONTEXT_KEYS.throttleBurstLimit);
+  if (rate !== undefined || burst !== undefined) {
+    props.throttle = { rateLimit: rate ?? 1000, burstLimit: burst ?? Math.max(2000, rate ?? 0) };
+  }
+  return props;
+}
+
+function contextString(scope: Construct, key: string): string {
+  const v: unknown = scope.node.tryGetContext(key);
+  if (v === undefined || v === null) return '';
+  if (Array.isArray(v)) return v.join(',');
+  return String(v).trim();
+}
+
+function contextInt(scope: Construct, key: string): number | undefined {
+  const raw = contextString(scope, key);
+  if (raw === '') return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n)) throw new Error(`context ${key}: expected an integer, got "${raw}"`);
+  return n;
+}
