@@ -14,6 +14,10 @@ export default tseslint.config(
     },
   },
   {
+    files: ['test/**/*.ts'],
+    rules: { '@typescript-eslint/no-explicit-any': 'off' },
+  },
+  {
     // The pure domain must not reach for AWS, CDK or the environment.
     files: ['lib/core/**/*.ts'],
     rules: {

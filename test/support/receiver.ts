@@ -1,0 +1,71 @@
+/**
+ * A scripted webhook receiver on loopback, for end-to-end tests. Each path
+ * answers from a queue of scripted responses (then 200), and every request is
+ * recorded with its headers and raw body.
+ */
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface Received {
+  path: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+  at: number;
+}
+
+export interface ScriptedResponse {
+  status: number;
+  body?: string;
+  headers?: Record<string, string>;
+}
+
+export class Receiver {
+  readonly received: Received[] = [];
+  private readonly scripts = new Map<string, ScriptedResponse[]>();
+  private server?: Server;
+  url = '';
+
+  async start(): Promise<this> {
+    this.server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const path = req.url ?? '/';
+        this.received.push({ path, headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() });
+        const next = this.scripts.get(path)?.shift() ?? { status: 200, body: 'ok' };
+        res.writeHead(next.status, { 'content-type': 'text/plain', ...next.headers });
+        res.end(next.body ?? '');
+      });
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  /** Queue responses for a path; after they run out the path answers 200. */
+  script(path: string, ...responses: ScriptedResponse[]): void {
+    this.scripts.set(path, [...(this.scripts.get(path) ?? []), ...responses]);
+  }
+
+  on(path: string): Received[] {
+    return this.received.filter((r) => r.path === path);
+  }
+
+  async stop(): Promise<void> {
+    if (!this.server) return;
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server!.close(() => resolve()));
+  }
+}
+
+/** Poll a condition until it holds or the deadline passes (no fixed sleeps). */
+export async function waitFor<T>(what: string, probe: () => T | Promise<T>, timeoutMs = 15_000, everyMs = 50): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  while (Date.now() < deadline) {
+    last = await probe();
+    if (last) return last as NonNullable<T>;
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${JSON.stringify(last)})`);
+}
