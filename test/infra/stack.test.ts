@@ -1,0 +1,537 @@
+/**
+ * The CDK stack, asserted on its synthesized template. The stack is built once
+ * with bundling skipped (context `aws:cdk:bundling-stacks: []`, the mechanism
+ * `cdk list` uses) so these tests do not depend on the handlers compiling;
+ * one test at the end bundles for real and checks the sender's asset.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { App, CfnResource, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import type { CfnRole } from 'aws-cdk-lib/aws-iam';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { DEFAULT_RETRY_SCHEDULE } from '../../lib/core/retry-policy.ts';
+import { CONSUMERS, FUNCTION_TIMEOUT_SECONDS, INGEST_ROUTES, QUEUES, TABLES, type QueueKey } from '../../lib/definitions.ts';
+import { BillhookStack } from '../../lib/infra/billhook-stack.ts';
+import { FUNCTION_KEYS, REPO_ROOT, WebhookDelivery, type FunctionKey, type TableKey } from '../../lib/infra/webhook-delivery.ts';
+
+const CDK_CONTEXT = (JSON.parse(readFileSync(path.join(REPO_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }).context;
+const TABLE_KEYS = Object.keys(TABLES) as TableKey[];
+const QUEUE_KEYS = Object.keys(QUEUES) as QueueKey[];
+
+/** Build the stack as `cdk synth` would (cdk.json context), without bundling unless asked. */
+function buildStack(context: Record<string, unknown> = {}, opts: { bundle?: boolean; outdir?: string } = {}) {
+  const app = new App({
+    ...(opts.outdir ? { outdir: opts.outdir } : {}),
+    context: { ...CDK_CONTEXT, ...(opts.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }), ...context },
+  });
+  const stack = new BillhookStack(app, 'Billhook-test');
+  return { app, stack };
+}
+
+const logicalId = (c: IConstruct) => Stack.of(c).getLogicalId(c.node.defaultChild as CfnResource);
+
+/** Render an intrinsic as a short string: `{Fn::GetAtt:[X,Arn]}` → `X.Arn`, `{Ref:X}` → `X`, joins concatenated. */
+function render(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (v && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    if ('Ref' in o) return String(o.Ref);
+    if ('Fn::GetAtt' in o) return (o['Fn::GetAtt'] as string[]).join('.');
+    if ('Fn::Join' in o) {
+      const [sep, parts] = o['Fn::Join'] as [string, unknown[]];
+      return parts.map(render).join(sep);
+    }
+  }
+  return JSON.stringify(v);
+}
+
+const list = <T,>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+
+interface Grant {
+  role: string;
+  action: string;
+  resource: string;
+}
+
+/** Every (role, action, resource) an Allow statement of an inline policy grants. */
+function grants(template: Template): Grant[] {
+  const out: Grant[] = [];
+  for (const policy of Object.values(template.findResources('AWS::IAM::Policy'))) {
+    const props = policy.Properties as { Roles: unknown[]; PolicyDocument: { Statement: { Effect: string; Action: string | string[]; Resource: unknown }[] } };
+    for (const role of props.Roles.map(render)) {
+      for (const s of props.PolicyDocument.Statement) {
+        if (s.Effect !== 'Allow') continue;
+        for (const action of list(s.Action)) for (const r of list(s.Resource)) out.push({ role, action, resource: render(r) });
+      }
+    }
+  }
+  return out;
+}
+
+describe('BillhookStack', () => {
+  let stack: BillhookStack;
+  let delivery: WebhookDelivery;
+  let template: Template;
+  let allGrants: Grant[];
+  const ids = {
+    table: {} as Record<TableKey, string>,
+    queue: {} as Record<QueueKey, string>,
+    fn: {} as Record<FunctionKey, string>,
+    role: {} as Record<FunctionKey, string>,
+    secret: '',
+  };
+  const grantsOf = (fn: FunctionKey) => allGrants.filter((g) => g.role === ids.role[fn]);
+  const onTable = (t: TableKey) => (g: Grant) => g.resource === `${ids.table[t]}.Arn` || g.resource.startsWith(`${ids.table[t]}.Arn/`);
+
+  beforeAll(() => {
+    // Arrange + act, shared: synthesize once.
+    ({ stack } = buildStack());
+    delivery = stack.delivery;
+    template = Template.fromStack(stack);
+    allGrants = grants(template);
+    for (const k of TABLE_KEYS) ids.table[k] = logicalId(delivery.tables[k]);
+    for (const k of QUEUE_KEYS) ids.queue[k] = logicalId(delivery.queues[k]);
+    for (const k of FUNCTION_KEYS) {
+      ids.fn[k] = logicalId(delivery.functions[k]);
+      ids.role[k] = Stack.of(stack).getLogicalId(delivery.roles[k].node.defaultChild as CfnRole);
+    }
+    ids.secret = logicalId(delivery.adminKeySecret);
+  });
+
+  describe('tables', () => {
+    it('creates the three tables of TABLES, on demand, with PITR, SSE and deletion protection, retained', () => {
+      template.resourceCountIs('AWS::DynamoDB::Table', 3);
+      for (const k of TABLE_KEYS) {
+        const res = template.toJSON().Resources[ids.table[k]];
+        expect(res.DeletionPolicy).toBe('Retain');
+        expect(res.Properties).toMatchObject({
+          BillingMode: 'PAY_PER_REQUEST',
+          PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+          SSESpecification: { SSEEnabled: true },
+          DeletionProtectionEnabled: true,
+        });
+      }
+    });
+
+    it('uses the keys and GSIs (projection ALL) of the shared definitions', () => {
+      for (const k of TABLE_KEYS) {
+        const def = TABLES[k];
+        const props = template.toJSON().Resources[ids.table[k]].Properties;
+        const keySchema = [{ AttributeName: def.partitionKey.name, KeyType: 'HASH' }];
+        if ('sortKey' in def) keySchema.push({ AttributeName: def.sortKey.name, KeyType: 'RANGE' });
+        expect(props.KeySchema).toEqual(keySchema);
+        expect(props.GlobalSecondaryIndexes.map((g: { IndexName: string }) => g.IndexName)).toEqual(def.indexes.map((i) => i.indexName));
+        for (const g of props.GlobalSecondaryIndexes) expect(g.Projection).toEqual({ ProjectionType: 'ALL' });
+      }
+      // One spot-check by literal value, so a wrong definition cannot pass by mirroring itself.
+      template.hasResourceProperties('AWS::DynamoDB::Table', {
+        GlobalSecondaryIndexes: Match.arrayWith([
+          Match.objectLike({
+            IndexName: 'byCreatedAt',
+            KeySchema: [
+              { AttributeName: 'tenantId', KeyType: 'HASH' },
+              { AttributeName: 'createdAtId', KeyType: 'RANGE' },
+            ],
+          }),
+        ]),
+      });
+      expect(template.toJSON().Resources[ids.table.logs].Properties.GlobalSecondaryIndexes).toHaveLength(3);
+    });
+
+    it('expires events and log items through TTL on expiresAt, and entities never', () => {
+      const props = (k: TableKey) => template.toJSON().Resources[ids.table[k]].Properties;
+      expect(props('events').TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
+      expect(props('logs').TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
+      expect(props('entities').TimeToLiveSpecification).toBeUndefined();
+    });
+  });
+
+  describe('queues', () => {
+    it('redrives the deliveries and fan-out queues to their DLQs after maxReceiveCount 5', () => {
+      template.resourceCountIs('AWS::SQS::Queue', 4);
+      const res = template.toJSON().Resources;
+      expect(res[ids.queue.deliveries].Properties.RedrivePolicy).toEqual({
+        deadLetterTargetArn: { 'Fn::GetAtt': [ids.queue.deliveriesDlq, 'Arn'] },
+        maxReceiveCount: 5,
+      });
+      expect(res[ids.queue.fanout].Properties.RedrivePolicy).toEqual({
+        deadLetterTargetArn: { 'Fn::GetAtt': [ids.queue.fanoutDlq, 'Arn'] },
+        maxReceiveCount: 5,
+      });
+      expect(res[ids.queue.deliveriesDlq].Properties.RedrivePolicy).toBeUndefined();
+      expect(res[ids.queue.fanoutDlq].Properties.RedrivePolicy).toBeUndefined();
+    });
+
+    it('sets visibility to six times the consumer timeout and keeps messages 14 days', () => {
+      const res = template.toJSON().Resources;
+      expect(res[ids.queue.deliveries].Properties).toMatchObject({ VisibilityTimeout: 180, MessageRetentionPeriod: 1_209_600 });
+      expect(res[ids.queue.fanout].Properties).toMatchObject({ VisibilityTimeout: 360, MessageRetentionPeriod: 1_209_600 });
+      expect(res[ids.queue.deliveriesDlq].Properties.MessageRetentionPeriod).toBe(1_209_600);
+    });
+
+    it('encrypts every queue with SQS-managed SSE and denies non-TLS access', () => {
+      for (const k of QUEUE_KEYS) {
+        expect(template.toJSON().Resources[ids.queue[k]].Properties.SqsManagedSseEnabled).toBe(true);
+        template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+          Queues: [{ Ref: ids.queue[k] }],
+          PolicyDocument: {
+            Statement: Match.arrayWith([
+              Match.objectLike({ Effect: 'Deny', Action: 'sqs:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+            ]),
+          },
+        });
+      }
+    });
+  });
+
+  describe('functions', () => {
+    it('runs four functions on nodejs22.x, arm64, traced, with their timeouts and 512 MB', () => {
+      template.resourceCountIs('AWS::Lambda::Function', 4);
+      for (const k of FUNCTION_KEYS) {
+        expect(template.toJSON().Resources[ids.fn[k]].Properties).toMatchObject({
+          Runtime: 'nodejs22.x',
+          Architectures: ['arm64'],
+          Handler: 'index.handler',
+          MemorySize: 512,
+          Timeout: FUNCTION_TIMEOUT_SECONDS[k],
+          TracingConfig: { Mode: 'Active' },
+          Role: { 'Fn::GetAtt': [ids.role[k], 'Arn'] },
+        });
+      }
+      expect(template.toJSON().Resources[ids.fn.fanout].Properties.Timeout).toBe(60);
+    });
+
+    it('gives every function the table names, queue URLs and delivery settings', () => {
+      for (const k of FUNCTION_KEYS) {
+        const env = template.toJSON().Resources[ids.fn[k]].Properties.Environment.Variables;
+        for (const t of TABLE_KEYS) expect(env[TABLES[t].envVar]).toEqual({ Ref: ids.table[t] });
+        for (const q of QUEUE_KEYS) expect(env[QUEUES[q].envVar]).toEqual({ Ref: ids.queue[q] });
+        expect(env).toMatchObject({
+          BILLHOOK_DELIVERIES_QUEUE_URL: { Ref: ids.queue.deliveries },
+          BILLHOOK_DLQ_URL: { Ref: ids.queue.deliveriesDlq },
+          BILLHOOK_RETRY_SCHEDULE: '5,300,1800,7200,18000,36000,36000',
+          BILLHOOK_LOG_RETENTION_DAYS: '30',
+          BILLHOOK_EVENT_RETENTION_DAYS: '90',
+          BILLHOOK_FANOUT_THRESHOLD: '50',
+          NODE_OPTIONS: '--enable-source-maps',
+        });
+        expect(env.BILLHOOK_RETRY_SCHEDULE).toBe(DEFAULT_RETRY_SCHEDULE.join(','));
+        expect(env.BILLHOOK_EXTRA_EVENT_TYPES).toBeUndefined();
+      }
+    });
+
+    it('passes the admin key secret ARN to ingest and api only', () => {
+      const envOf = (k: FunctionKey) => template.toJSON().Resources[ids.fn[k]].Properties.Environment.Variables;
+      expect(envOf('ingest').BILLHOOK_ADMIN_KEY_SECRET_ARN).toEqual({ Ref: ids.secret });
+      expect(envOf('api').BILLHOOK_ADMIN_KEY_SECRET_ARN).toEqual({ Ref: ids.secret });
+      expect(envOf('sender').BILLHOOK_ADMIN_KEY_SECRET_ARN).toBeUndefined();
+      expect(envOf('fanout').BILLHOOK_ADMIN_KEY_SECRET_ARN).toBeUndefined();
+    });
+
+    it('logs each function to its own log group with a retention', () => {
+      for (const k of FUNCTION_KEYS) {
+        const lg = render(template.toJSON().Resources[ids.fn[k]].Properties.LoggingConfig.LogGroup);
+        expect(template.toJSON().Resources[lg]).toMatchObject({ Type: 'AWS::Logs::LogGroup', Properties: { RetentionInDays: 30 } });
+      }
+    });
+  });
+
+  describe('queue consumers', () => {
+    it('feeds the sender from the deliveries queue in batches of 10 with partial batch failures', () => {
+      template.resourceCountIs('AWS::Lambda::EventSourceMapping', 2);
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        FunctionName: { Ref: ids.fn.sender },
+        EventSourceArn: { 'Fn::GetAtt': [ids.queue.deliveries, 'Arn'] },
+        BatchSize: 10,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        ScalingConfig: { MaximumConcurrency: CONSUMERS.sender.maxConcurrency },
+      });
+    });
+
+    it('feeds fan-out from the fan-out queue one job at a time', () => {
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        FunctionName: { Ref: ids.fn.fanout },
+        EventSourceArn: { 'Fn::GetAtt': [ids.queue.fanout, 'Arn'] },
+        BatchSize: 1,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        ScalingConfig: { MaximumConcurrency: 10 },
+      });
+    });
+  });
+
+  describe('HTTP API', () => {
+    /** Route key → logical id of the function its integration invokes. */
+    function routeTargets(): Record<string, string> {
+      const res = template.toJSON().Resources as Record<string, { Type: string; Properties: Record<string, unknown> }>;
+      const out: Record<string, string> = {};
+      for (const route of Object.values(template.findResources('AWS::ApiGatewayV2::Route'))) {
+        const integrationId = render(route.Properties.Target).replace(/^integrations\//, '');
+        const integration = res[integrationId]!;
+        expect(integration.Properties).toMatchObject({ IntegrationType: 'AWS_PROXY', PayloadFormatVersion: '2.0' });
+        out[route.Properties.RouteKey as string] = render(integration.Properties.IntegrationUri).replace(/\.Arn$/, '');
+      }
+      return out;
+    }
+
+    it('routes the two ingest routes to ingest and everything else ($default) to api', () => {
+      // Act
+      const targets = routeTargets();
+
+      // Assert
+      expect(targets).toEqual({
+        'POST /v1/tenants/{tenantId}/events': ids.fn.ingest,
+        'POST /v1/tenants/{tenantId}/events/batch': ids.fn.ingest,
+        $default: ids.fn.api,
+      });
+      expect(INGEST_ROUTES).toHaveLength(2);
+    });
+
+    it('throttles and access-logs the $default stage without logging headers', () => {
+      template.resourceCountIs('AWS::ApiGatewayV2::Stage', 1);
+      const stage = Object.values(template.findResources('AWS::ApiGatewayV2::Stage'))[0]!.Properties;
+      expect(stage).toMatchObject({
+        StageName: '$default',
+        AutoDeploy: true,
+        DefaultRouteSettings: { ThrottlingRateLimit: 1000, ThrottlingBurstLimit: 2000 },
+        AccessLogSettings: { DestinationArn: { 'Fn::GetAtt': [logicalId(delivery.accessLogGroup), 'Arn'] } },
+      });
+      const format = JSON.parse(stage.AccessLogSettings.Format) as Record<string, string>;
+      expect(format.requestId).toBe('$context.requestId');
+      expect(JSON.stringify(format)).not.toMatch(/header|authorization/i);
+    });
+
+    it('lets API Gateway invoke only the ingest and api functions', () => {
+      const invoked = Object.values(template.findResources('AWS::Lambda::Permission')).map((p) => render(p.Properties.FunctionName).replace(/\.Arn$/, ''));
+      expect(new Set(invoked)).toEqual(new Set([ids.fn.ingest, ids.fn.api]));
+    });
+  });
+
+  describe('IAM', () => {
+    it('uses no wildcard action, and "*" resources only for X-Ray', () => {
+      for (const g of allGrants) {
+        expect(g.action, JSON.stringify(g)).not.toContain('*');
+        if (g.resource === '*') expect(g.action).toMatch(/^xray:Put(TraceSegments|TelemetryRecords)$/);
+      }
+    });
+
+    it('attaches no AWS managed policy to the function roles', () => {
+      for (const k of FUNCTION_KEYS) expect(template.toJSON().Resources[ids.role[k]].Properties.ManagedPolicyArns).toBeUndefined();
+    });
+
+    it('lets the sender log attempts (UpdateItem on logs) but not write events or other tables', () => {
+      const sender = grantsOf('sender');
+      expect(sender).toContainEqual({ role: ids.role.sender, action: 'dynamodb:UpdateItem', resource: `${ids.table.logs}.Arn` });
+      expect(sender).toContainEqual({ role: ids.role.sender, action: 'dynamodb:GetItem', resource: `${ids.table.entities}.Arn` });
+      expect(sender.filter(onTable('events'))).toEqual([]);
+      const dynamoActions = sender.filter((g) => g.action.startsWith('dynamodb:')).map((g) => g.action);
+      expect(dynamoActions).not.toContain('dynamodb:PutItem');
+      expect(dynamoActions).not.toContain('dynamodb:DeleteItem');
+      expect(new Set(dynamoActions)).toEqual(new Set(['dynamodb:GetItem', 'dynamodb:UpdateItem']));
+    });
+
+    it('lets the sender retry into the deliveries queue and park exhausted deliveries in its DLQ', () => {
+      const sends = grantsOf('sender').filter((g) => g.action === 'sqs:SendMessage').map((g) => g.resource);
+      expect(new Set(sends)).toEqual(new Set([`${ids.queue.deliveries}.Arn`, `${ids.queue.deliveriesDlq}.Arn`]));
+      // Consuming comes from the event source, on the deliveries queue only.
+      const receives = grantsOf('sender').filter((g) => g.action === 'sqs:ReceiveMessage').map((g) => g.resource);
+      expect(receives).toEqual([`${ids.queue.deliveries}.Arn`]);
+    });
+
+    it('keeps ingest away from the logs table and limits it to reads of entities and get/put of events', () => {
+      const ingest = grantsOf('ingest');
+      expect(ingest.filter(onTable('logs'))).toEqual([]);
+      expect(new Set(ingest.filter(onTable('entities')).map((g) => `${g.action} ${g.resource}`))).toEqual(
+        new Set([`dynamodb:GetItem ${ids.table.entities}.Arn`, `dynamodb:Query ${ids.table.entities}.Arn`, `dynamodb:Query ${ids.table.entities}.Arn/index/*`]),
+      );
+      expect(new Set(ingest.filter(onTable('events')).map((g) => g.action))).toEqual(new Set(['dynamodb:GetItem', 'dynamodb:PutItem']));
+      const sends = ingest.filter((g) => g.action === 'sqs:SendMessage').map((g) => g.resource);
+      expect(new Set(sends)).toEqual(new Set([`${ids.queue.deliveries}.Arn`, `${ids.queue.fanout}.Arn`]));
+    });
+
+    it('gives the api read/write on entities, read (+ put) on events and read-only on logs', () => {
+      const api = grantsOf('api');
+      const on = (t: TableKey) => new Set(api.filter(onTable(t)).filter((g) => !g.resource.endsWith('/index/*')).map((g) => g.action));
+      expect(on('entities')).toEqual(
+        new Set(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem']),
+      );
+      expect(on('events')).toEqual(new Set(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem']));
+      expect(on('logs')).toEqual(new Set(['dynamodb:GetItem', 'dynamodb:Query']));
+      // Index ARNs carry Query and nothing else.
+      const indexGrants = allGrants.filter((g) => g.resource.endsWith('/index/*'));
+      expect(new Set(indexGrants.map((g) => g.action))).toEqual(new Set(['dynamodb:Query']));
+      expect(api).toContainEqual({ role: ids.role.api, action: 'dynamodb:Query', resource: `${ids.table.logs}.Arn/index/*` });
+    });
+
+    it('gives fan-out entity reads and sends to the deliveries and fan-out queues only', () => {
+      const fanout = grantsOf('fanout');
+      expect(fanout.filter((g) => g.action.startsWith('dynamodb:') && !onTable('entities')(g))).toEqual([]);
+      expect(new Set(fanout.filter((g) => g.action.startsWith('dynamodb:')).map((g) => g.action))).toEqual(new Set(['dynamodb:GetItem', 'dynamodb:Query']));
+      const sends = fanout.filter((g) => g.action === 'sqs:SendMessage').map((g) => g.resource);
+      expect(new Set(sends)).toEqual(new Set([`${ids.queue.deliveries}.Arn`, `${ids.queue.fanout}.Arn`]));
+    });
+
+    it('lets each function write only to its own log group', () => {
+      for (const k of FUNCTION_KEYS) {
+        const lg = render(template.toJSON().Resources[ids.fn[k]].Properties.LoggingConfig.LogGroup);
+        const logGrants = grantsOf(k).filter((g) => g.action.startsWith('logs:'));
+        expect(new Set(logGrants.map((g) => g.resource))).toEqual(new Set([`${lg}.Arn`]));
+      }
+    });
+  });
+
+  describe('admin key secret', () => {
+    it('generates a long alphanumeric key, retained with the stack', () => {
+      template.resourceCountIs('AWS::SecretsManager::Secret', 1);
+      const secret = template.toJSON().Resources[ids.secret];
+      expect(secret.DeletionPolicy).toBe('Retain');
+      expect(secret.Properties.GenerateSecretString).toMatchObject({ ExcludePunctuation: true, IncludeSpace: false });
+      expect(secret.Properties.GenerateSecretString.PasswordLength).toBeGreaterThanOrEqual(40);
+      expect(secret.Properties.GenerateSecretString.SecretStringTemplate).toBeUndefined();
+    });
+
+    it('is readable by the ingest and api roles only', () => {
+      const readers = allGrants.filter((g) => g.resource === ids.secret || g.action.startsWith('secretsmanager:'));
+      expect(readers.every((g) => g.action === 'secretsmanager:GetSecretValue' && g.resource === ids.secret)).toBe(true);
+      expect(new Set(readers.map((g) => g.role))).toEqual(new Set([ids.role.ingest, ids.role.api]));
+    });
+  });
+
+  describe('outputs', () => {
+    it('prints the API and dashboard URLs, the secret ARN, table names and queue URLs', () => {
+      const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+      expect(render(outputs.ApiUrl!.Value)).toMatch(/^https:\/\/.+\/$/);
+      expect(render(outputs.DashboardUrl!.Value)).toBe(`${render(outputs.ApiUrl!.Value)}dashboard`);
+      expect(outputs.AdminKeySecretArn!.Value).toEqual({ Ref: ids.secret });
+      for (const t of TABLE_KEYS) expect(outputs[`${TABLES[t].id}Name`]!.Value).toEqual({ Ref: ids.table[t] });
+      for (const q of QUEUE_KEYS) expect(outputs[`${QUEUES[q].id}Url`]!.Value).toEqual({ Ref: ids.queue[q] });
+    });
+  });
+
+  describe('context', () => {
+    it('takes the retry schedule, retention, extra event types and removal policy from context', () => {
+      // Arrange
+      const context = {
+        retrySchedule: '5,60',
+        logRetentionDays: '7',
+        extraEventTypes: 'usage.reported=Metered usage was reported.',
+        allowPrivateCidrs: '10.1.0.0/16',
+        removalPolicy: 'destroy',
+        throttleRateLimit: 50,
+        throttleBurstLimit: 100,
+      };
+
+      // Act
+      const t = Template.fromStack(buildStack(context).stack);
+
+      // Assert
+      const fn = Object.values(t.findResources('AWS::Lambda::Function'))[0]!;
+      expect(fn.Properties.Environment.Variables).toMatchObject({
+        BILLHOOK_RETRY_SCHEDULE: '5,60',
+        BILLHOOK_LOG_RETENTION_DAYS: '7',
+        BILLHOOK_EXTRA_EVENT_TYPES: 'usage.reported=Metered usage was reported.',
+        BILLHOOK_ALLOW_PRIVATE_CIDRS: '10.1.0.0/16',
+      });
+      for (const table of Object.values(t.findResources('AWS::DynamoDB::Table'))) {
+        expect(table.DeletionPolicy).toBe('Delete');
+        expect(table.Properties.DeletionProtectionEnabled).toBe(false);
+      }
+      t.hasResourceProperties('AWS::ApiGatewayV2::Stage', { DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 } });
+    });
+
+    it('refuses a malformed retry schedule at synth time', () => {
+      expect(() => buildStack({ retrySchedule: '5,soon' })).toThrow(/invalid retry delay/);
+    });
+  });
+
+  describe('cdk-nag AwsSolutions', () => {
+    it('reports no unacknowledged error or warning', () => {
+      // Act
+      const report = new AwsSolutionsChecks().validateScope(stack);
+
+      // Assert
+      const findings = report.violations
+        .filter((v) => v.severity === 'error' || v.severity === 'warning')
+        .map((v) => `${v.ruleName} at ${v.violatingResources.map((r) => r.constructPath).join(', ')}`);
+      expect(findings).toEqual([]);
+      expect(Annotations.fromStack(stack).findError('*', Match.anyValue())).toEqual([]);
+      expect(Annotations.fromStack(stack).findError('*', Match.stringLikeRegexp('AwsSolutions-.*'))).toEqual([]);
+      expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('AwsSolutions-.*'))).toEqual([]);
+    });
+
+    it('gives every acknowledgement a concrete reason', () => {
+      // Arrange
+      const acks: { id: string; reason: string }[] = [];
+      for (const c of stack.node.findAll()) {
+        for (const m of c.node.metadata) {
+          if (m.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY) continue;
+          for (const [id, reason] of Object.entries(m.data as Record<string, string>)) acks.push({ id, reason });
+        }
+      }
+
+      // Assert
+      expect(acks.length).toBeGreaterThan(0);
+      for (const a of acks) {
+        expect(a.id).toMatch(/AwsSolutions-/);
+        expect(a.reason.length, a.id).toBeGreaterThanOrEqual(60);
+      }
+    });
+
+    it('acknowledges only findings that would otherwise be reported (no stale acknowledgements)', () => {
+      // Arrange: the same stack with every acknowledgement dropped.
+      const spy = vi.spyOn(Validations.prototype, 'acknowledge').mockImplementation(() => {});
+      let bare: Stack;
+      try {
+        bare = buildStack().stack;
+      } finally {
+        spy.mockRestore();
+      }
+      const acknowledged = new Set<string>();
+      for (const c of stack.node.findAll()) {
+        for (const m of c.node.metadata) {
+          if (m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY) for (const id of Object.keys(m.data as object)) acknowledged.add(id.replace(/^annotation::/i, ''));
+        }
+      }
+
+      // Act
+      const reported = new Set(new AwsSolutionsChecks().validateScope(bare).violations.map((v) => v.ruleName));
+
+      // Assert: the logical ids match because both stacks are built the same way.
+      expect(reported).toEqual(acknowledged);
+    });
+  });
+
+  describe('bundling', () => {
+    const outdir = path.join(REPO_ROOT, 'test-output', `infra-bundle-${process.pid}`);
+    afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+    it('bundles the sender with local esbuild into a small ESM file that loads and exports handler', () => {
+      // Arrange
+      mkdirSync(outdir, { recursive: true });
+      const { app, stack: bundled } = buildStack({}, { bundle: true, outdir });
+
+      // Act
+      app.synth();
+
+      // Assert
+      const fn = Template.fromStack(bundled).toJSON().Resources[logicalId(bundled.delivery.functions.sender)];
+      const assetDir = path.join(outdir, `asset.${String(fn.Properties.Code.S3Key).replace(/\.zip$/, '')}`);
+      const file = path.join(assetDir, 'index.mjs');
+      expect(existsSync(file), file).toBe(true);
+      expect(existsSync(`${file}.map`)).toBe(true);
+      const code = readFileSync(file, 'utf8');
+      expect(code.startsWith("import { createRequire } from 'module'; const require = createRequire(import.meta.url);")).toBe(true);
+      expect(code).toMatch(/sourceMappingURL=index\.mjs\.map/);
+      expect(code).toMatch(/from\s*"@aws-sdk\/client-sqs"/); // external: the runtime provides the SDK
+      expect(code).not.toMatch(/class SQSClient\b/);
+      expect(statSync(file).size).toBeLessThan(2 * 1024 * 1024);
+      // Node loads it as ESM (the banner makes CommonJS dependencies work) and finds the handler.
+      const probe = `const m = await import(${JSON.stringify(pathToFileURL(file).href)}); if (typeof m.handler !== 'function') process.exit(3);`;
+      expect(() => execFileSync(process.execPath, ['--input-type=module', '-e', probe], { cwd: REPO_ROOT, stdio: 'pipe' })).not.toThrow();
+    });
+  });
+});
