@@ -2,7 +2,7 @@
 import middy from '@middy/core';
 import type { SQSEvent } from 'aws-lambda';
 import { fanoutStep } from '../../lib/app/fanout.ts';
-import { processAppDeps, processLogger } from '../../lib/composition.ts';
+import { processAppDeps, processLogger } from '../../lib/composition/process.ts';
 import { fanoutMessageSchema } from '../../lib/core/model.ts';
 import { processBatch } from '../../lib/sqs-batch.ts';
 

@@ -2,12 +2,15 @@
 import middy from '@middy/core';
 import type { SQSEvent } from 'aws-lambda';
 import { deliver } from '../../lib/app/deliver.ts';
-import { processLogger, processSenderDeps } from '../../lib/composition.ts';
+import { once, processConfig, processLogger } from '../../lib/composition/process.ts';
+import { buildSenderDeps } from '../../lib/composition/sender.ts';
 import { deliveryMessageSchema } from '../../lib/core/model.ts';
 import { processBatch } from '../../lib/sqs-batch.ts';
 
+const senderDeps = once(() => buildSenderDeps(processConfig()));
+
 export const handler = middy(async (event: SQSEvent) => {
-  const deps = processSenderDeps();
+  const deps = senderDeps();
   const log = processLogger();
   return processBatch(event, deliveryMessageSchema, async (m) => {
     const outcome = await deliver(deps, m);

@@ -1,0 +1,81 @@
+/**
+ * The composition root (lib/composition/): the one place that picks adapters
+ * and wires them to the use cases. This file wires the stores, the queue and
+ * authentication; sender.ts adds the outbound HTTP client, kept apart so the
+ * ingest and api bundles do not carry it; process.ts memoises per process.
+ */
+import { randomBytes, randomInt } from 'node:crypto';
+import { documentClient } from '../adapters/dynamodb/client.ts';
+import { DynamoDeliveryLog } from '../adapters/dynamodb/delivery-log.ts';
+import { DynamoEndpointStore } from '../adapters/dynamodb/endpoint-store.ts';
+import { DynamoEventStore } from '../adapters/dynamodb/event-store.ts';
+import { DynamoTenantStore } from '../adapters/dynamodb/tenant-store.ts';
+import { SsrfGuard } from '../adapters/http/url-guard.ts';
+import { SqsDeliveryQueue, sqsClient } from '../adapters/sqs/delivery-queue.ts';
+import type { AppDeps } from '../app/deps.ts';
+import { TenantExistenceCache } from '../app/tenants.ts';
+import type { Config } from '../config.ts';
+import { EventCatalogue } from '../core/event-types.ts';
+import { idGenerator } from '../core/ids.ts';
+import { AdminKeyAuthenticator, ChainAuthenticator, type Authenticator } from '../http/auth.ts';
+import type { Clock } from '../ports.ts';
+
+export const systemClock: Clock = { now: () => Date.now() };
+/** Uniform in [0, 1) from the CSPRNG. */
+export const secureRandom = () => randomInt(0, 2 ** 48) / 2 ** 48;
+
+function required(value: string | undefined, name: string): string {
+  if (!value) throw new Error(`configuration: ${name} is not set`);
+  return value;
+}
+
+/** Build the use-case dependencies from a configuration. */
+export function buildAppDeps(config: Config, clock: Clock = systemClock): AppDeps & { tenantCache: TenantExistenceCache } {
+  const db = documentClient({ region: config.region, endpoint: config.endpoints.dynamodb });
+  const sqs = sqsClient({ region: config.region, endpoint: config.endpoints.sqs });
+  return {
+    tenants: new DynamoTenantStore(db, config.tables.entities),
+    endpoints: new DynamoEndpointStore(db, config.tables.entities),
+    events: new DynamoEventStore(db, config.tables.events, config.eventRetentionDays),
+    deliveries: new DynamoDeliveryLog(db, config.tables.logs, config.logRetentionDays),
+    queue: new SqsDeliveryQueue(sqs, {
+      deliveries: required(config.queues.deliveries, 'BILLHOOK_DELIVERIES_QUEUE_URL'),
+      deadLetter: required(config.queues.dlq, 'BILLHOOK_DLQ_URL'),
+      fanout: required(config.queues.fanout, 'BILLHOOK_FANOUT_QUEUE_URL'),
+    }),
+    urlGuard: urlGuard(config),
+    catalogue: EventCatalogue.withExtras(config.extraEventTypes),
+    clock,
+    ids: idGenerator(() => clock.now(), (n) => randomBytes(n)),
+    random: secureRandom,
+    randomBytes: (n) => randomBytes(n),
+    settings: settings(config),
+    tenantCache: new TenantExistenceCache(),
+  };
+}
+
+export const settings = (config: Config): AppDeps['settings'] => ({
+  retrySchedule: config.retrySchedule,
+  fanoutThreshold: config.fanoutThreshold,
+  maxSqsDelaySeconds: config.maxSqsDelaySeconds,
+  version: config.version,
+});
+
+export const urlGuard = (config: Config) =>
+  new SsrfGuard({ allowHttp: config.outbound.allowHttp, allowLoopback: config.outbound.allowLoopback, allowCidrs: config.outbound.allowPrivateCidrs });
+
+/** The admin key: from the environment (local mode) or Secrets Manager (AWS), read once. */
+export function buildAuthenticator(config: Config): Authenticator {
+  const source = async (): Promise<string> => {
+    if (config.adminKey) return config.adminKey;
+    if (config.adminKeySecretArn) {
+      const { SecretsManagerClient, GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
+      const out = await new SecretsManagerClient({ region: config.region }).send(new GetSecretValueCommand({ SecretId: config.adminKeySecretArn }));
+      if (!out.SecretString) throw new Error('admin key secret is empty');
+      return out.SecretString;
+    }
+    throw new Error('no admin key configured: set BILLHOOK_ADMIN_KEY or BILLHOOK_ADMIN_KEY_SECRET_ARN');
+  };
+  return new ChainAuthenticator([new AdminKeyAuthenticator(source)]);
+}
+
