@@ -13,6 +13,8 @@ import type { AppDeps } from '../app/deps.ts';
 import { createEndpoint, deleteEndpoint, getEndpoint, getEndpointSecret, listEndpoints, updateEndpoint } from '../app/endpoints.ts';
 import { getDelivery, getEvent, listDeliveries, listEvents } from '../app/queries.ts';
 import { createTenant, getTenant, listTenants } from '../app/tenants.ts';
+import { ingestRoutes } from './ingest-routes.ts';
+import { openApiDocument } from './openapi.ts';
 import { pageQuery, parseBody } from './parse.ts';
 import { json, noContent } from './respond.ts';
 import type { Route } from './router.ts';
@@ -35,11 +37,20 @@ function optionalQuery<T>(schema: z.ZodType<T>, value: string | undefined, name:
 /** Management routes served by the api function. */
 export function apiRoutes(deps: () => Promise<AppDeps>): Route[] {
   const T = '/v1/tenants/{tenantId}';
-  return [
+  const routes: Route[] = [
+    {
+      method: 'GET',
+      path: '/openapi.json',
+      summary: 'The OpenAPI 3.1 document of every route',
+      success: 200,
+      auth: 'none',
+      handle: async () => json(200, openApiDocument([...routes, ...ingestRoutes(async () => { throw new Error('documentation only'); })], (await deps()).settings.version)),
+    },
     {
       method: 'GET',
       path: '/v1/health',
       summary: 'Liveness',
+      success: 200,
       auth: 'none',
       handle: async () => json(200, { status: 'ok' }),
     },
@@ -47,6 +58,7 @@ export function apiRoutes(deps: () => Promise<AppDeps>): Route[] {
       method: 'GET',
       path: '/v1/event-types',
       summary: 'The event-type catalogue',
+      success: 200,
       auth: 'tenant',
       handle: async () => json(200, { data: (await deps()).catalogue.list() }),
     },
@@ -54,6 +66,8 @@ export function apiRoutes(deps: () => Promise<AppDeps>): Route[] {
       method: 'POST',
       path: '/v1/tenants',
       summary: 'Create a tenant',
+      success: 201,
+      body: tenantInputSchema,
       auth: 'admin',
       async handle({ req }) {
         return json(201, await createTenant(await deps(), parseBody(req, tenantInputSchema)));
@@ -63,6 +77,8 @@ export function apiRoutes(deps: () => Promise<AppDeps>): Route[] {
       method: 'GET',
       path: '/v1/tenants',
       summary: 'List tenants',
+      success: 200,
+      query: ['limit', 'cursor'],
       auth: 'admin',
       handle: async ({ req }) => json(200, await listTenants(await deps(), pageQuery(req.query))),
     },
@@ -70,6 +86,7 @@ export function apiRoutes(deps: () => Promise<AppDeps>): Route[] {
       method: 'GET',
       path: T,
       summary: 'Get a tenant',
+      success: 200,
       auth: 'tenant',
       handle: async ({ params }) => json(200, await getTenant(await deps(), params.tenantId!)),
     },
@@ -77,6 +94,8 @@ export function apiRoutes(deps: () => Promise<AppDeps>): Route[] {
       method: 'POST',
       path: `${T}/endpoints`,
       summary: 'Create an endpoint',
+      success: 201,
+      body: endpointInputSchema,
       auth: 'tenant',
       async handle({ req, params }) {
         return json(201, await createEndpoint(await deps(), params.tenantId!, parseBody(req, endpointInputSchema)));
@@ -86,6 +105,8 @@ export function apiRoutes(deps: () => Promise<AppDeps>): Route[] {
       method: 'GET',
       path: `${T}/endpoints`,
       summary: 'List endpoints',
+      success: 200,
+      query: ['limit', 'cursor'],
       auth: 'tenant',
       handle: async ({ req, params }) => json(200, await listEndpoints(await deps(), params.tenantId!, pageQuery(req.query))),
     },
@@ -93,6 +114,7 @@ export function apiRoutes(deps: () => Promise<AppDeps>): Route[] {
       method: 'GET',
       path: `${T}/endpoints/{endpointId}`,
       summary: 'Get an endpoint',
+      success: 200,
       auth: 'tenant',
       handle: async ({ params }) => json(200, await getEndpoint(await deps(), params.tenantId!, id(endpointIdSchema, params.endpointId, 'endpoint'))),
     },
@@ -100,6 +122,8 @@ export function apiRoutes(deps: () => Promise<AppDeps>): Route[] {
       method: 'PATCH',
       path: `${T}/endpoints/{endpointId}`,
       summary: 'Update an endpoint',
+      success: 200,
+      body: endpointPatchSchema,
       auth: 'tenant',
       async handle({ req, params }) {
         const endpointId = id(endpointIdSchema, params.endpointId, 'endpoint');
@@ -110,6 +134,7 @@ export function apiRoutes(deps: () => Promise<AppDeps>): Route[] {
       method: 'DELETE',
       path: `${T}/endpoints/{endpointId}`,
       summary: 'Delete an endpoint',
+      success: 204,
       auth: 'tenant',
       async handle({ params }) {
         await deleteEndpoint(await deps(), params.tenantId!, id(endpointIdSchema, params.endpointId, 'endpoint'));
@@ -120,6 +145,7 @@ export function apiRoutes(deps: () => Promise<AppDeps>): Route[] {
       method: 'GET',
       path: `${T}/endpoints/{endpointId}/secret`,
       summary: "Get an endpoint's signing secret",
+      success: 200,
       auth: 'tenant',
       handle: async ({ params }) => json(200, await getEndpointSecret(await deps(), params.tenantId!, id(endpointIdSchema, params.endpointId, 'endpoint'))),
     },
@@ -127,6 +153,8 @@ export function apiRoutes(deps: () => Promise<AppDeps>): Route[] {
       method: 'GET',
       path: `${T}/events`,
       summary: 'List events (reconciliation)',
+      success: 200,
+      query: ['since', 'type', 'limit', 'cursor'],
       auth: 'tenant',
       async handle({ req, params }) {
         const since = optionalQuery(isoTime, req.query.since, 'since');
@@ -139,6 +167,7 @@ export function apiRoutes(deps: () => Promise<AppDeps>): Route[] {
       method: 'GET',
       path: `${T}/events/{eventId}`,
       summary: 'Get an event with its data',
+      success: 200,
       auth: 'tenant',
       handle: async ({ params }) => json(200, await getEvent(await deps(), params.tenantId!, id(eventIdSchema, params.eventId, 'event'))),
     },
@@ -146,6 +175,8 @@ export function apiRoutes(deps: () => Promise<AppDeps>): Route[] {
       method: 'GET',
       path: `${T}/deliveries`,
       summary: 'List deliveries',
+      success: 200,
+      query: ['status', 'endpointId', 'eventId', 'limit', 'cursor'],
       auth: 'tenant',
       async handle({ req, params }) {
         const status = optionalQuery(z.enum(DELIVERY_STATUSES), req.query.status, 'status');
@@ -159,8 +190,10 @@ export function apiRoutes(deps: () => Promise<AppDeps>): Route[] {
       method: 'GET',
       path: `${T}/deliveries/{deliveryId}`,
       summary: 'Get a delivery with its attempts',
+      success: 200,
       auth: 'tenant',
       handle: async ({ params }) => json(200, await getDelivery(await deps(), params.tenantId!, id(deliveryIdSchema, params.deliveryId, 'delivery'))),
     },
   ];
+  return routes;
 }

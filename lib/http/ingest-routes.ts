@@ -28,6 +28,8 @@ export function ingestRoutes(deps: () => Promise<IngestDeps>): Route[] {
       method: 'POST',
       path: '/v1/tenants/{tenantId}/events',
       summary: 'Send an event to every subscribed endpoint of the tenant',
+      success: 202,
+      body: eventInputSchema,
       auth: 'tenant',
       async handle({ req, params }) {
         const input = parseBody(req, eventInputSchema);
@@ -39,6 +41,8 @@ export function ingestRoutes(deps: () => Promise<IngestDeps>): Route[] {
       method: 'POST',
       path: '/v1/tenants/{tenantId}/events/batch',
       summary: 'Send up to 100 events at once',
+      success: 202,
+      body: eventBatchInputSchema,
       auth: 'tenant',
       async handle({ req, params }) {
         const input = parseBody(req, eventBatchInputSchema);

@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { BillhookError } from '../core/errors.ts';
 import { templateToRegExp } from '../definitions.ts';
 import type { HttpRequest, HttpResponse, Principal } from './types.ts';
@@ -14,6 +15,12 @@ export interface Route {
   /** Path template, e.g. `/v1/tenants/{tenantId}/endpoints/{endpointId}`. */
   path: string;
   summary: string;
+  /** Status of a successful answer (documented in OpenAPI). */
+  success: number;
+  /** Request body schema, for the OpenAPI document (handlers validate with the same schema). */
+  body?: z.ZodType;
+  /** Documented query parameters. */
+  query?: readonly string[];
   /** `admin`: admin key only; `tenant`: admin or a key of the `{tenantId}` in the path; `none`: public. */
   auth: 'none' | 'admin' | 'tenant';
   handle(ctx: RouteContext): Promise<HttpResponse>;

@@ -18,10 +18,10 @@ function req(method: string, path: string, body?: string | Buffer, headers: Reco
 }
 
 const routes: Route[] = [
-  { method: 'GET', path: '/v1/health', summary: '', auth: 'none', handle: async () => json(200, { status: 'ok' }) },
-  { method: 'POST', path: '/v1/tenants/{tenantId}/events', summary: '', auth: 'tenant', handle: async ({ req: r, params }) => json(202, { tenant: params.tenantId, input: parseBody(r, eventInputSchema) }) },
-  { method: 'GET', path: '/v1/tenants', summary: '', auth: 'admin', handle: async () => json(200, { data: [] }) },
-  { method: 'GET', path: '/v1/boom', summary: '', auth: 'none', handle: async () => { throw new Error('secret internals'); } },
+  { method: 'GET', path: '/v1/health', summary: '', success: 200, auth: 'none', handle: async () => json(200, { status: 'ok' }) },
+  { method: 'POST', path: '/v1/tenants/{tenantId}/events', summary: '', success: 200, auth: 'tenant', handle: async ({ req: r, params }) => json(202, { tenant: params.tenantId, input: parseBody(r, eventInputSchema) }) },
+  { method: 'GET', path: '/v1/tenants', summary: '', success: 200, auth: 'admin', handle: async () => json(200, { data: [] }) },
+  { method: 'GET', path: '/v1/boom', summary: '', success: 200, auth: 'none', handle: async () => { throw new Error('secret internals'); } },
 ];
 const router = new Router(routes);
 const auth = new AdminKeyAuthenticator(async () => ADMIN);

@@ -1,0 +1,43 @@
+import { Validator } from '@seriousme/openapi-schema-validator';
+import { describe, expect, it } from 'vitest';
+import type { AppDeps } from '../../lib/app/deps.ts';
+import { apiRoutes } from '../../lib/http/api-routes.ts';
+import { ingestRoutes, type IngestDeps } from '../../lib/http/ingest-routes.ts';
+import { openApiDocument } from '../../lib/http/openapi.ts';
+
+const routes = [...apiRoutes(async () => ({}) as AppDeps), ...ingestRoutes(async () => ({}) as IngestDeps)];
+const doc = openApiDocument(routes, '1.2.3') as { paths: Record<string, Record<string, { requestBody?: unknown; security?: unknown[] }>> };
+
+describe('OpenAPI document', () => {
+  it('is a valid OpenAPI 3.1 document', async () => {
+    const result = await new Validator().validate(doc as unknown as object);
+    expect(result.errors ?? []).toEqual([]);
+    expect(result.valid).toBe(true);
+  });
+
+  it('documents every route of both functions', () => {
+    const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
+    expect(documented.sort()).toEqual(routes.map((r) => `${r.method} ${r.path}`).sort());
+  });
+
+  it('covers the contract routes of API.md', () => {
+    for (const route of [
+      'GET /v1/health', 'GET /openapi.json', 'GET /v1/event-types', 'POST /v1/tenants', 'GET /v1/tenants', 'GET /v1/tenants/{tenantId}',
+      'POST /v1/tenants/{tenantId}/endpoints', 'GET /v1/tenants/{tenantId}/endpoints', 'GET /v1/tenants/{tenantId}/endpoints/{endpointId}',
+      'PATCH /v1/tenants/{tenantId}/endpoints/{endpointId}', 'DELETE /v1/tenants/{tenantId}/endpoints/{endpointId}',
+      'GET /v1/tenants/{tenantId}/endpoints/{endpointId}/secret', 'POST /v1/tenants/{tenantId}/events', 'POST /v1/tenants/{tenantId}/events/batch',
+      'GET /v1/tenants/{tenantId}/events', 'GET /v1/tenants/{tenantId}/events/{eventId}', 'GET /v1/tenants/{tenantId}/deliveries',
+      'GET /v1/tenants/{tenantId}/deliveries/{deliveryId}',
+    ]) {
+      const [method, path] = route.split(' ') as [string, string];
+      expect(doc.paths[path]?.[method.toLowerCase()], route).toBeDefined();
+    }
+  });
+
+  it('derives request bodies from the validation schemas and marks public routes', () => {
+    const body = doc.paths['/v1/tenants/{tenantId}/events']!.post!.requestBody as { content: { 'application/json': { schema: { required: string[]; properties: Record<string, unknown> } } } };
+    expect(body.content['application/json'].schema.required).toEqual(['type', 'data']);
+    expect(Object.keys(body.content['application/json'].schema.properties)).toEqual(['type', 'data', 'id']);
+    expect(doc.paths['/v1/health']!.get!.security).toEqual([]);
+  });
+});
