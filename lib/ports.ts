@@ -38,6 +38,24 @@ export interface TenantStore {
   list(page: PageRequest): Promise<Page<Tenant>>;
 }
 
+/** A tenant API key as stored: only its sha256 digest, never the key. */
+export interface ApiKeyRecord {
+  id: string;
+  tenantId: string;
+  /** hex sha256 of the key. */
+  hash: string;
+  /** The first characters of the key, to tell keys apart in lists. */
+  prefix: string;
+  createdAt: string;
+}
+
+export interface ApiKeyStore {
+  create(key: ApiKeyRecord): Promise<void>;
+  findByHash(hash: string): Promise<ApiKeyRecord | undefined>;
+  /** Returns false if there was no such key for that tenant. */
+  delete(tenantId: string, keyId: string): Promise<boolean>;
+}
+
 export interface EndpointStore {
   create(endpoint: EndpointRecord): Promise<void>;
   get(tenantId: string, id: string): Promise<EndpointRecord | undefined>;

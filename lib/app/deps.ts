@@ -1,6 +1,7 @@
 import type { EventCatalogue } from '../core/event-types.ts';
 import type { IdGenerator } from '../core/ids.ts';
 import type {
+  ApiKeyStore,
   Clock,
   DeliveryLog,
   DeliveryQueue,
@@ -23,6 +24,7 @@ export interface Settings {
 
 /** Everything a use case may call: ports, clock, randomness and settings. */
 export interface AppDeps {
+  apiKeys: ApiKeyStore;
   tenants: TenantStore;
   endpoints: EndpointStore;
   events: EventStore;

@@ -17,7 +17,8 @@ import { TenantExistenceCache } from '../app/tenants.ts';
 import type { Config } from '../config.ts';
 import { EventCatalogue } from '../core/event-types.ts';
 import { idGenerator } from '../core/ids.ts';
-import { AdminKeyAuthenticator, ChainAuthenticator, type Authenticator } from '../http/auth.ts';
+import { AdminKeyAuthenticator, ChainAuthenticator, TenantKeyAuthenticator, type Authenticator } from '../http/auth.ts';
+import { DynamoApiKeyStore } from '../adapters/dynamodb/api-key-store.ts';
 import type { Clock } from '../ports.ts';
 
 export const systemClock: Clock = { now: () => Date.now() };
@@ -34,6 +35,7 @@ export function buildAppDeps(config: Config, clock: Clock = systemClock): AppDep
   const db = documentClient({ region: config.region, endpoint: config.endpoints.dynamodb });
   const sqs = sqsClient({ region: config.region, endpoint: config.endpoints.sqs });
   return {
+    apiKeys: new DynamoApiKeyStore(db, config.tables.entities),
     tenants: new DynamoTenantStore(db, config.tables.entities),
     endpoints: new DynamoEndpointStore(db, config.tables.entities),
     events: new DynamoEventStore(db, config.tables.events, config.eventRetentionDays),
@@ -64,8 +66,8 @@ export const settings = (config: Config): AppDeps['settings'] => ({
 export const urlGuard = (config: Config) =>
   new SsrfGuard({ allowHttp: config.outbound.allowHttp, allowLoopback: config.outbound.allowLoopback, allowCidrs: config.outbound.allowPrivateCidrs });
 
-/** The admin key: from the environment (local mode) or Secrets Manager (AWS), read once. */
-export function buildAuthenticator(config: Config): Authenticator {
+/** The admin key (from the environment in local mode, Secrets Manager on AWS, read once), then tenant keys. */
+export function buildAuthenticator(config: Config, apiKeys: AppDeps['apiKeys']): Authenticator {
   const source = async (): Promise<string> => {
     if (config.adminKey) return config.adminKey;
     if (config.adminKeySecretArn) {
@@ -76,6 +78,6 @@ export function buildAuthenticator(config: Config): Authenticator {
     }
     throw new Error('no admin key configured: set BILLHOOK_ADMIN_KEY or BILLHOOK_ADMIN_KEY_SECRET_ARN');
   };
-  return new ChainAuthenticator([new AdminKeyAuthenticator(source)]);
+  return new ChainAuthenticator([new AdminKeyAuthenticator(source), new TenantKeyAuthenticator(apiKeys)]);
 }
 

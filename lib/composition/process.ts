@@ -21,4 +21,4 @@ export function once<T>(make: () => T): () => T {
 export const processConfig = once(() => loadConfig());
 export const processLogger = once((): Logger => jsonLogger('billhook', undefined, (process.env.BILLHOOK_LOG_LEVEL as 'info' | 'warn' | 'error' | undefined) ?? 'info'));
 export const processAppDeps = once(() => buildAppDeps(processConfig()));
-export const processAuthenticator = once(() => buildAuthenticator(processConfig()));
+export const processAuthenticator = once(() => buildAuthenticator(processConfig(), processAppDeps().apiKeys));

@@ -27,6 +27,7 @@ const idSuffix = /^[A-Za-z0-9_-]{1,64}$/;
 export const tenantIdSchema = z.string().regex(/^ten_[A-Za-z0-9_-]{1,64}$/, 'must look like ten_<letters, digits, _ or ->');
 export const endpointIdSchema = z.string().regex(/^ep_[A-Za-z0-9_-]{1,64}$/, 'must look like ep_<id>');
 export const eventIdSchema = z.string().regex(/^evt_[A-Za-z0-9_-]{1,64}$/, 'must look like evt_<id>');
+export const keyIdSchema = z.string().regex(/^key_[A-Za-z0-9_-]{1,64}$/, 'must look like key_<id>');
 export const deliveryIdSchema = z.string().regex(/^dlv_[A-Za-z0-9_-]{1,64}$/, 'must look like dlv_<id>');
 
 export const SIGNATURE_SCHEMES = ['standard-webhooks', 'hmac-sha256-hex'] as const;

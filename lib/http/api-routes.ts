@@ -7,9 +7,11 @@ import {
   endpointInputSchema,
   endpointPatchSchema,
   eventIdSchema,
+  keyIdSchema,
   tenantInputSchema,
 } from '../core/model.ts';
 import type { AppDeps } from '../app/deps.ts';
+import { createApiKey, deleteApiKey } from '../app/api-keys.ts';
 import { createEndpoint, deleteEndpoint, getEndpoint, getEndpointSecret, listEndpoints, updateEndpoint } from '../app/endpoints.ts';
 import { getDelivery, getEvent, listDeliveries, listEvents } from '../app/queries.ts';
 import { createTenant, getTenant, listTenants } from '../app/tenants.ts';
@@ -89,6 +91,25 @@ export function apiRoutes(deps: () => Promise<AppDeps>): Route[] {
       success: 200,
       auth: 'tenant',
       handle: async ({ params }) => json(200, await getTenant(await deps(), params.tenantId!)),
+    },
+    {
+      method: 'POST',
+      path: `${T}/api-keys`,
+      summary: 'Create a tenant API key (the key is shown once)',
+      success: 201,
+      auth: 'tenant',
+      handle: async ({ params }) => json(201, await createApiKey(await deps(), params.tenantId!)),
+    },
+    {
+      method: 'DELETE',
+      path: `${T}/api-keys/{keyId}`,
+      summary: 'Revoke a tenant API key',
+      success: 204,
+      auth: 'tenant',
+      async handle({ params }) {
+        await deleteApiKey(await deps(), params.tenantId!, id(keyIdSchema, params.keyId, 'api key'));
+        return noContent();
+      },
     },
     {
       method: 'POST',

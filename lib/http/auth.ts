@@ -1,5 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { BillhookError } from '../core/errors.ts';
+import { hashKey, TENANT_KEY_PREFIX } from '../app/api-keys.ts';
+import type { ApiKeyStore } from '../ports.ts';
 import type { HttpRequest, Principal } from './types.ts';
 
 export interface Authenticator {
@@ -32,7 +34,34 @@ export class AdminKeyAuthenticator implements Authenticator {
   }
 }
 
-/** Tries each authenticator in turn (admin key, then tenant keys once they exist). */
+/**
+ * Tenant API keys, looked up by hash. Answers are cached briefly so the hot
+ * path does not read DynamoDB per request; a revoked key stops working within
+ * `ttlMs` (30 s by default) on every warm instance.
+ */
+export class TenantKeyAuthenticator implements Authenticator {
+  private readonly cache = new Map<string, { principal: Principal | undefined; at: number }>();
+
+  constructor(
+    private readonly keys: Pick<ApiKeyStore, 'findByHash'>,
+    private readonly now: () => number = Date.now,
+    private readonly ttlMs = 30_000,
+  ) {}
+
+  async authenticate(token: string): Promise<Principal | undefined> {
+    if (!token.startsWith(TENANT_KEY_PREFIX)) return undefined;
+    const hash = hashKey(token);
+    const hit = this.cache.get(hash);
+    if (hit && this.now() - hit.at < this.ttlMs) return hit.principal;
+    const record = await this.keys.findByHash(hash);
+    const principal: Principal | undefined = record ? { kind: 'tenant', tenantId: record.tenantId, keyId: record.id } : undefined;
+    if (this.cache.size > 10_000) this.cache.clear();
+    this.cache.set(hash, { principal, at: this.now() });
+    return principal;
+  }
+}
+
+/** Tries each authenticator in turn (admin key, then tenant keys). */
 export class ChainAuthenticator implements Authenticator {
   constructor(private readonly chain: readonly Authenticator[]) {}
 

@@ -1,4 +1,4 @@
-import { MemoryDeliveryLog, MemoryDeliveryQueue, MemoryEndpointStore, MemoryEventStore, MemoryTenantStore } from '../../lib/adapters/memory/stores.ts';
+import { MemoryApiKeyStore, MemoryDeliveryLog, MemoryDeliveryQueue, MemoryEndpointStore, MemoryEventStore, MemoryTenantStore } from '../../lib/adapters/memory/stores.ts';
 import type { AppDeps } from '../../lib/app/deps.ts';
 import { TenantExistenceCache } from '../../lib/app/tenants.ts';
 import { EventCatalogue } from '../../lib/core/event-types.ts';
@@ -32,6 +32,7 @@ export function memoryDeps() {
   const clock = new ManualClock();
   const bytes = counterBytes();
   const deps = {
+    apiKeys: new MemoryApiKeyStore(),
     tenants: new MemoryTenantStore(),
     endpoints: new MemoryEndpointStore(),
     events: new MemoryEventStore(),

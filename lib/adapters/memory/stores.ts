@@ -6,6 +6,8 @@
 import { BillhookError } from '../../core/errors.ts';
 import type { Delivery, DeliveryMessage, DeliveryWithAttempts, EndpointRecord, EventRecord, FanoutMessage, Tenant } from '../../core/model.ts';
 import type {
+  ApiKeyRecord,
+  ApiKeyStore,
   AttemptRecord,
   DeliveryListQuery,
   DeliveryLog,
@@ -156,5 +158,23 @@ export class MemoryDeliveryQueue implements DeliveryQueue {
   async sendToDeadLetter(m: DeliveryMessage, reason: string) {
     this.maybeFail();
     this.deadLetters.push({ message: clone(m), reason });
+  }
+}
+
+export class MemoryApiKeyStore implements ApiKeyStore {
+  readonly items = new Map<string, ApiKeyRecord>();
+  async create(k: ApiKeyRecord) {
+    if (this.items.has(k.hash)) throw new Error('duplicate key');
+    this.items.set(k.hash, clone(k));
+  }
+  async findByHash(hash: string) {
+    const k = this.items.get(hash);
+    return k && clone(k);
+  }
+  async delete(tenantId: string, keyId: string) {
+    for (const [hash, k] of this.items) {
+      if (k.tenantId === tenantId && k.id === keyId) return this.items.delete(hash);
+    }
+    return false;
   }
 }
