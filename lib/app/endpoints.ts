@@ -1,6 +1,8 @@
 import { BillhookError, type FieldError } from '../core/errors.ts';
 import type { EventCatalogue } from '../core/event-types.ts';
-import { endpointView, type EndpointInput, type EndpointPatch, type EndpointRecord, type EndpointView } from '../core/model.ts';
+import { fingerprint } from '../core/canonical-json.ts';
+import { endpointView, type Delivery, type EndpointInput, type EndpointPatch, type EndpointRecord, type EndpointView, type EventRecord } from '../core/model.ts';
+import { deliveryMessage, payloadOf } from './messages.ts';
 import type { Page, PageRequest } from '../ports.ts';
 import { isoNow, type AppDeps } from './deps.ts';
 import { getTenant } from './tenants.ts';
@@ -112,3 +114,28 @@ export async function* allEndpoints(deps: Pick<AppDeps, 'endpoints'>, tenantId: 
 }
 
 const dedupe = (xs: readonly string[]): string[] => [...new Set(xs)];
+
+/**
+ * POST /endpoints/{id}/test: a `webhook.test` event (or another catalogue
+ * type) stored and delivered to this one endpoint through the normal
+ * pipeline, so the test exercises signing, retries and the log.
+ */
+export async function sendTestEvent(
+  deps: Pick<AppDeps, 'endpoints' | 'events' | 'queue' | 'catalogue' | 'clock' | 'ids'>,
+  tenantId: string,
+  endpointId: string,
+  type = 'webhook.test',
+): Promise<Delivery> {
+  if (!deps.catalogue.has(type)) {
+    throw new BillhookError('unknown_event_type', `unknown event type ${JSON.stringify(type)}`, { fields: [{ path: 'type', message: 'is not in the catalogue' }] });
+  }
+  const endpoint = await load(deps, tenantId, endpointId);
+  if (endpoint.status !== 'enabled') throw new BillhookError('conflict', `endpoint ${endpointId} is disabled; enable it to send a test`);
+  const createdAt = isoNow(deps.clock);
+  const data = { test: true, message: 'This is a test event sent from Billhook.' };
+  const event: EventRecord = { id: deps.ids.event(), tenantId, type, createdAt, data, deliveries: 1, fingerprint: fingerprint({ type, data }) };
+  const message = deliveryMessage(payloadOf(event), tenantId, endpoint);
+  await deps.queue.enqueue([message]);
+  await deps.events.putIfAbsent(event);
+  return { id: message.deliveryId, tenantId, eventId: event.id, endpointId, eventType: type, status: 'pending', attemptCount: 0, createdAt };
+}

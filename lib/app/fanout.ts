@@ -1,7 +1,7 @@
 import type { DeliveryMessage, FanoutMessage } from '../core/model.ts';
 import { route } from '../core/routing.ts';
 import type { AppDeps } from './deps.ts';
-import { deliveryMessage } from './ingest.ts';
+import { deliveryMessage } from './messages.ts';
 
 /** Endpoints read per fan-out step; a step ends by handing its cursor to the next. */
 export const FANOUT_PAGE_SIZE = 250;

@@ -11,10 +11,11 @@
  */
 import { fingerprint } from '../core/canonical-json.ts';
 import { BillhookError, type FieldError } from '../core/errors.ts';
-import { deliveryId, idempotentEventId } from '../core/ids.ts';
-import type { DeliveryMessage, EndpointRecord, EventAccepted, EventInput, EventRecord, WebhookPayload } from '../core/model.ts';
+import { idempotentEventId } from '../core/ids.ts';
+import type { DeliveryMessage, EndpointRecord, EventAccepted, EventInput, EventRecord } from '../core/model.ts';
 import { route } from '../core/routing.ts';
 import { allEndpoints } from './endpoints.ts';
+import { deliveryMessage, payloadOf } from './messages.ts';
 import { isoNow, type AppDeps } from './deps.ts';
 import type { TenantExistenceCache } from './tenants.ts';
 
@@ -83,22 +84,6 @@ async function loadEndpoints(deps: Deps, tenantId: string): Promise<EndpointReco
   for await (const page of allEndpoints(deps, tenantId)) all.push(...page);
   return all;
 }
-
-export function deliveryMessage(event: WebhookPayload, tenantId: string, endpoint: EndpointRecord): DeliveryMessage {
-  return {
-    v: 1,
-    deliveryId: deliveryId(event.id, endpoint.id),
-    tenantId,
-    endpointId: endpoint.id,
-    endpointVersion: endpoint.version,
-    event,
-    attempt: 1,
-    trigger: 'scheduled',
-    createdAt: event.createdAt,
-  };
-}
-
-export const payloadOf = (e: EventRecord): WebhookPayload => ({ id: e.id, type: e.type, createdAt: e.createdAt, data: e.data });
 
 /** Route the events and enqueue their deliveries (or fan-out jobs); sets each record's `deliveries`. */
 async function dispatch(deps: Deps, tenantId: string, records: EventRecord[]): Promise<void> {

@@ -12,7 +12,7 @@ import {
 } from '../core/model.ts';
 import type { AppDeps } from '../app/deps.ts';
 import { createApiKey, deleteApiKey } from '../app/api-keys.ts';
-import { createEndpoint, deleteEndpoint, getEndpoint, getEndpointSecret, listEndpoints, updateEndpoint } from '../app/endpoints.ts';
+import { createEndpoint, deleteEndpoint, getEndpoint, getEndpointSecret, listEndpoints, sendTestEvent, updateEndpoint } from '../app/endpoints.ts';
 import { getDelivery, getEvent, listDeliveries, listEvents } from '../app/queries.ts';
 import { createTenant, getTenant, listTenants } from '../app/tenants.ts';
 import { ingestRoutes } from './ingest-routes.ts';
@@ -28,6 +28,7 @@ function id(schema: z.ZodString, value: string | undefined, what: string): strin
 }
 
 const isoTime = z.iso.datetime({ offset: true });
+const testEventSchema = z.strictObject({ type: z.string().min(1).max(200).optional() });
 
 function optionalQuery<T>(schema: z.ZodType<T>, value: string | undefined, name: string): T | undefined {
   if (value === undefined || value === '') return undefined;
@@ -169,6 +170,19 @@ export function apiRoutes(deps: () => Promise<AppDeps>): Route[] {
       success: 200,
       auth: 'tenant',
       handle: async ({ params }) => json(200, await getEndpointSecret(await deps(), params.tenantId!, id(endpointIdSchema, params.endpointId, 'endpoint'))),
+    },
+    {
+      method: 'POST',
+      path: `${T}/endpoints/{endpointId}/test`,
+      summary: 'Send a test event to one endpoint',
+      success: 202,
+      body: testEventSchema,
+      auth: 'tenant',
+      async handle({ req, params }) {
+        const endpointId = id(endpointIdSchema, params.endpointId, 'endpoint');
+        const input = parseBody(req, testEventSchema, { optional: true });
+        return json(202, await sendTestEvent(await deps(), params.tenantId!, endpointId, input.type));
+      },
     },
     {
       method: 'GET',

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { sendTestEvent } from '../../lib/app/endpoints.ts';
 import { fanoutStep } from '../../lib/app/fanout.ts';
 import { ingestBatch, ingestEvent } from '../../lib/app/ingest.ts';
 import { deliveryId } from '../../lib/core/ids.ts';
@@ -151,6 +152,24 @@ describe('ingestBatch', () => {
       code: 'unknown_event_type',
       fields: [{ path: 'events.1.type', message: expect.any(String) }],
     });
+    expect(deps.queue.sent).toHaveLength(0);
+  });
+});
+
+describe('sendTestEvent', () => {
+  it('stores a webhook.test event and enqueues one delivery to that endpoint only', async () => {
+    const deps = await setup([{ eventTypes: ['invoice.*'] }, {}]);
+    const d = await sendTestEvent(deps, TENANT, 'ep_1');
+    expect(d).toMatchObject({ endpointId: 'ep_1', eventType: 'webhook.test', status: 'pending', attemptCount: 0 });
+    expect(deps.queue.sent.map((s) => [s.message.endpointId, s.message.deliveryId])).toEqual([['ep_1', d.id]]);
+    expect(await deps.events.get(TENANT, d.eventId)).toMatchObject({ type: 'webhook.test', data: { test: true } });
+  });
+
+  it('refuses a disabled endpoint and an unknown type', async () => {
+    const deps = await setup([{ status: 'disabled' }, {}]);
+    await expect(sendTestEvent(deps, TENANT, 'ep_1')).rejects.toMatchObject({ code: 'conflict' });
+    await expect(sendTestEvent(deps, TENANT, 'ep_2', 'nope.nope')).rejects.toMatchObject({ code: 'unknown_event_type' });
+    await expect(sendTestEvent(deps, TENANT, 'ep_404')).rejects.toMatchObject({ code: 'not_found' });
     expect(deps.queue.sent).toHaveLength(0);
   });
 });
