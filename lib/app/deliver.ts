@@ -12,7 +12,7 @@
 import { classify } from '../core/outcome.ts';
 import { nextRetry } from '../core/retry-policy.ts';
 import { signatureHeaders } from '../core/signing.ts';
-import type { Attempt, DeliveryMessage, DeliveryStatus, EndpointRecord } from '../core/model.ts';
+import { signingSecrets, type Attempt, type DeliveryMessage, type DeliveryStatus, type EndpointRecord } from '../core/model.ts';
 import type { AttemptRecord } from '../ports.ts';
 import type { SenderDeps } from './deps.ts';
 
@@ -27,7 +27,7 @@ export function requestHeaders(endpoint: EndpointRecord, m: DeliveryMessage, bod
     ...endpoint.headers,
     'content-type': 'application/json',
     'user-agent': `Billhook/${version}`,
-    ...signatureHeaders(endpoint.signatureScheme, [endpoint.secret], m.event.id, Math.floor(nowMs / 1000), body),
+    ...signatureHeaders(endpoint.signatureScheme, signingSecrets(endpoint, nowMs), m.event.id, Math.floor(nowMs / 1000), body),
   };
 }
 

@@ -1,7 +1,7 @@
 import { BillhookError, type FieldError } from '../core/errors.ts';
 import type { EventCatalogue } from '../core/event-types.ts';
 import { fingerprint } from '../core/canonical-json.ts';
-import { endpointView, type Delivery, type EndpointInput, type EndpointPatch, type EndpointRecord, type EndpointView, type EventRecord } from '../core/model.ts';
+import { endpointView, SECRET_ROTATION_OVERLAP_MS, type Delivery, type EndpointInput, type EndpointPatch, type EndpointRecord, type EndpointView, type EventRecord } from '../core/model.ts';
 import { deliveryMessage, payloadOf } from './messages.ts';
 import type { Page, PageRequest } from '../ports.ts';
 import { isoNow, type AppDeps } from './deps.ts';
@@ -114,6 +114,34 @@ export async function* allEndpoints(deps: Pick<AppDeps, 'endpoints'>, tenantId: 
 }
 
 const dedupe = (xs: readonly string[]): string[] => [...new Set(xs)];
+
+/**
+ * Rotate the signing secret. The old secret keeps signing beside the new one
+ * for 24 hours (several space-separated signatures), so receivers can switch
+ * without dropping a webhook.
+ */
+export async function rotateEndpointSecret(
+  deps: Pick<AppDeps, 'endpoints' | 'clock' | 'randomBytes'>,
+  tenantId: string,
+  id: string,
+  secret?: string,
+): Promise<{ secret: string }> {
+  const current = await load(deps, tenantId, id);
+  const now = deps.clock.now();
+  const next: EndpointRecord = {
+    ...current,
+    secret: secret ?? newSecret(deps.randomBytes),
+    previousSecrets: [
+      { secret: current.secret, expiresAt: new Date(now + SECRET_ROTATION_OVERLAP_MS).toISOString() },
+      ...(current.previousSecrets ?? []).filter((p) => Date.parse(p.expiresAt) > now),
+    ],
+    version: current.version + 1,
+    updatedAt: new Date(now).toISOString(),
+  };
+  if (next.secret === current.secret) throw new BillhookError('validation_failed', 'the new secret must differ from the current one', { fields: [{ path: 'secret', message: 'equals the current secret' }] });
+  await deps.endpoints.update(next, current.version);
+  return { secret: next.secret };
+}
 
 /**
  * POST /endpoints/{id}/test: a `webhook.test` event (or another catalogue

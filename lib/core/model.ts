@@ -114,6 +114,8 @@ export interface EndpointRecord {
   eventTypes: string[];
   description: string;
   secret: string;
+  /** Secrets replaced by a rotation, still signing beside the new one until they expire. */
+  previousSecrets?: { secret: string; expiresAt: string }[];
   headers: Record<string, string>;
   status: EndpointStatus;
   disabledReason?: string;
@@ -231,6 +233,16 @@ export interface FanoutMessage {
   event: WebhookPayload;
   cursor?: string;
 }
+
+/** How long a rotated-out secret keeps signing beside its successor. */
+export const SECRET_ROTATION_OVERLAP_MS = 24 * 3600 * 1000;
+
+/** Every secret that signs a request at `nowMs`: the current one first. */
+export function signingSecrets(e: Pick<EndpointRecord, 'secret' | 'previousSecrets'>, nowMs: number): string[] {
+  return [e.secret, ...(e.previousSecrets ?? []).filter((p) => Date.parse(p.expiresAt) > nowMs).map((p) => p.secret)];
+}
+
+export const rotateSecretSchema = z.strictObject({ secret: secretSchema.optional() });
 
 /** Turn a stored endpoint into its API view. */
 export function endpointView(e: EndpointRecord, defaultSchedule: readonly number[]): EndpointView {

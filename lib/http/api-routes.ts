@@ -8,11 +8,12 @@ import {
   endpointPatchSchema,
   eventIdSchema,
   keyIdSchema,
+  rotateSecretSchema,
   tenantInputSchema,
 } from '../core/model.ts';
 import type { AppDeps } from '../app/deps.ts';
 import { createApiKey, deleteApiKey } from '../app/api-keys.ts';
-import { createEndpoint, deleteEndpoint, getEndpoint, getEndpointSecret, listEndpoints, sendTestEvent, updateEndpoint } from '../app/endpoints.ts';
+import { createEndpoint, deleteEndpoint, getEndpoint, getEndpointSecret, listEndpoints, rotateEndpointSecret, sendTestEvent, updateEndpoint } from '../app/endpoints.ts';
 import { getDelivery, getEvent, listDeliveries, listEvents } from '../app/queries.ts';
 import { createTenant, getTenant, listTenants } from '../app/tenants.ts';
 import { ingestRoutes } from './ingest-routes.ts';
@@ -170,6 +171,19 @@ export function apiRoutes(deps: () => Promise<AppDeps>): Route[] {
       success: 200,
       auth: 'tenant',
       handle: async ({ params }) => json(200, await getEndpointSecret(await deps(), params.tenantId!, id(endpointIdSchema, params.endpointId, 'endpoint'))),
+    },
+    {
+      method: 'POST',
+      path: `${T}/endpoints/{endpointId}/secret/rotate`,
+      summary: 'Rotate the signing secret (the old one keeps signing for 24 h)',
+      success: 200,
+      body: rotateSecretSchema,
+      auth: 'tenant',
+      async handle({ req, params }) {
+        const endpointId = id(endpointIdSchema, params.endpointId, 'endpoint');
+        const input = parseBody(req, rotateSecretSchema, { optional: true });
+        return json(200, await rotateEndpointSecret(await deps(), params.tenantId!, endpointId, input.secret));
+      },
     },
     {
       method: 'POST',

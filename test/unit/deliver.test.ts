@@ -2,6 +2,7 @@ import { Webhook } from 'standardwebhooks';
 import { describe, expect, it, vi } from 'vitest';
 import { MemoryDeliveryLog, MemoryDeliveryQueue, MemoryEndpointStore } from '../../lib/adapters/memory/stores.ts';
 import { deliver } from '../../lib/app/deliver.ts';
+import { rotateEndpointSecret } from '../../lib/app/endpoints.ts';
 import { CachedEndpointReader } from '../../lib/app/endpoint-cache.ts';
 import type { SenderDeps } from '../../lib/app/deps.ts';
 import type { DeliveryMessage } from '../../lib/core/model.ts';
@@ -138,5 +139,39 @@ describe('deliver', () => {
     await store.update({ ...current, url: 'https://new.example/hook', version: 2 }, 1);
     await deliver(deps, message({ deliveryId: 'dlv_b', endpointVersion: 2 }));
     expect(requests.map((r) => r.url)).toEqual(['https://receiver.example/hook', 'https://new.example/hook']);
+  });
+});
+
+describe('secret rotation', () => {
+  it('signs with the new and the previous secret for 24 hours, then only the new one', async () => {
+    // Arrange
+    const { deps, requests, store, clock } = await setup([]);
+    const oldSecret = (await store.get(T, 'ep_1'))!.secret;
+    const { secret: newSecret } = await rotateEndpointSecret({ endpoints: store, clock, randomBytes: (n) => new Uint8Array(n).fill(42) }, T, 'ep_1');
+    // Act
+    await deliver(deps, message({ deliveryId: 'dlv_r1', endpointVersion: 2 }));
+    clock.advance(24 * 3600 * 1000 + 1);
+    await deliver(deps, message({ deliveryId: 'dlv_r2', endpointVersion: 2 }));
+    // Assert
+    vi.useFakeTimers({ toFake: ['Date'], now: clock.ms - 24 * 3600 * 1000 - 1 });
+    try {
+      const during = requests[0]!;
+      expect(during.headers['webhook-signature']!.split(' ')).toHaveLength(2);
+      expect(() => new Webhook(newSecret).verify(during.body, during.headers)).not.toThrow();
+      expect(() => new Webhook(oldSecret).verify(during.body, during.headers)).not.toThrow();
+      vi.setSystemTime(clock.ms);
+      const after = requests[1]!;
+      expect(after.headers['webhook-signature']!.split(' ')).toHaveLength(1);
+      expect(() => new Webhook(newSecret).verify(after.body, after.headers)).not.toThrow();
+      expect(() => new Webhook(oldSecret).verify(after.body, after.headers)).toThrow();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('refuses a "new" secret equal to the current one', async () => {
+    const { store, clock } = await setup([]);
+    const current = (await store.get(T, 'ep_1'))!.secret;
+    await expect(rotateEndpointSecret({ endpoints: store, clock, randomBytes: (n) => new Uint8Array(n) }, T, 'ep_1', current)).rejects.toMatchObject({ code: 'validation_failed' });
   });
 });

