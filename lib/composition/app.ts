@@ -4,7 +4,7 @@
  * authentication; sender.ts adds the outbound HTTP client, kept apart so the
  * ingest and api bundles do not carry it; process.ts memoises per process.
  */
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { documentClient } from '../adapters/dynamodb/client.ts';
 import { DynamoDeliveryLog } from '../adapters/dynamodb/delivery-log.ts';
 import { DynamoEndpointStore } from '../adapters/dynamodb/endpoint-store.ts';
@@ -22,8 +22,8 @@ import { DynamoApiKeyStore } from '../adapters/dynamodb/api-key-store.ts';
 import type { Clock } from '../ports.ts';
 
 export const systemClock: Clock = { now: () => Date.now() };
-/** Uniform in [0, 1) from the CSPRNG. */
-export const secureRandom = () => randomInt(0, 2 ** 48) / 2 ** 48;
+/** Uniform in [0, 1) from the CSPRNG (48 random bits). */
+export const secureRandom = (): number => randomBytes(6).readUIntBE(0, 6) / 2 ** 48;
 
 function required(value: string | undefined, name: string): string {
   if (!value) throw new Error(`configuration: ${name} is not set`);
