@@ -21,7 +21,7 @@ describe('pipeline (local mode, end to end)', () => {
 
   beforeAll(async () => {
     receiver = await new Receiver().start();
-    local = await startLocal({ port: 0, env: { BILLHOOK_RETRY_SCHEDULE: '1,1', BILLHOOK_LOG_LEVEL: 'error' } });
+    local = await startLocal({ port: 0, env: { BILLHOOK_RETRY_SCHEDULE: '1,1', BILLHOOK_LOG_LEVEL: 'error', BILLHOOK_FANOUT_THRESHOLD: '4' } });
     api = apiClient(local.apiUrl, local.adminKey);
 
     expect((await api.post('/v1/tenants', { name: 'E2E Inc', id: tenant })).status).toBe(201);
@@ -135,5 +135,23 @@ describe('pipeline (local mode, end to end)', () => {
     expect(list.body.data).toHaveLength(1);
     const one = await api.get(`/v1/tenants/${tenant}/events/${list.body.data[0].id}`);
     expect(one.body).toMatchObject({ type: 'invoice.paid', data: { invoiceId: 'inv_1', amount: 4200, currency: 'EUR' }, deliveries: 2 });
+  });
+
+  it('hands a large fan-out to the fan-out job, which reaches every endpoint', async () => {
+    // Arrange: 6 customer endpoints + the catch-all = 7 matches, above the threshold of 4
+    const ids: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const res = await api.post(`/v1/tenants/${tenant}/endpoints`, { url: `${receiver.url}/customers/${i}`, eventTypes: ['customer.*'] });
+      ids.push(res.body.id);
+    }
+    // Act
+    const created = await api.post(`/v1/tenants/${tenant}/events`, { type: 'customer.created', data: { customerId: 'cus_1' } });
+    // Assert
+    expect(created.body.deliveries).toBe(7);
+    const got = await waitFor('7 deliveries of the customer event', () => {
+      const hits = receiver.received.filter((r) => r.headers['webhook-id'] === created.body.id);
+      return hits.length >= 7 ? hits : undefined;
+    });
+    expect(got.map((h) => h.path).sort()).toEqual([...Array.from({ length: 6 }, (_, i) => `/customers/${i}`), '/everything'].sort());
   });
 });
