@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { TABLES } from './definitions.ts';
 import { DEFAULT_RETRY_SCHEDULE, parseRetrySchedule } from './core/retry-policy.ts';
 import { parseExtraEventTypes, type EventTypeDef } from './core/event-types.ts';
+import { DEFAULT_PORT_POLICY, parsePortPolicy, type PortPolicy } from './core/ip-policy.ts';
 
 const bool = z
   .enum(['true', 'false', '1', '0', ''])
@@ -31,6 +32,7 @@ const envSchema = z.object({
   BILLHOOK_ALLOW_HTTP: bool,
   BILLHOOK_ALLOW_LOOPBACK: bool,
   BILLHOOK_ALLOW_PRIVATE_CIDRS: z.string().optional(),
+  BILLHOOK_ALLOWED_PORTS: z.string().default(DEFAULT_PORT_POLICY),
   BILLHOOK_FANOUT_THRESHOLD: z.coerce.number().int().min(1).default(50),
   BILLHOOK_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(15_000),
   BILLHOOK_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
@@ -49,7 +51,7 @@ export interface Config {
   adminKeySecretArn?: string;
   retrySchedule: number[];
   extraEventTypes: EventTypeDef[];
-  outbound: { allowHttp: boolean; allowLoopback: boolean; allowPrivateCidrs: string[]; timeoutMs: number; connectTimeoutMs: number };
+  outbound: { allowHttp: boolean; allowLoopback: boolean; allowPrivateCidrs: string[]; ports: PortPolicy; timeoutMs: number; connectTimeoutMs: number };
   fanoutThreshold: number;
   maxSqsDelaySeconds: number;
   eventRetentionDays: number;
@@ -78,6 +80,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       allowHttp: e.BILLHOOK_ALLOW_HTTP,
       allowLoopback: e.BILLHOOK_ALLOW_LOOPBACK,
       allowPrivateCidrs: (e.BILLHOOK_ALLOW_PRIVATE_CIDRS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+      ports: parsePortPolicy(e.BILLHOOK_ALLOWED_PORTS),
       timeoutMs: e.BILLHOOK_REQUEST_TIMEOUT_MS,
       connectTimeoutMs: e.BILLHOOK_CONNECT_TIMEOUT_MS,
     },

@@ -64,7 +64,12 @@ export const settings = (config: Config): AppDeps['settings'] => ({
 });
 
 export const urlGuard = (config: Config) =>
-  new SsrfGuard({ allowHttp: config.outbound.allowHttp, allowLoopback: config.outbound.allowLoopback, allowCidrs: config.outbound.allowPrivateCidrs });
+  new SsrfGuard({
+    allowHttp: config.outbound.allowHttp,
+    allowLoopback: config.outbound.allowLoopback,
+    allowCidrs: config.outbound.allowPrivateCidrs,
+    ports: config.outbound.ports,
+  });
 
 /** The admin key (from the environment in local mode, Secrets Manager on AWS, read once), then tenant keys. */
 export function buildAuthenticator(config: Config, apiKeys: AppDeps['apiKeys']): Authenticator {

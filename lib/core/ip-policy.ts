@@ -96,3 +96,26 @@ export function addressChecker(policy: AddressPolicy): (ip: string) => string | 
   };
   return check;
 }
+
+/** Ports outbound webhooks may use, as inclusive ranges. */
+export type PortPolicy = readonly (readonly [number, number])[];
+
+/** Default: the web ports and every unprivileged port; SSH, SMTP, DNS and the like are refused. */
+export const DEFAULT_PORT_POLICY = '80,443,1024-65535';
+
+/** Parse `443,8443,1024-65535`. */
+export function parsePortPolicy(spec: string): PortPolicy {
+  return spec
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((part) => {
+      const m = /^(\d{1,5})(?:-(\d{1,5}))?$/.exec(part);
+      const lo = m ? Number(m[1]) : NaN;
+      const hi = m ? Number(m[2] ?? m[1]) : NaN;
+      if (!m || lo < 1 || hi > 65535 || lo > hi) throw new Error(`invalid port or range ${JSON.stringify(part)}`);
+      return [lo, hi] as const;
+    });
+}
+
+export const portAllowed = (policy: PortPolicy, port: number): boolean => policy.some(([lo, hi]) => port >= lo && port <= hi);

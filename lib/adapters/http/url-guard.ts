@@ -7,12 +7,14 @@
 import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
 import { isIP } from 'node:net';
 import { BillhookError } from '../../core/errors.ts';
-import { addressChecker, type AddressPolicy } from '../../core/ip-policy.ts';
+import { addressChecker, DEFAULT_PORT_POLICY, parsePortPolicy, portAllowed, type AddressPolicy, type PortPolicy } from '../../core/ip-policy.ts';
 import { LIMITS } from '../../core/model.ts';
 import type { UrlGuard } from '../../ports.ts';
 
 export interface UrlPolicy extends AddressPolicy {
   allowHttp: boolean;
+  /** Allowed ports (default DEFAULT_PORT_POLICY). */
+  ports?: PortPolicy;
   /** How long a create/update waits for DNS before accepting the URL unresolved. */
   dnsTimeoutMs?: number;
 }
@@ -25,9 +27,11 @@ type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | Look
 
 export class SsrfGuard implements UrlGuard {
   private readonly checkAddress: (ip: string) => string | undefined;
+  private readonly ports: PortPolicy;
 
   constructor(private readonly policy: UrlPolicy) {
     this.checkAddress = addressChecker(policy);
+    this.ports = policy.ports ?? parsePortPolicy(DEFAULT_PORT_POLICY);
   }
 
   /** Validate the URL's form, then (best effort, bounded) the addresses its host resolves to. */
@@ -57,6 +61,8 @@ export class SsrfGuard implements UrlGuard {
     }
     if (url.username || url.password) throw new BillhookError('url_not_allowed', 'url must not contain credentials');
     if (!url.hostname) throw new BillhookError('url_not_allowed', 'url has no host');
+    const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
+    if (!portAllowed(this.ports, port)) throw new BillhookError('url_not_allowed', `url port ${port} is not allowed`);
     return url;
   }
 
