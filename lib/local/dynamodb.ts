@@ -71,7 +71,8 @@ export async function startDynamoLocal(options: DynamoLocalOptions = {}): Promis
   if (dbPath) await mkdir(dbPath, { recursive: true });
 
   const started = performance.now();
-  const child = spawn({ port, path: dbPath ?? null, sharedDb: true, stdio: 'pipe' });
+  // Its own process group: Ctrl+C in a terminal must not kill it before the pollers have finished writing.
+  const child = spawn({ port, path: dbPath ?? null, sharedDb: true, stdio: 'pipe', detached: true });
   const output = new TailBuffer();
   child.stdout?.on('data', (c: Buffer) => output.push(c));
   child.stderr?.on('data', (c: Buffer) => output.push(c));

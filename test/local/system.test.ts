@@ -1,0 +1,233 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import type { SQSEvent } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { QUEUES, TABLES } from '../../lib/definitions.ts';
+import { localDynamoClient } from '../../lib/local/dynamodb.ts';
+import type { HttpHandler } from '../../lib/local/http-shim.ts';
+import { runLocal } from '../../lib/local/main.ts';
+import { localSqsClient } from '../../lib/local/sqs.ts';
+import { resolveAdminKey, startLocal, type LocalHandlers, type LocalSystem } from '../../lib/local/system.ts';
+import { occupyPort, until } from './helpers.ts';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** Fake functions that use the environment exactly as the real ones do: read at load time and at first use. */
+function fakeHandlers(seen: { env?: Record<string, string | undefined>; sender: SQSEvent[]; fanout: SQSEvent[] }) {
+  return async (): Promise<LocalHandlers> => {
+    seen.env = { ...process.env };
+    const sqs = localSqsClient(process.env.BILLHOOK_SQS_ENDPOINT!);
+    const ingest: HttpHandler = async (event) => {
+      const body = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString() : (event.body ?? '');
+      await sqs.send(new SendMessageCommand({ QueueUrl: process.env.BILLHOOK_DELIVERIES_QUEUE_URL, MessageBody: body }));
+      await sqs.send(new SendMessageCommand({ QueueUrl: process.env.BILLHOOK_FANOUT_QUEUE_URL, MessageBody: body }));
+      return { statusCode: 202, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ accepted: true }) };
+    };
+    const api: HttpHandler = async (event, context) => ({ statusCode: 200, body: JSON.stringify({ path: event.rawPath, fn: context.functionName }) });
+    return {
+      ingest,
+      api,
+      sender: async (event) => {
+        seen.sender.push(event);
+        return { batchItemFailures: [] };
+      },
+      fanout: async (event) => {
+        seen.fanout.push(event);
+      },
+    };
+  };
+}
+
+describe('startLocal', () => {
+  let local: LocalSystem;
+  const seen: { env?: Record<string, string | undefined>; sender: SQSEvent[]; fanout: SQSEvent[] } = { sender: [], fanout: [] };
+  const envBefore = process.env.BILLHOOK_DYNAMODB_ENDPOINT;
+
+  beforeAll(async () => {
+    local = await startLocal({ port: 0, env: { BILLHOOK_RETRY_SCHEDULE: '1,2' }, handlers: fakeHandlers(seen), logError: () => {} });
+  });
+  afterAll(async () => {
+    await local?.stop();
+  });
+
+  it('sets the environment before loading the handlers', () => {
+    const env = seen.env!;
+    for (const t of Object.values(TABLES)) expect(env[t.envVar]).toBe(t.localName);
+    for (const [key, q] of Object.entries(QUEUES)) expect(env[q.envVar]).toBe(local.queueUrls[key as keyof typeof QUEUES]);
+    expect(env).toMatchObject({
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      BILLHOOK_DYNAMODB_ENDPOINT: local.dynamodbEndpoint,
+      BILLHOOK_SQS_ENDPOINT: local.sqsEndpoint,
+      BILLHOOK_ALLOW_HTTP: 'true',
+      BILLHOOK_ALLOW_LOOPBACK: 'true',
+      BILLHOOK_ADMIN_KEY: local.adminKey,
+      BILLHOOK_RETRY_SCHEDULE: '1,2',
+    });
+    expect(local.env).toMatchObject({ BILLHOOK_RETRY_SCHEDULE: '1,2', BILLHOOK_SQS_ENDPOINT: local.sqsEndpoint });
+  });
+
+  it('reports where everything is, with a fresh admin key and in-memory data', () => {
+    expect(local.apiUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(local.dashboardUrl).toBe(`${local.apiUrl}/dashboard`);
+    expect(local.adminKey).toMatch(/^bh_admin_[A-Za-z0-9_-]{43}$/);
+    expect(local.adminKeySource).toBe('generated');
+    expect(local.dataDir).toBeUndefined();
+    expect(Object.keys(local.queueUrls).sort()).toEqual(Object.keys(QUEUES).sort());
+    expect(local.timings.totalMs).toBeGreaterThan(0);
+  });
+
+  it('created the tables in DynamoDB Local', async () => {
+    const client = localDynamoClient(local.dynamodbEndpoint);
+    const { TableNames } = await client.send(new ListTablesCommand({}));
+    client.destroy();
+    expect(TableNames).toEqual(expect.arrayContaining(Object.values(TABLES).map((t) => t.localName)));
+  });
+
+  it('routes HTTP to the functions and queue messages to their consumers', async () => {
+    const api = await fetch(`${local.apiUrl}/v1/tenants`);
+    const ingest = await fetch(`${local.apiUrl}/v1/tenants/ten_1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"n":1}' });
+
+    expect(await api.json()).toEqual({ path: '/v1/tenants', fn: 'billhook-api' });
+    expect(ingest.status).toBe(202);
+    const sent = await until('the sender to get the message', () => seen.sender.flatMap((e) => e.Records).find((r) => r.body === '{"n":1}'));
+    const fanned = await until('the fanout consumer to get the message', () => seen.fanout.flatMap((e) => e.Records).find((r) => r.body === '{"n":1}'));
+    expect(sent.eventSourceARN).toMatch(/:billhook-deliveries$/);
+    expect(fanned.eventSourceARN).toMatch(/:billhook-fanout$/);
+  });
+
+  it('fails fast with a clear message when the port is taken', async () => {
+    const taken = await occupyPort();
+    try {
+      await expect(startLocal({ port: taken.port, handlers: fakeHandlers({ sender: [], fanout: [] }) })).rejects.toThrow(
+        `port ${taken.port} is already in use: set PORT to another port`,
+      );
+    } finally {
+      await taken.close();
+    }
+  });
+
+  it('stop() takes everything down, restores the environment, and is safe twice', async () => {
+    const { apiUrl, dynamodbEndpoint, sqsEndpoint } = local;
+
+    await Promise.all([local.stop(), local.stop()]);
+    await local.stop();
+
+    const refused = async (url: string) => fetch(url).then(() => false, () => true);
+    expect(await refused(`${apiUrl}/v1/health`)).toBe(true);
+    expect(await refused(dynamodbEndpoint)).toBe(true);
+    expect(await refused(sqsEndpoint)).toBe(true);
+    expect(process.env.BILLHOOK_DYNAMODB_ENDPOINT).toBe(envBefore);
+  });
+});
+
+describe('resolveAdminKey', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'billhook-key-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('generates a key, saves it with mode 0600, and returns the same one next time', async () => {
+    const dataDir = path.join(dir, 'a');
+    const first = await resolveAdminKey(undefined, dataDir);
+    const second = await resolveAdminKey(undefined, dataDir);
+
+    expect(first).toEqual({ key: expect.stringMatching(/^bh_admin_[A-Za-z0-9_-]{43}$/), source: 'generated' });
+    expect(second).toEqual({ key: first.key, source: 'file' });
+    expect((await readFile(path.join(dataDir, 'admin-key'), 'utf8')).trim()).toBe(first.key);
+    expect((await stat(path.join(dataDir, 'admin-key'))).mode & 0o777).toBe(0o600);
+  });
+
+  it('prefers an explicit key and leaves the saved one alone', async () => {
+    const dataDir = path.join(dir, 'b');
+    const saved = await resolveAdminKey(undefined, dataDir);
+
+    const explicit = await resolveAdminKey('an-explicit-admin-key-1234', dataDir);
+
+    expect(explicit).toEqual({ key: 'an-explicit-admin-key-1234', source: 'option' });
+    expect((await readFile(path.join(dataDir, 'admin-key'), 'utf8')).trim()).toBe(saved.key);
+  });
+
+  it('rejects a short explicit key and generates without saving when there is no data dir', async () => {
+    await expect(resolveAdminKey('short', undefined)).rejects.toThrow(/at least 16/);
+    const a = await resolveAdminKey(undefined, undefined);
+    const b = await resolveAdminKey(undefined, undefined);
+    expect(a.key).not.toBe(b.key);
+  });
+});
+
+describe('runLocal (npm start)', () => {
+  it('prints the URLs, admin key and a curl hint, persists the key, and stops with exit 0 on SIGTERM', async () => {
+    // Arrange
+    const cwd = await mkdtemp(path.join(os.tmpdir(), 'billhook-run-'));
+    const out: string[] = [];
+    const exits: number[] = [];
+    let signal: ((s: NodeJS.Signals) => void) | undefined;
+    let registered: readonly NodeJS.Signals[] = [];
+    try {
+      // Act
+      const system = await runLocal({
+        env: { PORT: '0' },
+        cwd,
+        out: (l) => out.push(l),
+        err: (l) => out.push(`ERR ${l}`),
+        exit: (c) => exits.push(c),
+        onSignal: (signals, handler) => {
+          registered = signals;
+          signal = handler;
+        },
+        handlers: await fakeHandlers({ sender: [], fanout: [] })(),
+      });
+      const text = out.join('\n');
+      const health = await fetch(`${system!.apiUrl}/v1/health`);
+      signal!('SIGTERM');
+      await until('exit', () => exits.length > 0);
+
+      // Assert
+      expect(registered).toEqual(['SIGINT', 'SIGTERM']);
+      expect(text).toContain(`API        ${system!.apiUrl}`);
+      expect(text).toContain(`Dashboard  ${system!.apiUrl}/dashboard`);
+      expect(text).toContain(`Admin key  ${system!.adminKey}`);
+      expect(text).toContain(`curl -s -H "Authorization: Bearer ${system!.adminKey}" ${system!.apiUrl}/v1/tenants`);
+      expect(text).toMatch(/ready in \d+\.\d s/);
+      expect(health.status).toBe(200);
+      expect(system!.dataDir).toBe(path.join(cwd, '.billhook'));
+      expect((await readFile(path.join(cwd, '.billhook', 'admin-key'), 'utf8')).trim()).toBe(system!.adminKey);
+      expect(exits).toEqual([0]);
+      expect(out.join('\n')).toContain('billhook: stopped');
+      expect(await fetch(system!.dynamodbEndpoint).then(() => 'up', () => 'down')).toBe('down');
+    } finally {
+      await rm(cwd, { recursive: true, force: true });
+    }
+  });
+
+  it('bin/local.ts exits 1 with the reason when PORT is taken', async () => {
+    const taken = await occupyPort();
+    const cwd = await mkdtemp(path.join(os.tmpdir(), 'billhook-bin-'));
+    try {
+      const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        execFile(
+          path.join(ROOT, 'node_modules/.bin/tsx'),
+          [path.join(ROOT, 'bin/local.ts')],
+          { cwd, env: { ...process.env, PORT: String(taken.port), BILLHOOK_ADMIN_KEY: '' }, timeout: 30_000 },
+          (error, _stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? null) : 0, stderr }),
+        );
+      });
+
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(`could not start: port ${taken.port} is already in use: set PORT to another port`);
+    } finally {
+      await taken.close();
+      await rm(cwd, { recursive: true, force: true });
+    }
+  });
+});
