@@ -61,7 +61,6 @@ describe('SQS poller (against fauxqs)', () => {
     const failing = ids[2]!;
     const seen: SQSRecord[] = [];
     let failedOnce = false;
-    let afterFirstBatch: { visible: number; inFlight: number } | undefined;
 
     // Act
     const poller = poll(q, async (event) => {
@@ -73,7 +72,7 @@ describe('SQS poller (against fauxqs)', () => {
       return { batchItemFailures: [] };
     });
     await until('the first batch to be settled', () => poller.stats.deleted === 4);
-    afterFirstBatch = await counts(q.url);
+    const afterFirstBatch = await counts(q.url);
     await until('the failed message to come back', () => seen.filter((r) => r.messageId === failing).length === 2);
     await until('the queue to be empty', async () => {
       const c = await counts(q.url);
