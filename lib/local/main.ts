@@ -105,9 +105,8 @@ export async function runLocal(deps: RunLocalDeps = {}): Promise<LocalSystem | u
   out('');
   out(`Billhook is running locally (ready in ${seconds} s)`);
   out(`  API        ${s.apiUrl}`);
-  out(`  Dashboard  ${s.dashboardUrl}`);
   out(`  Admin key  ${keyLine}`);
-  out(`  Data       ${s.dataDir} (SQS messages live in memory: after a restart, use recover)`);
+  out(`  Data       ${s.dataDir} (SQS messages live in memory: retries still waiting in the queue do not survive a restart)`);
   out('');
   out(`  Try: curl -s -H "Authorization: Bearer ${keyForCurl}" ${s.apiUrl}/v1/tenants`);
   out('');

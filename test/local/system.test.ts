@@ -195,7 +195,8 @@ describe('runLocal (npm start)', () => {
       // Assert
       expect(registered).toEqual(['SIGINT', 'SIGTERM']);
       expect(text).toContain(`API        ${system!.apiUrl}`);
-      expect(text).toContain(`Dashboard  ${system!.apiUrl}/dashboard`);
+      // No dashboard line until the dashboard is served.
+      expect(text).not.toContain('Dashboard');
       expect(text).toContain(`Admin key  ${system!.adminKey}`);
       expect(text).toContain(`curl -s -H "Authorization: Bearer ${system!.adminKey}" ${system!.apiUrl}/v1/tenants`);
       expect(text).toMatch(/ready in \d+\.\d s/);
