@@ -1,7 +1,8 @@
 import { BillhookError, type FieldError } from '../core/errors.ts';
 import type { EventCatalogue } from '../core/event-types.ts';
 import { fingerprint } from '../core/canonical-json.ts';
-import { endpointView, SECRET_ROTATION_OVERLAP_MS, type Delivery, type EndpointInput, type EndpointPatch, type EndpointRecord, type EndpointView, type EventRecord } from '../core/model.ts';
+import { ed25519PublicKey, newEd25519Key } from '../core/signing.ts';
+import { endpointView, SECRET_ROTATION_OVERLAP_MS, type Delivery, type EndpointInput, type EndpointPatch, type EndpointRecord, type EndpointView, type EventRecord, type SignatureScheme } from '../core/model.ts';
 import { deliveryMessage, payloadOf } from './messages.ts';
 import type { Page, PageRequest } from '../ports.ts';
 import { isoNow, type AppDeps } from './deps.ts';
@@ -9,8 +10,19 @@ import { getTenant } from './tenants.ts';
 
 type Deps = Pick<AppDeps, 'tenants' | 'endpoints' | 'urlGuard' | 'catalogue' | 'clock' | 'ids' | 'randomBytes' | 'settings'>;
 
-/** A new signing secret: `whsec_` + base64 of 32 random bytes. */
-export const newSecret = (randomBytes: (n: number) => Uint8Array): string => 'whsec_' + Buffer.from(randomBytes(32)).toString('base64');
+/** A new signing secret: `whsec_` + base64 of 32 random bytes, or an Ed25519 key for that scheme. */
+export const newSecret = (randomBytes: (n: number) => Uint8Array, scheme: SignatureScheme = 'standard-webhooks'): string =>
+  scheme === 'standard-webhooks-ed25519' ? newEd25519Key(randomBytes(32)) : 'whsec_' + Buffer.from(randomBytes(32)).toString('base64');
+
+const isEd25519 = (scheme: SignatureScheme) => scheme === 'standard-webhooks-ed25519';
+
+function refuseSecretForEd25519(scheme: SignatureScheme, secret: string | undefined): void {
+  if (isEd25519(scheme) && secret !== undefined) {
+    throw new BillhookError('validation_failed', 'Ed25519 endpoints get a generated key pair; a secret cannot be supplied', {
+      fields: [{ path: 'secret', message: 'not allowed with signatureScheme standard-webhooks-ed25519' }],
+    });
+  }
+}
 
 function checkEventTypes(catalogue: EventCatalogue, types: readonly string[]): void {
   const fields: FieldError[] = [];
@@ -24,6 +36,8 @@ export async function createEndpoint(deps: Deps, tenantId: string, input: Endpoi
   await getTenant(deps, tenantId);
   const eventTypes = dedupe(input.eventTypes ?? ['*']);
   checkEventTypes(deps.catalogue, eventTypes);
+  const signatureScheme = input.signatureScheme ?? 'standard-webhooks';
+  refuseSecretForEd25519(signatureScheme, input.secret);
   await deps.urlGuard.check(input.url);
   const now = isoNow(deps.clock);
   const record: EndpointRecord = {
@@ -32,10 +46,10 @@ export async function createEndpoint(deps: Deps, tenantId: string, input: Endpoi
     url: input.url,
     eventTypes,
     description: input.description ?? '',
-    secret: input.secret ?? newSecret(deps.randomBytes),
+    secret: input.secret ?? newSecret(deps.randomBytes, signatureScheme),
     headers: input.headers ?? {},
     status: input.disabled ? 'disabled' : 'enabled',
-    signatureScheme: input.signatureScheme ?? 'standard-webhooks',
+    signatureScheme,
     version: 1,
     createdAt: now,
     updatedAt: now,
@@ -80,7 +94,14 @@ export async function updateEndpoint(deps: Deps, tenantId: string, id: string, p
   }
   if (patch.description !== undefined) next.description = patch.description;
   if (patch.headers !== undefined) next.headers = patch.headers;
-  if (patch.signatureScheme !== undefined) next.signatureScheme = patch.signatureScheme;
+  if (patch.signatureScheme !== undefined && patch.signatureScheme !== current.signatureScheme) {
+    next.signatureScheme = patch.signatureScheme;
+    // HMAC secrets and Ed25519 keys are not interchangeable: switching family issues a new one.
+    if (isEd25519(patch.signatureScheme) !== isEd25519(current.signatureScheme)) {
+      next.secret = newSecret(deps.randomBytes, patch.signatureScheme);
+      delete next.previousSecrets;
+    }
+  }
   if (patch.retrySchedule !== undefined) next.retrySchedule = patch.retrySchedule;
   if (patch.rateLimitPerSecond !== undefined) next.rateLimitPerSecond = patch.rateLimitPerSecond;
   if (patch.disabled === true && current.status === 'enabled') {
@@ -100,7 +121,16 @@ export async function deleteEndpoint(deps: Pick<AppDeps, 'endpoints'>, tenantId:
 }
 
 export async function getEndpointSecret(deps: Pick<AppDeps, 'endpoints'>, tenantId: string, id: string): Promise<{ secret: string }> {
-  return { secret: (await load(deps, tenantId, id)).secret };
+  const e = await load(deps, tenantId, id);
+  if (isEd25519(e.signatureScheme)) throw new BillhookError('conflict', `endpoint ${id} signs with Ed25519: receivers verify with its public key (GET …/public-key)`);
+  return { secret: e.secret };
+}
+
+/** The `whpk_` public key of an Ed25519 endpoint. */
+export async function getEndpointPublicKey(deps: Pick<AppDeps, 'endpoints'>, tenantId: string, id: string): Promise<{ publicKey: string }> {
+  const e = await load(deps, tenantId, id);
+  if (!isEd25519(e.signatureScheme)) throw new BillhookError('conflict', `endpoint ${id} signs with an HMAC secret, not Ed25519`);
+  return { publicKey: ed25519PublicKey(e.secret) };
 }
 
 /** Every endpoint of a tenant, page by page. */
@@ -125,12 +155,13 @@ export async function rotateEndpointSecret(
   tenantId: string,
   id: string,
   secret?: string,
-): Promise<{ secret: string }> {
+): Promise<{ secret: string } | { publicKey: string }> {
   const current = await load(deps, tenantId, id);
+  refuseSecretForEd25519(current.signatureScheme, secret);
   const now = deps.clock.now();
   const next: EndpointRecord = {
     ...current,
-    secret: secret ?? newSecret(deps.randomBytes),
+    secret: secret ?? newSecret(deps.randomBytes, current.signatureScheme),
     previousSecrets: [
       { secret: current.secret, expiresAt: new Date(now + SECRET_ROTATION_OVERLAP_MS).toISOString() },
       ...(current.previousSecrets ?? []).filter((p) => Date.parse(p.expiresAt) > now),
@@ -140,7 +171,7 @@ export async function rotateEndpointSecret(
   };
   if (next.secret === current.secret) throw new BillhookError('validation_failed', 'the new secret must differ from the current one', { fields: [{ path: 'secret', message: 'equals the current secret' }] });
   await deps.endpoints.update(next, current.version);
-  return { secret: next.secret };
+  return isEd25519(next.signatureScheme) ? { publicKey: ed25519PublicKey(next.secret) } : { secret: next.secret };
 }
 
 /**

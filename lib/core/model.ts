@@ -30,7 +30,7 @@ export const eventIdSchema = z.string().regex(/^evt_[A-Za-z0-9_-]{1,64}$/, 'must
 export const keyIdSchema = z.string().regex(/^key_[A-Za-z0-9_-]{1,64}$/, 'must look like key_<id>');
 export const deliveryIdSchema = z.string().regex(/^dlv_[A-Za-z0-9_-]{1,64}$/, 'must look like dlv_<id>');
 
-export const SIGNATURE_SCHEMES = ['standard-webhooks', 'hmac-sha256-hex'] as const;
+export const SIGNATURE_SCHEMES = ['standard-webhooks', 'standard-webhooks-ed25519', 'hmac-sha256-hex'] as const;
 export type SignatureScheme = (typeof SIGNATURE_SCHEMES)[number];
 
 /** `whsec_` + base64 of 24 to 64 bytes. */

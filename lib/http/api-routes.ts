@@ -13,7 +13,7 @@ import {
 } from '../core/model.ts';
 import type { AppDeps } from '../app/deps.ts';
 import { createApiKey, deleteApiKey } from '../app/api-keys.ts';
-import { createEndpoint, deleteEndpoint, getEndpoint, getEndpointSecret, listEndpoints, rotateEndpointSecret, sendTestEvent, updateEndpoint } from '../app/endpoints.ts';
+import { createEndpoint, deleteEndpoint, getEndpoint, getEndpointPublicKey, getEndpointSecret, listEndpoints, rotateEndpointSecret, sendTestEvent, updateEndpoint } from '../app/endpoints.ts';
 import { getDelivery, getEvent, listDeliveries, listEvents } from '../app/queries.ts';
 import { createTenant, getTenant, listTenants } from '../app/tenants.ts';
 import { ingestRoutes } from './ingest-routes.ts';
@@ -171,6 +171,14 @@ export function apiRoutes(deps: () => Promise<AppDeps>): Route[] {
       success: 200,
       auth: 'tenant',
       handle: async ({ params }) => json(200, await getEndpointSecret(await deps(), params.tenantId!, id(endpointIdSchema, params.endpointId, 'endpoint'))),
+    },
+    {
+      method: 'GET',
+      path: `${T}/endpoints/{endpointId}/public-key`,
+      summary: 'Get the Ed25519 public key of an endpoint that signs with v1a',
+      success: 200,
+      auth: 'tenant',
+      handle: async ({ params }) => json(200, await getEndpointPublicKey(await deps(), params.tenantId!, id(endpointIdSchema, params.endpointId, 'endpoint'))),
     },
     {
       method: 'POST',

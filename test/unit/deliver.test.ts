@@ -147,7 +147,7 @@ describe('secret rotation', () => {
     // Arrange
     const { deps, requests, store, clock } = await setup([]);
     const oldSecret = (await store.get(T, 'ep_1'))!.secret;
-    const { secret: newSecret } = await rotateEndpointSecret({ endpoints: store, clock, randomBytes: (n) => new Uint8Array(n).fill(42) }, T, 'ep_1');
+    const { secret: newSecret } = (await rotateEndpointSecret({ endpoints: store, clock, randomBytes: (n) => new Uint8Array(n).fill(42) }, T, 'ep_1')) as { secret: string };
     // Act
     await deliver(deps, message({ deliveryId: 'dlv_r1', endpointVersion: 2 }));
     clock.advance(24 * 3600 * 1000 + 1);

@@ -1,7 +1,7 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, createPublicKey, verify } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
-import { signatureHeaders, signHex, signV1, verifyV1 } from '../../lib/core/signing.ts';
+import { ed25519PublicKey, newEd25519Key, signatureHeaders, signHex, signV1, signV1a, verifyV1 } from '../../lib/core/signing.ts';
 
 // The Standard Webhooks specification's test vector.
 const VECTOR = {
@@ -59,5 +59,39 @@ describe('signing', () => {
   it('verifyV1 accepts the vector and rejects a wrong secret', () => {
     expect(verifyV1(VECTOR.secret, VECTOR.id, VECTOR.timestamp, VECTOR.body, `v1,bogus ${VECTOR.signature}`)).toBe(true);
     expect(verifyV1('whsec_' + Buffer.alloc(24).toString('base64'), VECTOR.id, VECTOR.timestamp, VECTOR.body, VECTOR.signature)).toBe(false);
+  });
+});
+
+describe('Ed25519 (v1a)', () => {
+  const seed = new Uint8Array(32).fill(5);
+  const key = newEd25519Key(seed);
+
+  it('signs <id>.<timestamp>.<body> so that the public key alone verifies it', () => {
+    // Arrange
+    const pub = ed25519PublicKey(key);
+    const der = Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), Buffer.from(pub.slice('whpk_'.length), 'base64')]);
+    const publicKey = createPublicKey({ key: der, format: 'der', type: 'spki' });
+    // Act
+    const headers = signatureHeaders('standard-webhooks-ed25519', [key], 'evt_9', 1700000000, '{"a":1}');
+    // Assert
+    expect(pub).toMatch(/^whpk_[A-Za-z0-9+/]{43}=$/);
+    const [version, sig] = headers['webhook-signature']!.split(',') as [string, string];
+    expect(version).toBe('v1a');
+    expect(verify(null, Buffer.from('evt_9.1700000000.{"a":1}'), publicKey, Buffer.from(sig, 'base64'))).toBe(true);
+    expect(verify(null, Buffer.from('evt_9.1700000000.{"a":2}'), publicKey, Buffer.from(sig, 'base64'))).toBe(false);
+  });
+
+  it('is deterministic for a key and distinct across keys', () => {
+    expect(signV1a(key, 'm', 1, 'b')).toBe(signV1a(key, 'm', 1, 'b'));
+    expect(signV1a(newEd25519Key(new Uint8Array(32).fill(6)), 'm', 1, 'b')).not.toBe(signV1a(key, 'm', 1, 'b'));
+  });
+});
+
+describe('timestamps', () => {
+  it('the standardwebhooks library rejects a signature older than its tolerance', () => {
+    const secret = 'whsec_' + Buffer.alloc(32, 8).toString('base64');
+    const stale = Math.floor(Date.now() / 1000) - 10 * 60;
+    const headers = signatureHeaders('standard-webhooks', [secret], 'evt_old', stale, '{}');
+    expect(() => new Webhook(secret).verify('{}', headers)).toThrow(/too old/i);
   });
 });

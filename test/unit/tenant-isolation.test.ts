@@ -72,6 +72,7 @@ describe('tenant isolation', () => {
     ['PATCH', `/v1/tenants/ten_a/endpoints/${ids.epA}`, { url: 'https://evil.example/' }],
     ['DELETE', `/v1/tenants/ten_a/endpoints/${ids.epA}`],
     ['GET', `/v1/tenants/ten_a/endpoints/${ids.epA}/secret`],
+    ['GET', `/v1/tenants/ten_a/endpoints/${ids.epA}/public-key`],
     ['POST', `/v1/tenants/ten_a/endpoints/${ids.epA}/secret/rotate`, {}],
     ['POST', `/v1/tenants/ten_a/endpoints/${ids.epA}/test`, {}],
     ['POST', '/v1/tenants/ten_a/events', { type: 'invoice.paid', data: {} }],
