@@ -123,6 +123,16 @@ export interface DeliveryQueue {
   sendToDeadLetter(message: DeliveryMessage, reason: string): Promise<void>;
 }
 
+/**
+ * Sends a delivery message back to the queue at a later time, beyond the
+ * 900 s SQS can delay (EventBridge Scheduler on AWS, its emulator locally).
+ * Idempotent per (delivery, attempt): scheduling the same message twice
+ * creates one schedule.
+ */
+export interface RetryScheduler {
+  scheduleAt(message: DeliveryMessage, atIso: string): Promise<void>;
+}
+
 export interface OutboundRequest {
   url: string;
   headers: Record<string, string>;

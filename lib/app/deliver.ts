@@ -88,8 +88,8 @@ export async function deliver(deps: SenderDeps, m: DeliveryMessage): Promise<Del
   if (status === 'failed') {
     const next: DeliveryMessage = { ...m, attempt: m.attempt + 1, trigger: 'scheduled' };
     delete next.notBefore;
-    if (delaySeconds > deps.settings.maxSqsDelaySeconds) next.notBefore = nextAttemptAt!;
-    await deps.queue.enqueue([next], Math.min(delaySeconds, deps.settings.maxSqsDelaySeconds));
+    if (delaySeconds <= deps.settings.maxSqsDelaySeconds) await deps.queue.enqueue([next], delaySeconds);
+    else await deps.scheduler.scheduleAt(next, nextAttemptAt!);
   } else if (status === 'exhausted') {
     await deps.queue.sendToDeadLetter(m, reason);
   }

@@ -7,6 +7,7 @@ import type {
   DeliveryQueue,
   EndpointStore,
   EventStore,
+  RetryScheduler,
   TenantStore,
   UrlGuard,
   WebhookSender,
@@ -43,6 +44,7 @@ export interface AppDeps {
 export interface SenderDeps extends Pick<AppDeps, 'deliveries' | 'queue' | 'clock' | 'random' | 'settings'> {
   endpoints: EndpointReader;
   http: WebhookSender;
+  scheduler: RetryScheduler;
 }
 
 /** Read access to endpoints, as the sender needs it (usually cached). */

@@ -1,5 +1,6 @@
 /** The sender's wiring: cached endpoint reads and the SSRF-guarded HTTP client. */
 import { HttpWebhookSender } from '../adapters/http/webhook-sender.ts';
+import { QueueHopScheduler } from '../adapters/sqs/queue-hop-scheduler.ts';
 import { CachedEndpointReader } from '../app/endpoint-cache.ts';
 import type { SenderDeps } from '../app/deps.ts';
 import type { Config } from '../config.ts';
@@ -15,6 +16,7 @@ export function buildSenderDeps(config: Config, clock: Clock = systemClock): Sen
     random: secureRandom,
     settings: app.settings,
     endpoints: new CachedEndpointReader(app.endpoints, clock),
+    scheduler: new QueueHopScheduler(app.queue, () => clock.now(), config.maxSqsDelaySeconds),
     http: new HttpWebhookSender(urlGuard(config), clock, {
       timeoutMs: config.outbound.timeoutMs,
       connectTimeoutMs: config.outbound.connectTimeoutMs,

@@ -1,6 +1,7 @@
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it, vi } from 'vitest';
 import { MemoryDeliveryLog, MemoryDeliveryQueue, MemoryEndpointStore } from '../../lib/adapters/memory/stores.ts';
+import { QueueHopScheduler } from '../../lib/adapters/sqs/queue-hop-scheduler.ts';
 import { deliver } from '../../lib/app/deliver.ts';
 import { rotateEndpointSecret } from '../../lib/app/endpoints.ts';
 import { CachedEndpointReader } from '../../lib/app/endpoint-cache.ts';
@@ -31,13 +32,15 @@ async function setup(responses: OutboundResponse[], schedule = [5, 300]) {
   const store = new MemoryEndpointStore();
   await store.create(endpointRecord(T, 'ep_1', { headers: { 'x-tenant': 'acme' } }));
   const requests: OutboundRequest[] = [];
+  const queue = new MemoryDeliveryQueue();
   const deps: SenderDeps & { deliveries: MemoryDeliveryLog; queue: MemoryDeliveryQueue } = {
     deliveries: new MemoryDeliveryLog(),
-    queue: new MemoryDeliveryQueue(),
+    queue,
     clock,
     random: () => 0.5,
     settings: { retrySchedule: schedule, fanoutThreshold: 50, maxSqsDelaySeconds: 900, version: '9.9.9' },
     endpoints: new CachedEndpointReader(store, clock),
+    scheduler: new QueueHopScheduler(queue, clock.now, 900),
     http: {
       post: async (r) => {
         requests.push(r);
