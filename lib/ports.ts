@@ -85,14 +85,28 @@ export interface EventStore {
 
 export interface AttemptRecord {
   delivery: Pick<Delivery, 'id' | 'tenantId' | 'eventId' | 'endpointId' | 'eventType' | 'createdAt'>;
+  /** The attempt; stores number attempts by their order, so `attempt.attempt` is not trusted. */
   attempt: Attempt;
+  /**
+   * Idempotency key of this attempt within the delivery: `s<chain>.<n>` for
+   * the n-th scheduled attempt of a retry chain, `m…`/`r…` for manual and
+   * recover attempts. A key already recorded makes the write a duplicate.
+   */
+  key: string;
   /** Delivery status after this attempt. */
   status: DeliveryStatus;
   nextAttemptAt?: string;
+  /** Leave a pending `nextAttemptAt` as it is (an extra attempt beside a scheduled retry). */
+  keepNextAttemptAt?: boolean;
 }
 
 export interface DeliveryListQuery extends PageRequest {
   status?: DeliveryStatus;
+  /** Any of these statuses (ignored when `status` is set). */
+  statuses?: readonly DeliveryStatus[];
+  /** Created at or after / before (ISO 8601). */
+  since?: string;
+  until?: string;
   endpointId?: string;
   eventId?: string;
 }
@@ -100,14 +114,14 @@ export interface DeliveryListQuery extends PageRequest {
 export type RecordAttemptResult =
   | { result: 'recorded' }
   /** Already recorded: `current` is the stored state, when the store can tell. */
-  | { result: 'duplicate'; current?: { attemptCount: number; status: DeliveryStatus } };
+  | { result: 'duplicate'; current?: { attemptCount: number; status: DeliveryStatus; lastKey?: string } };
 
 export interface DeliveryLog {
   /**
    * Record one attempt and the delivery's new state in one conditional write
-   * keyed by delivery id + attempt number. Returns 'duplicate' (and writes
-   * nothing) if that attempt, or a later one, is already recorded, so the
-   * caller can finish a step an earlier crashed run left undone.
+   * keyed by delivery id + attempt key. Returns 'duplicate' (and writes
+   * nothing) if that attempt is already recorded, with the stored state, so
+   * the caller can finish a step an earlier crashed run left undone.
    */
   recordAttempt(record: AttemptRecord): Promise<RecordAttemptResult>;
   get(tenantId: string, deliveryId: string): Promise<DeliveryWithAttempts | undefined>;

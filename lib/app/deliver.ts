@@ -12,11 +12,11 @@
 import { classify } from '../core/outcome.ts';
 import { nextRetry } from '../core/retry-policy.ts';
 import { signatureHeaders } from '../core/signing.ts';
-import { signingSecrets, type Attempt, type DeliveryMessage, type DeliveryStatus, type EndpointRecord } from '../core/model.ts';
+import { attemptKeyOf, signingSecrets, type Attempt, type DeliveryMessage, type DeliveryStatus, type EndpointRecord } from '../core/model.ts';
 import type { AttemptRecord } from '../ports.ts';
 import type { SenderDeps } from './deps.ts';
 
-export type DeliveryOutcome = 'succeeded' | 'failed' | 'exhausted' | 'skipped' | 'deferred' | 'duplicate';
+export type DeliveryOutcome = 'succeeded' | 'failed' | 'exhausted' | 'skipped' | 'deferred' | 'duplicate' | 'already_succeeded';
 
 /** The exact bytes every attempt of an event sends. */
 export const webhookBody = (m: DeliveryMessage): string =>
@@ -39,11 +39,19 @@ export async function deliver(deps: SenderDeps, m: DeliveryMessage): Promise<Del
     await deps.queue.enqueue([m], Math.min(remaining, deps.settings.maxSqsDelaySeconds));
     return 'deferred';
   }
+  const key = attemptKeyOf(m);
+
+  // A retry (never a first attempt: the steady path stays read-free) first
+  // checks that no other attempt, e.g. a manual one, has delivered it meanwhile.
+  if (m.trigger === 'scheduled' && (m.attempt > 1 || (m.chain ?? 0) > 0)) {
+    const current = await deps.deliveries.get(m.tenantId, m.deliveryId);
+    if (current?.status === 'succeeded') return 'already_succeeded';
+  }
 
   const endpoint = await deps.endpoints.get(m.tenantId, m.endpointId, m.endpointVersion);
   if (!endpoint || endpoint.status !== 'enabled') {
     const why = !endpoint ? 'endpoint was deleted; not sent' : `endpoint is disabled${endpoint.disabledReason ? ` (${endpoint.disabledReason})` : ''}; not sent`;
-    const r = await deps.deliveries.recordAttempt(attemptRecord(m, { attempt: m.attempt, at: iso(now), trigger: m.trigger, durationMs: 0, error: why }, 'skipped'));
+    const r = await deps.deliveries.recordAttempt(attemptRecord(m, key, { attempt: m.attempt, at: iso(now), trigger: m.trigger, durationMs: 0, error: why }, 'skipped'));
     return r.result === 'recorded' ? 'skipped' : 'duplicate';
   }
 
@@ -56,12 +64,17 @@ export async function deliver(deps: SenderDeps, m: DeliveryMessage): Promise<Del
   if (response.statusCode !== undefined) attempt.statusCode = response.statusCode;
   if (response.error) attempt.error = response.error;
   if (response.responseBody !== undefined) attempt.responseBody = response.responseBody;
+  if (!attempt.error && outcome.kind !== 'success' && response.statusCode !== undefined) attempt.error = `endpoint answered ${response.statusCode}`;
 
+  const scheduled = m.trigger === 'scheduled';
   let status: DeliveryStatus;
   let delaySeconds = 0;
   let reason = '';
   if (outcome.kind === 'success') status = 'succeeded';
-  else if (outcome.kind === 'retry') {
+  else if (!scheduled) {
+    // A manual or recover attempt is one attempt; a pending scheduled retry, if any, carries on.
+    status = m.onFailure ?? 'exhausted';
+  } else if (outcome.kind === 'retry') {
     const schedule = endpoint.retrySchedule ?? deps.settings.retrySchedule;
     const decision = nextRetry(schedule, m.attempt, deps.random(), outcome.minDelaySeconds === undefined ? {} : { minDelaySeconds: outcome.minDelaySeconds });
     if (decision.kind === 'retry') {
@@ -75,31 +88,33 @@ export async function deliver(deps: SenderDeps, m: DeliveryMessage): Promise<Del
     status = 'exhausted';
     reason = outcome.reason;
   }
-  if (!attempt.error && status !== 'succeeded' && response.statusCode !== undefined) attempt.error = `endpoint answered ${response.statusCode}`;
 
-  const nextAttemptAt = status === 'failed' ? iso(doneAt + delaySeconds * 1000) : undefined;
-  const logged = await deps.deliveries.recordAttempt(attemptRecord(m, attempt, status, nextAttemptAt));
+  const nextAttemptAt = status === 'failed' && scheduled ? iso(doneAt + delaySeconds * 1000) : undefined;
+  const record = attemptRecord(m, key, attempt, status, nextAttemptAt);
+  if (!scheduled && status === 'failed') record.keepNextAttemptAt = true;
+  const logged = await deps.deliveries.recordAttempt(record);
   if (logged.result === 'duplicate') {
     // Finish the follow-up only if the stored state is exactly this attempt's.
     const cur = logged.current;
-    if (!cur || cur.attemptCount !== m.attempt || cur.status !== status) return 'duplicate';
+    if (!cur || cur.lastKey !== key || cur.status !== status) return 'duplicate';
   }
 
-  if (status === 'failed') {
+  if (scheduled && status === 'failed') {
     const next: DeliveryMessage = { ...m, attempt: m.attempt + 1, trigger: 'scheduled' };
     delete next.notBefore;
     if (delaySeconds <= deps.settings.maxSqsDelaySeconds) await deps.queue.enqueue([next], delaySeconds);
     else await deps.scheduler.scheduleAt(next, nextAttemptAt!);
-  } else if (status === 'exhausted') {
+  } else if (scheduled && status === 'exhausted') {
     await deps.queue.sendToDeadLetter(m, reason);
   }
   return logged.result === 'duplicate' ? 'duplicate' : status;
 }
 
-function attemptRecord(m: DeliveryMessage, attempt: Attempt, status: DeliveryStatus, nextAttemptAt?: string): AttemptRecord {
+function attemptRecord(m: DeliveryMessage, key: string, attempt: Attempt, status: DeliveryStatus, nextAttemptAt?: string): AttemptRecord {
   const r: AttemptRecord = {
     delivery: { id: m.deliveryId, tenantId: m.tenantId, eventId: m.event.id, endpointId: m.endpointId, eventType: m.event.type, createdAt: m.createdAt },
     attempt,
+    key,
     status,
   };
   if (nextAttemptAt) r.nextAttemptAt = nextAttemptAt;

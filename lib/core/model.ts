@@ -223,7 +223,17 @@ export interface DeliveryMessage {
    * hold (900 s): the message hops through the queue until it is due.
    */
   notBefore?: string;
+  /** Retry chain: 0 for the first; a DLQ redrive starts the next chain. */
+  chain?: number;
+  /** Idempotency key of a manual or recover attempt. */
+  attemptKey?: string;
+  /** Status a failed manual/recover attempt leaves (`failed` if a scheduled retry is still pending). */
+  onFailure?: 'failed' | 'exhausted';
 }
+
+/** The idempotency key of the attempt a message asks for. */
+export const attemptKeyOf = (m: Pick<DeliveryMessage, 'trigger' | 'attempt' | 'chain' | 'attemptKey'>): string =>
+  m.trigger === 'scheduled' ? `s${m.chain ?? 0}.${m.attempt}` : (m.attemptKey ?? `${m.trigger[0]}${m.attempt}`);
 
 /** Fan-out job: route one stored event to a tenant's endpoints, a page at a time. */
 export interface FanoutMessage {
@@ -290,6 +300,9 @@ export const deliveryMessageSchema = z.object({
   trigger: z.enum(TRIGGERS),
   createdAt: z.string(),
   notBefore: z.string().optional(),
+  chain: z.number().int().min(0).optional(),
+  attemptKey: z.string().max(100).optional(),
+  onFailure: z.enum(['failed', 'exhausted']).optional(),
 });
 
 export const fanoutMessageSchema = z.object({

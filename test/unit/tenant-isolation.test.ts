@@ -28,11 +28,13 @@ beforeAll(async () => {
   await api.deps.deliveries.recordAttempt({
     delivery: { id: m.deliveryId, tenantId: 'ten_a', eventId: m.event.id, endpointId: m.endpointId, eventType: m.event.type, createdAt: m.createdAt },
     attempt: { attempt: 1, at: m.createdAt, trigger: 'scheduled', statusCode: 200, durationMs: 1 },
+    key: 's0.1',
     status: 'succeeded',
   });
   await api.deps.deliveries.recordAttempt({
     delivery: { id: 'dlv_second', tenantId: 'ten_a', eventId: m.event.id, endpointId: m.endpointId, eventType: m.event.type, createdAt: m.createdAt },
     attempt: { attempt: 1, at: m.createdAt, trigger: 'scheduled', statusCode: 200, durationMs: 1 },
+    key: 's0.1',
     status: 'succeeded',
   });
   ids.keyA = (await api.call('POST', '/v1/tenants/ten_a/api-keys', admin)).body.id;

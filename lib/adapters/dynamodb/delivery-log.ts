@@ -7,8 +7,9 @@ import { conditionFailureItem, isConditionalCheckFailed } from './client.ts';
 /**
  * The delivery log: one item per delivery holding its state and its
  * attempts. Each attempt is one conditional UpdateItem keyed by the delivery
- * id and the attempt number, so a duplicated SQS message cannot log twice and
- * the sender spends exactly one write per attempt.
+ * id and the attempt's key (kept in a string set), so a duplicated SQS
+ * message cannot log twice and the sender spends exactly one write per
+ * attempt. Attempts are numbered by their order in the item.
  */
 export class DynamoDeliveryLog implements DeliveryLog {
   constructor(
@@ -29,7 +30,9 @@ export class DynamoDeliveryLog implements DeliveryLog {
       ':createdAtId': `${d.createdAt}#${d.id}`,
       ':tenantEndpoint': `${d.tenantId}#${d.endpointId}`,
       ':tenantEvent': `${d.tenantId}#${d.eventId}`,
-      ':n': a.attempt,
+      ':one': 1,
+      ':key': record.key,
+      ':keys': new Set([record.key]),
       ':att': [a],
       ':empty': [],
       ':status': record.status,
@@ -46,7 +49,7 @@ export class DynamoDeliveryLog implements DeliveryLog {
       'tenantEndpoint = :tenantEndpoint',
       'tenantEvent = :tenantEvent',
       'attempts = list_append(if_not_exists(attempts, :empty), :att)',
-      'attemptCount = :n',
+      'lastKey = :key',
       '#status = :status',
       'lastAttemptAt = :at',
       'expiresAt = :exp',
@@ -59,15 +62,15 @@ export class DynamoDeliveryLog implements DeliveryLog {
     if (record.nextAttemptAt) {
       sets.push('nextAttemptAt = :next');
       values[':next'] = record.nextAttemptAt;
-    } else removes.push('nextAttemptAt');
+    } else if (!record.keepNextAttemptAt) removes.push('nextAttemptAt');
 
     try {
       await this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { id: d.id },
-          UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
-          ConditionExpression: 'attribute_not_exists(id) OR attemptCount < :n',
+          UpdateExpression: `SET ${sets.join(', ')} ADD attemptKeys :keys, attemptCount :one${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
+          ConditionExpression: 'attribute_not_exists(id) OR NOT contains(attemptKeys, :key)',
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
@@ -78,7 +81,7 @@ export class DynamoDeliveryLog implements DeliveryLog {
       if (isConditionalCheckFailed(e)) {
         const old = conditionFailureItem(e);
         return old
-          ? { result: 'duplicate', current: { attemptCount: Number(old.attemptCount), status: old.status as Delivery['status'] } }
+          ? { result: 'duplicate', current: { attemptCount: Number(old.attemptCount), status: old.status as Delivery['status'], lastKey: old.lastKey as string } }
           : { result: 'duplicate' };
       }
       throw e;
@@ -89,7 +92,7 @@ export class DynamoDeliveryLog implements DeliveryLog {
     const out = await this.db.send(new GetCommand({ TableName: this.table, Key: { id: deliveryId }, ConsistentRead: true }));
     // Tenant isolation: an id from another tenant reads as absent.
     if (!out.Item || out.Item.tenantId !== tenantId) return undefined;
-    return { ...toDelivery(out.Item), attempts: (out.Item.attempts as Attempt[] | undefined) ?? [] };
+    return { ...toDelivery(out.Item), attempts: numbered(out.Item.attempts as Attempt[] | undefined) };
   }
 
   async list(tenantId: string, query: DeliveryListQuery): Promise<Page<Delivery>> {
@@ -116,6 +119,25 @@ export class DynamoDeliveryLog implements DeliveryLog {
       filters.push('#status = :status');
       names['#status'] = 'status';
       values[':status'] = query.status;
+    } else if (query.statuses?.length) {
+      const placeholders = query.statuses.map((st, i) => {
+        values[`:st${i}`] = st;
+        return `:st${i}`;
+      });
+      filters.push(`#status IN (${placeholders.join(', ')})`);
+      names['#status'] = 'status';
+    }
+    // createdAtId = `${createdAt}#${id}`: a time window is a key range.
+    if (query.since && query.until) {
+      keyCondition += ' AND createdAtId BETWEEN :since AND :until';
+      values[':since'] = query.since;
+      values[':until'] = query.until + '~';
+    } else if (query.since) {
+      keyCondition += ' AND createdAtId >= :since';
+      values[':since'] = query.since;
+    } else if (query.until) {
+      keyCondition += ' AND createdAtId <= :until';
+      values[':until'] = query.until + '~';
     }
     if (query.eventId && query.endpointId) {
       filters.push('endpointId = :ep');
@@ -139,6 +161,11 @@ export class DynamoDeliveryLog implements DeliveryLog {
       nextCursor: out.LastEvaluatedKey ? encodeCursor(scope, out.LastEvaluatedKey) : null,
     };
   }
+}
+
+/** Attempts are numbered by their order: several triggers may add them. */
+function numbered(attempts: Attempt[] | undefined): Attempt[] {
+  return (attempts ?? []).map((a, i) => ({ ...a, attempt: i + 1 }));
 }
 
 function toDelivery(item: Record<string, unknown>): Delivery {

@@ -99,33 +99,46 @@ export class MemoryEventStore implements EventStore {
 }
 
 export class MemoryDeliveryLog implements DeliveryLog {
-  readonly items = new Map<string, DeliveryWithAttempts>();
+  readonly items = new Map<string, DeliveryWithAttempts & { keys: Set<string>; lastKey: string }>();
   async recordAttempt(r: AttemptRecord): Promise<RecordAttemptResult> {
     const cur = this.items.get(r.delivery.id);
-    if (cur && cur.attemptCount >= r.attempt.attempt) return { result: 'duplicate', current: { attemptCount: cur.attemptCount, status: cur.status } };
-    const next: DeliveryWithAttempts = {
+    if (cur?.keys.has(r.key)) return { result: 'duplicate', current: { attemptCount: cur.attemptCount, status: cur.status, lastKey: cur.lastKey } };
+    const next: DeliveryWithAttempts & { keys: Set<string>; lastKey: string } = {
       ...r.delivery,
       createdAt: cur?.createdAt ?? r.delivery.createdAt,
       status: r.status,
-      attemptCount: r.attempt.attempt,
+      attemptCount: (cur?.attemptCount ?? 0) + 1,
       lastAttemptAt: r.attempt.at,
       attempts: [...(cur?.attempts ?? []), clone(r.attempt)],
+      keys: new Set([...(cur?.keys ?? []), r.key]),
+      lastKey: r.key,
     };
     if (r.attempt.statusCode !== undefined) next.lastStatusCode = r.attempt.statusCode;
     if (r.nextAttemptAt) next.nextAttemptAt = r.nextAttemptAt;
+    else if (r.keepNextAttemptAt && cur?.nextAttemptAt) next.nextAttemptAt = cur.nextAttemptAt;
     this.items.set(r.delivery.id, next);
     return { result: 'recorded' };
   }
-  async get(t: string, id: string) {
+  async get(t: string, id: string): Promise<DeliveryWithAttempts | undefined> {
     const d = this.items.get(id);
-    return d && d.tenantId === t ? clone(d) : undefined;
+    if (!d || d.tenantId !== t) return undefined;
+    const { keys: _k, lastKey: _l, ...rest } = clone(d);
+    return { ...rest, attempts: rest.attempts.map((a, i) => ({ ...a, attempt: i + 1 })) };
   }
   async list(t: string, q: DeliveryListQuery): Promise<Page<Delivery>> {
     const k = (d: Delivery) => `${d.createdAt}#${d.id}`;
     const mine = [...this.items.values()]
-      .filter((d) => d.tenantId === t && (!q.status || d.status === q.status) && (!q.endpointId || d.endpointId === q.endpointId) && (!q.eventId || d.eventId === q.eventId))
+      .filter(
+        (d) =>
+          d.tenantId === t &&
+          (q.status ? d.status === q.status : !q.statuses?.length || q.statuses.includes(d.status)) &&
+          (!q.endpointId || d.endpointId === q.endpointId) &&
+          (!q.eventId || d.eventId === q.eventId) &&
+          (!q.since || k(d) >= q.since) &&
+          (!q.until || k(d) <= q.until + '~'),
+      )
       .sort((a, b) => k(b).localeCompare(k(a)))
-      .map(({ attempts: _a, ...d }) => d);
+      .map(({ attempts: _a, keys: _k, lastKey: _l, ...d }) => d as Delivery);
     // Newest first: compare keys descending.
     const after = decodeCursor(`deliveries:${t}`, q.cursor)?.k as string | undefined;
     const start = after === undefined ? 0 : mine.findIndex((d) => k(d) < after);
