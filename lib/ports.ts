@@ -10,7 +10,7 @@ import type {
   DeliveryWithAttempts,
   EndpointRecord,
   EventRecord,
-  FanoutMessage,
+  JobMessage,
   Attempt,
   Tenant,
 } from './core/model.ts';
@@ -131,10 +131,19 @@ export interface DeliveryLog {
 export interface DeliveryQueue {
   /** Enqueue deliveries (batched internally). Resolves only when every message is accepted; throws otherwise. */
   enqueue(messages: readonly DeliveryMessage[], delaySeconds?: number): Promise<void>;
-  /** Enqueue a fan-out job. */
-  enqueueFanout(message: FanoutMessage): Promise<void>;
+  /** Enqueue a job (fan-out or recover step) on the jobs queue. */
+  enqueueJob(message: JobMessage): Promise<void>;
   /** Park an exhausted or unprocessable delivery in the dead-letter queue. */
   sendToDeadLetter(message: DeliveryMessage, reason: string): Promise<void>;
+}
+
+/** The deliveries dead-letter queue, as the redrive operation needs it. */
+export interface DeadLetterQueue {
+  /** Approximate number of messages waiting. */
+  depth(): Promise<number>;
+  /** Up to `max` (≤ 10) messages, hidden from other readers for a while. */
+  receive(max: number): Promise<{ id: string; body: string; handle: string }[]>;
+  delete(handles: readonly string[]): Promise<void>;
 }
 
 /**

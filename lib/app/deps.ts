@@ -3,6 +3,7 @@ import type { IdGenerator } from '../core/ids.ts';
 import type {
   ApiKeyStore,
   Clock,
+  DeadLetterQueue,
   DeliveryLog,
   DeliveryQueue,
   EndpointStore,
@@ -26,6 +27,9 @@ export interface Settings {
 /** Everything a use case may call: ports, clock, randomness and settings. */
 export interface AppDeps {
   apiKeys: ApiKeyStore;
+  dlq: DeadLetterQueue;
+  /** Waits (injected so tests do not spend wall-clock time). */
+  sleep: (ms: number) => Promise<void>;
   tenants: TenantStore;
   endpoints: EndpointStore;
   events: EventStore;

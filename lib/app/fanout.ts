@@ -24,6 +24,6 @@ export async function fanoutStep(deps: Pick<AppDeps, 'endpoints' | 'queue'>, job
     cursor = page.nextCursor ?? undefined;
     if (!cursor) return { enqueued, continued: false };
   }
-  await deps.queue.enqueueFanout({ ...job, cursor });
+  await deps.queue.enqueueJob({ ...job, cursor });
   return { enqueued, continued: true };
 }

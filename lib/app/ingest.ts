@@ -95,7 +95,7 @@ async function dispatch(deps: Deps, tenantId: string, records: EventRecord[]): P
     const targets = route(endpoints, record.type);
     record.deliveries = targets.length;
     if (targets.length > deps.settings.fanoutThreshold) {
-      jobs.push(deps.queue.enqueueFanout({ v: 1, kind: 'fanout', tenantId, event: payloadOf(record) }));
+      jobs.push(deps.queue.enqueueJob({ v: 1, kind: 'fanout', tenantId, event: payloadOf(record) }));
     } else {
       for (const ep of targets) direct.push(deliveryMessage(payloadOf(record), tenantId, ep));
     }

@@ -11,6 +11,7 @@ import { DynamoEndpointStore } from '../adapters/dynamodb/endpoint-store.ts';
 import { DynamoEventStore } from '../adapters/dynamodb/event-store.ts';
 import { DynamoTenantStore } from '../adapters/dynamodb/tenant-store.ts';
 import { SsrfGuard } from '../adapters/http/url-guard.ts';
+import { SqsDeadLetterQueue } from '../adapters/sqs/dead-letter-queue.ts';
 import { SqsDeliveryQueue, sqsClient } from '../adapters/sqs/delivery-queue.ts';
 import type { AppDeps } from '../app/deps.ts';
 import { TenantExistenceCache } from '../app/tenants.ts';
@@ -36,6 +37,8 @@ export function buildAppDeps(config: Config, clock: Clock = systemClock): AppDep
   const sqs = sqsClient({ region: config.region, endpoint: config.endpoints.sqs });
   return {
     apiKeys: new DynamoApiKeyStore(db, config.tables.entities),
+    dlq: new SqsDeadLetterQueue(sqs, required(config.queues.dlq, 'BILLHOOK_DLQ_URL')),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     tenants: new DynamoTenantStore(db, config.tables.entities),
     endpoints: new DynamoEndpointStore(db, config.tables.entities),
     events: new DynamoEventStore(db, config.tables.events, config.eventRetentionDays),

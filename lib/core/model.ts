@@ -235,6 +235,22 @@ export interface DeliveryMessage {
 export const attemptKeyOf = (m: Pick<DeliveryMessage, 'trigger' | 'attempt' | 'chain' | 'attemptKey'>): string =>
   m.trigger === 'scheduled' ? `s${m.chain ?? 0}.${m.attempt}` : (m.attemptKey ?? `${m.trigger[0]}${m.attempt}`);
 
+/** Recover job: re-send an endpoint's failed and exhausted deliveries in a window, a page at a time. */
+export interface RecoverJob {
+  v: 1;
+  kind: 'recover';
+  tenantId: string;
+  endpointId: string;
+  since: string;
+  until?: string;
+  /** Names the recover request: attempts it adds are keyed by it, so a replayed step adds nothing twice. */
+  jobId: string;
+  cursor?: string;
+}
+
+/** Anything on the jobs (fan-out) queue. */
+export type JobMessage = FanoutMessage | RecoverJob;
+
 /** Fan-out job: route one stored event to a tenant's endpoints, a page at a time. */
 export interface FanoutMessage {
   v: 1;
@@ -312,3 +328,16 @@ export const fanoutMessageSchema = z.object({
   event: payloadSchema,
   cursor: z.string().optional(),
 });
+
+export const recoverJobSchema = z.object({
+  v: z.literal(1),
+  kind: z.literal('recover'),
+  tenantId: tenantIdSchema,
+  endpointId: endpointIdSchema,
+  since: z.string(),
+  until: z.string().optional(),
+  jobId: z.string().min(1).max(64),
+  cursor: z.string().optional(),
+});
+
+export const jobMessageSchema = z.discriminatedUnion('kind', [fanoutMessageSchema, recoverJobSchema]);

@@ -15,6 +15,7 @@ import type { AppDeps } from '../app/deps.ts';
 import { createApiKey, deleteApiKey } from '../app/api-keys.ts';
 import { createEndpoint, deleteEndpoint, getEndpoint, getEndpointPublicKey, getEndpointSecret, listEndpoints, rotateEndpointSecret, sendTestEvent, updateEndpoint } from '../app/endpoints.ts';
 import { getDelivery, getEvent, listDeliveries, listEvents } from '../app/queries.ts';
+import { recoverEndpoint, redriveDeadLetters, retryDelivery } from '../app/replay.ts';
 import { createTenant, getTenant, listTenants } from '../app/tenants.ts';
 import { ingestRoutes } from './ingest-routes.ts';
 import { openApiDocument } from './openapi.ts';
@@ -30,6 +31,11 @@ function id(schema: z.ZodString, value: string | undefined, what: string): strin
 
 const isoTime = z.iso.datetime({ offset: true });
 const testEventSchema = z.strictObject({ type: z.string().min(1).max(200).optional() });
+const recoverSchema = z.strictObject({ since: isoTime, until: isoTime.optional() });
+const redriveSchema = z.strictObject({ max: z.number().int().min(1).max(1000).optional(), ratePerSecond: z.number().min(0.1).max(100).optional() });
+
+/** A request id → an id safe for attempt keys and job ids. */
+const jobIdOf = (requestId: string): string => requestId.replace(/[^A-Za-z0-9_-]/g, '').slice(0, 48) || 'job';
 
 function optionalQuery<T>(schema: z.ZodType<T>, value: string | undefined, name: string): T | undefined {
   if (value === undefined || value === '') return undefined;
@@ -207,6 +213,20 @@ export function apiRoutes(deps: () => Promise<AppDeps>): Route[] {
       },
     },
     {
+      method: 'POST',
+      path: `${T}/endpoints/{endpointId}/recover`,
+      summary: "Re-send an endpoint's failed and exhausted deliveries created in a time window",
+      success: 202,
+      body: recoverSchema,
+      auth: 'tenant',
+      async handle({ req, params }) {
+        const endpointId = id(endpointIdSchema, params.endpointId, 'endpoint');
+        const input = parseBody(req, recoverSchema);
+        const window = { since: new Date(input.since).toISOString(), ...(input.until ? { until: new Date(input.until).toISOString() } : {}) };
+        return json(202, await recoverEndpoint(await deps(), params.tenantId!, endpointId, window, jobIdOf(req.requestId)));
+      },
+    },
+    {
       method: 'GET',
       path: `${T}/events`,
       summary: 'List events (reconciliation)',
@@ -250,6 +270,37 @@ export function apiRoutes(deps: () => Promise<AppDeps>): Route[] {
       success: 200,
       auth: 'tenant',
       handle: async ({ params }) => json(200, await getDelivery(await deps(), params.tenantId!, id(deliveryIdSchema, params.deliveryId, 'delivery'))),
+    },
+    {
+      method: 'POST',
+      path: `${T}/deliveries/{deliveryId}/retry`,
+      summary: 'Send one delivery again now (trigger manual)',
+      success: 202,
+      auth: 'tenant',
+      async handle({ req, params }) {
+        const deliveryId = id(deliveryIdSchema, params.deliveryId, 'delivery');
+        return json(202, await retryDelivery(await deps(), params.tenantId!, deliveryId, jobIdOf(req.requestId)));
+      },
+    },
+    {
+      method: 'GET',
+      path: '/v1/dlq',
+      summary: 'Dead-letter queue depth',
+      success: 200,
+      auth: 'admin',
+      handle: async () => json(200, { approximateMessages: await (await deps()).dlq.depth() }),
+    },
+    {
+      method: 'POST',
+      path: '/v1/dlq/redrive',
+      summary: 'Move dead-lettered deliveries back to the queue (rate-capped); each starts a new retry chain',
+      success: 200,
+      body: redriveSchema,
+      auth: 'admin',
+      async handle({ req }) {
+        const input = parseBody(req, redriveSchema, { optional: true });
+        return json(200, await redriveDeadLetters(await deps(), { max: input.max ?? 100, ratePerSecond: input.ratePerSecond ?? 20 }));
+      },
     },
   ];
   return routes;

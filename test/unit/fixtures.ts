@@ -1,4 +1,4 @@
-import { MemoryApiKeyStore, MemoryDeliveryLog, MemoryDeliveryQueue, MemoryEndpointStore, MemoryEventStore, MemoryTenantStore } from '../../lib/adapters/memory/stores.ts';
+import { MemoryApiKeyStore, MemoryDeadLetterQueue, MemoryDeliveryLog, MemoryDeliveryQueue, MemoryEndpointStore, MemoryEventStore, MemoryTenantStore } from '../../lib/adapters/memory/stores.ts';
 import type { AppDeps } from '../../lib/app/deps.ts';
 import { TenantExistenceCache } from '../../lib/app/tenants.ts';
 import { EventCatalogue } from '../../lib/core/event-types.ts';
@@ -33,6 +33,10 @@ export function memoryDeps() {
   const bytes = counterBytes();
   const deps = {
     apiKeys: new MemoryApiKeyStore(),
+    dlq: new MemoryDeadLetterQueue(),
+    sleep: async (ms: number) => {
+      clock.advance(ms);
+    },
     tenants: new MemoryTenantStore(),
     endpoints: new MemoryEndpointStore(),
     events: new MemoryEventStore(),

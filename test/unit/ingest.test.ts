@@ -3,6 +3,7 @@ import { sendTestEvent } from '../../lib/app/endpoints.ts';
 import { fanoutStep } from '../../lib/app/fanout.ts';
 import { ingestBatch, ingestEvent } from '../../lib/app/ingest.ts';
 import { deliveryId } from '../../lib/core/ids.ts';
+import type { FanoutMessage } from '../../lib/core/model.ts';
 import { endpointRecord, memoryDeps } from './fixtures.ts';
 
 const TENANT = 'ten_acme';
@@ -125,7 +126,7 @@ describe('fanoutStep', () => {
     // 1,000 endpoints per step (4 pages of 250), then a continuation.
     expect(first.continued).toBe(true);
     expect(deps.queue.fanouts).toHaveLength(1);
-    const second = await fanoutStep(deps, deps.queue.fanouts[0]!);
+    const second = await fanoutStep(deps, deps.queue.fanouts[0]! as FanoutMessage);
     expect(second.continued).toBe(false);
     expect(first.enqueued + second.enqueued).toBe(600);
     expect(new Set(deps.queue.sent.map((s) => s.message.endpointId)).size).toBe(600);

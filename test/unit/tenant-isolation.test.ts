@@ -77,12 +77,14 @@ describe('tenant isolation', () => {
     ['GET', `/v1/tenants/ten_a/endpoints/${ids.epA}/public-key`],
     ['POST', `/v1/tenants/ten_a/endpoints/${ids.epA}/secret/rotate`, {}],
     ['POST', `/v1/tenants/ten_a/endpoints/${ids.epA}/test`, {}],
+    ['POST', `/v1/tenants/ten_a/endpoints/${ids.epA}/recover`, { since: '2020-01-01T00:00:00Z' }],
     ['POST', '/v1/tenants/ten_a/events', { type: 'invoice.paid', data: {} }],
     ['POST', '/v1/tenants/ten_a/events/batch', { events: [{ type: 'invoice.paid', data: {} }] }],
     ['GET', '/v1/tenants/ten_a/events'],
     ['GET', `/v1/tenants/ten_a/events/${ids.evtA}`],
     ['GET', '/v1/tenants/ten_a/deliveries'],
     ['GET', `/v1/tenants/ten_a/deliveries/${ids.dlvA}`],
+    ['POST', `/v1/tenants/ten_a/deliveries/${ids.dlvA}/retry`],
   ];
 
   it("answers 404 on every route of another tenant, with no data and no change", async () => {
@@ -111,6 +113,8 @@ describe('tenant isolation', () => {
     }
     expect((await api.call('DELETE', `/v1/tenants/ten_b/endpoints/${ids.epA}`, { key: keyB })).status).toBe(404);
     expect((await api.call('DELETE', `/v1/tenants/ten_b/api-keys/${ids.keyA}`, { key: keyB })).status).toBe(404);
+    expect((await api.call('POST', `/v1/tenants/ten_b/deliveries/${ids.dlvA}/retry`, { key: keyB })).status).toBe(404);
+    expect((await api.call('POST', `/v1/tenants/ten_b/endpoints/${ids.epA}/recover`, { key: keyB, body: { since: '2020-01-01T00:00:00Z' } })).status).toBe(404);
     for (const filter of [`eventId=${ids.evtA}`, `endpointId=${ids.epA}`]) {
       const res = await api.call('GET', `/v1/tenants/ten_b/deliveries?${filter}`, { key: keyB });
       expect(res.body.data).toEqual([]);
@@ -128,6 +132,8 @@ describe('tenant isolation', () => {
   it('keeps admin-only routes from tenant keys', async () => {
     expect((await api.call('GET', '/v1/tenants', { key: keyB })).status).toBe(403);
     expect((await api.call('POST', '/v1/tenants', { key: keyB, body: { name: 'x' } })).status).toBe(403);
+    expect((await api.call('GET', '/v1/dlq', { key: keyB })).status).toBe(403);
+    expect((await api.call('POST', '/v1/dlq/redrive', { key: keyB, body: {} })).status).toBe(403);
   });
 
   it('lets a tenant key use its own tenant', async () => {

@@ -4,9 +4,10 @@
  * cursors); the shared conformance suite in test/adapters runs against both.
  */
 import { BillhookError } from '../../core/errors.ts';
-import type { Delivery, DeliveryMessage, DeliveryWithAttempts, EndpointRecord, EventRecord, FanoutMessage, Tenant } from '../../core/model.ts';
+import type { Delivery, DeliveryMessage, DeliveryWithAttempts, EndpointRecord, EventRecord, JobMessage, Tenant } from '../../core/model.ts';
 import type {
   ApiKeyRecord,
+  DeadLetterQueue,
   ApiKeyStore,
   AttemptRecord,
   DeliveryListQuery,
@@ -151,7 +152,7 @@ export class MemoryDeliveryLog implements DeliveryLog {
 /** Records what was enqueued; `failNext` injects SQS failures. */
 export class MemoryDeliveryQueue implements DeliveryQueue {
   readonly sent: { message: DeliveryMessage; delaySeconds: number }[] = [];
-  readonly fanouts: FanoutMessage[] = [];
+  readonly fanouts: JobMessage[] = [];
   readonly deadLetters: { message: DeliveryMessage; reason: string }[] = [];
   failNext = 0;
   private maybeFail() {
@@ -164,7 +165,7 @@ export class MemoryDeliveryQueue implements DeliveryQueue {
     this.maybeFail();
     for (const m of messages) this.sent.push({ message: clone(m), delaySeconds });
   }
-  async enqueueFanout(m: FanoutMessage) {
+  async enqueueJob(m: JobMessage) {
     this.maybeFail();
     this.fanouts.push(clone(m));
   }
@@ -189,5 +190,28 @@ export class MemoryApiKeyStore implements ApiKeyStore {
       if (k.tenantId === tenantId && k.id === keyId) return this.items.delete(hash);
     }
     return false;
+  }
+}
+
+export class MemoryDeadLetterQueue implements DeadLetterQueue {
+  readonly messages: { id: string; body: string; handle: string; hidden: boolean }[] = [];
+  private n = 0;
+  put(body: string) {
+    const id = `m${++this.n}`;
+    this.messages.push({ id, body, handle: `h-${id}`, hidden: false });
+  }
+  async depth() {
+    return this.messages.length;
+  }
+  async receive(max: number) {
+    const visible = this.messages.filter((m) => !m.hidden).slice(0, max);
+    for (const m of visible) m.hidden = true;
+    return visible.map(({ id, body, handle }) => ({ id, body, handle }));
+  }
+  async delete(handles: readonly string[]) {
+    for (const h of handles) {
+      const i = this.messages.findIndex((m) => m.handle === h);
+      if (i !== -1) this.messages.splice(i, 1);
+    }
   }
 }

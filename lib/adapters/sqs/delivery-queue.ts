@@ -1,5 +1,5 @@
 import { SendMessageBatchCommand, SendMessageCommand, SQSClient, type SendMessageBatchRequestEntry } from '@aws-sdk/client-sqs';
-import type { DeliveryMessage, FanoutMessage } from '../../core/model.ts';
+import type { DeliveryMessage, JobMessage } from '../../core/model.ts';
 import type { DeliveryQueue } from '../../ports.ts';
 
 /** SQS allows 10 entries and 1 MiB per SendMessageBatch; stay under both. */
@@ -35,7 +35,7 @@ export class SqsDeliveryQueue implements DeliveryQueue {
     await this.sendAll(this.urls.deliveries, entries);
   }
 
-  async enqueueFanout(message: FanoutMessage): Promise<void> {
+  async enqueueJob(message: JobMessage): Promise<void> {
     await this.sqs.send(new SendMessageCommand({ QueueUrl: this.urls.fanout, MessageBody: JSON.stringify(message) }));
   }
 
