@@ -40,6 +40,8 @@ const envSchema = z.object({
   BILLHOOK_EVENT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   BILLHOOK_LOG_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   BILLHOOK_VERSION: z.string().default('0.1.0'),
+  BILLHOOK_DISABLE_AFTER_DAYS: z.coerce.number().min(0).max(365).default(5),
+  BILLHOOK_DISABLE_AFTER_EXHAUSTED: z.coerce.number().int().min(0).max(100_000).default(20),
 });
 
 export interface Config {
@@ -57,6 +59,8 @@ export interface Config {
   eventRetentionDays: number;
   logRetentionDays: number;
   version: string;
+  disableAfterDays: number;
+  disableAfterExhausted: number;
 }
 
 /** Parse an environment (default: process.env). Throws a readable error listing every bad variable. */
@@ -89,5 +93,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     eventRetentionDays: e.BILLHOOK_EVENT_RETENTION_DAYS,
     logRetentionDays: e.BILLHOOK_LOG_RETENTION_DAYS,
     version: e.BILLHOOK_VERSION,
+    disableAfterDays: e.BILLHOOK_DISABLE_AFTER_DAYS,
+    disableAfterExhausted: e.BILLHOOK_DISABLE_AFTER_EXHAUSTED,
   };
 }

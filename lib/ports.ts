@@ -8,6 +8,7 @@ import type {
   DeliveryMessage,
   DeliveryStatus,
   DeliveryWithAttempts,
+  EndpointHealth,
   EndpointRecord,
   EventRecord,
   JobMessage,
@@ -54,6 +55,18 @@ export interface ApiKeyStore {
   findByHash(hash: string): Promise<ApiKeyRecord | undefined>;
   /** Returns false if there was no such key for that tenant. */
   delete(tenantId: string, keyId: string): Promise<boolean>;
+}
+
+/** The sender's writes to endpoint health (all single conditional UpdateItems). */
+export interface EndpointHealthStore {
+  /** Set `failingSince` unless set; returns the health after. */
+  noteFailure(tenantId: string, id: string, atIso: string): Promise<EndpointHealth | undefined>;
+  /** Count one more exhausted delivery (and set `failingSince` unless set). */
+  noteExhausted(tenantId: string, id: string, atIso: string): Promise<EndpointHealth | undefined>;
+  /** Clear the failure run. */
+  noteSuccess(tenantId: string, id: string): Promise<void>;
+  /** Disable an enabled endpoint (version + 1); false if it was not enabled or is gone. */
+  disable(tenantId: string, id: string, reason: string, atIso: string): Promise<boolean>;
 }
 
 export interface EndpointStore {
@@ -132,7 +145,7 @@ export interface DeliveryQueue {
   /** Enqueue deliveries (batched internally). Resolves only when every message is accepted; throws otherwise. */
   enqueue(messages: readonly DeliveryMessage[], delaySeconds?: number): Promise<void>;
   /** Enqueue a job (fan-out or recover step) on the jobs queue. */
-  enqueueJob(message: JobMessage): Promise<void>;
+  enqueueJob(message: JobMessage, delaySeconds?: number): Promise<void>;
   /** Park an exhausted or unprocessable delivery in the dead-letter queue. */
   sendToDeadLetter(message: DeliveryMessage, reason: string): Promise<void>;
 }

@@ -15,6 +15,7 @@ import { signatureHeaders } from '../core/signing.ts';
 import { attemptKeyOf, signingSecrets, type Attempt, type DeliveryMessage, type DeliveryStatus, type EndpointRecord } from '../core/model.ts';
 import type { AttemptRecord } from '../ports.ts';
 import type { SenderDeps } from './deps.ts';
+import { afterAttempt } from './endpoint-health.ts';
 
 export type DeliveryOutcome = 'succeeded' | 'failed' | 'exhausted' | 'skipped' | 'deferred' | 'duplicate' | 'already_succeeded';
 
@@ -55,10 +56,19 @@ export async function deliver(deps: SenderDeps, m: DeliveryMessage): Promise<Del
     return r.result === 'recorded' ? 'skipped' : 'duplicate';
   }
 
+  // Circuit breaker: while an endpoint is down, defer without spending an attempt.
+  const breakerKey = `${m.tenantId}/${m.endpointId}`;
+  const gate = deps.breakers.check(breakerKey);
+  if (gate.kind === 'open') {
+    await deps.queue.enqueue([m], Math.min(Math.ceil(gate.retryInMs / 1000), deps.settings.maxSqsDelaySeconds));
+    return 'deferred';
+  }
+
   const body = webhookBody(m);
   const response = await deps.http.post({ url: endpoint.url, headers: requestHeaders(endpoint, m, body, now, deps.settings.version), body });
   const doneAt = deps.clock.now();
   const outcome = classify(response, doneAt);
+  deps.breakers.record(breakerKey, outcome.kind === 'success');
 
   const attempt: Attempt = { attempt: m.attempt, at: iso(now), trigger: m.trigger, durationMs: response.durationMs };
   if (response.statusCode !== undefined) attempt.statusCode = response.statusCode;
@@ -98,6 +108,8 @@ export async function deliver(deps: SenderDeps, m: DeliveryMessage): Promise<Del
     const cur = logged.current;
     if (!cur || cur.lastKey !== key || cur.status !== status) return 'duplicate';
   }
+
+  if (logged.result === 'recorded') await afterAttempt(deps, endpoint, m, status, outcome, { ...(attempt.statusCode !== undefined ? { lastStatusCode: attempt.statusCode } : {}), ...(attempt.error ? { lastError: attempt.error } : {}) }, iso(doneAt));
 
   if (scheduled && status === 'failed') {
     const next: DeliveryMessage = { ...m, attempt: m.attempt + 1, trigger: 'scheduled' };

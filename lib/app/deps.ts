@@ -1,9 +1,11 @@
 import type { EventCatalogue } from '../core/event-types.ts';
+import type { CircuitBreakers } from './circuit-breaker.ts';
 import type { IdGenerator } from '../core/ids.ts';
 import type {
   ApiKeyStore,
   Clock,
   DeadLetterQueue,
+  EndpointHealthStore,
   DeliveryLog,
   DeliveryQueue,
   EndpointStore,
@@ -22,6 +24,10 @@ export interface Settings {
   /** Longest delay SQS holds a message for (≤ 900 s). */
   maxSqsDelaySeconds: number;
   version: string;
+  /** Disable an endpoint failing continuously for this many days (0 = never). */
+  disableAfterDays: number;
+  /** Disable an endpoint after this many deliveries exhausted in a row (0 = never). */
+  disableAfterExhausted: number;
 }
 
 /** Everything a use case may call: ports, clock, randomness and settings. */
@@ -31,7 +37,7 @@ export interface AppDeps {
   /** Waits (injected so tests do not spend wall-clock time). */
   sleep: (ms: number) => Promise<void>;
   tenants: TenantStore;
-  endpoints: EndpointStore;
+  endpoints: EndpointStore & EndpointHealthStore;
   events: EventStore;
   deliveries: DeliveryLog;
   queue: DeliveryQueue;
@@ -49,11 +55,15 @@ export interface SenderDeps extends Pick<AppDeps, 'deliveries' | 'queue' | 'cloc
   endpoints: EndpointReader;
   http: WebhookSender;
   scheduler: RetryScheduler;
+  health: EndpointHealthStore;
+  breakers: CircuitBreakers;
 }
 
 /** Read access to endpoints, as the sender needs it (usually cached). */
 export interface EndpointReader {
   get(tenantId: string, id: string, minVersion: number): Promise<import('../core/model.ts').EndpointRecord | undefined>;
+  /** Forget a cached endpoint (after the sender changed it). */
+  invalidate(tenantId: string, id: string): void;
 }
 
 export const isoNow = (clock: Clock): string => new Date(clock.now()).toISOString();

@@ -19,6 +19,10 @@ export class CachedEndpointReader implements EndpointReader {
     private readonly maxEntries = 10_000,
   ) {}
 
+  invalidate(tenantId: string, id: string): void {
+    this.entries.delete(`${tenantId}/${id}`);
+  }
+
   async get(tenantId: string, id: string, minVersion: number): Promise<EndpointRecord | undefined> {
     const key = `${tenantId}/${id}`;
     const hit = this.entries.get(key);

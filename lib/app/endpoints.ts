@@ -8,7 +8,10 @@ import type { Page, PageRequest } from '../ports.ts';
 import { isoNow, type AppDeps } from './deps.ts';
 import { getTenant } from './tenants.ts';
 
-type Deps = Pick<AppDeps, 'tenants' | 'endpoints' | 'urlGuard' | 'catalogue' | 'clock' | 'ids' | 'randomBytes' | 'settings'>;
+type Deps = Pick<AppDeps, 'tenants' | 'endpoints' | 'urlGuard' | 'catalogue' | 'clock' | 'ids' | 'randomBytes' | 'settings' | 'queue'>;
+
+/** Default pace of the backlog drain after re-enabling an endpoint. */
+export const DRAIN_RATE_PER_SECOND = 10;
 
 /** A new signing secret: `whsec_` + base64 of 32 random bytes, or an Ed25519 key for that scheme. */
 export const newSecret = (randomBytes: (n: number) => Uint8Array, scheme: SignatureScheme = 'standard-webhooks'): string =>
@@ -104,14 +107,31 @@ export async function updateEndpoint(deps: Deps, tenantId: string, id: string, p
   }
   if (patch.retrySchedule !== undefined) next.retrySchedule = patch.retrySchedule;
   if (patch.rateLimitPerSecond !== undefined) next.rateLimitPerSecond = patch.rateLimitPerSecond;
+  const reenabled = patch.disabled === false && current.status === 'disabled';
   if (patch.disabled === true && current.status === 'enabled') {
     next.status = 'disabled';
     next.disabledReason = 'disabled by user';
-  } else if (patch.disabled === false) {
+    next.disabledAt = next.updatedAt;
+  } else if (reenabled) {
     next.status = 'enabled';
     delete next.disabledReason;
+    delete next.disabledAt;
+    delete next.health;
   }
   await deps.endpoints.update(next, current.version);
+  if (reenabled && current.disabledAt) {
+    // Drain what was skipped while disabled, at a capped rate, as a background job.
+    await deps.queue.enqueueJob({
+      v: 1,
+      kind: 'recover',
+      tenantId,
+      endpointId: id,
+      since: current.disabledAt,
+      statuses: ['skipped'],
+      ratePerSecond: next.rateLimitPerSecond ?? DRAIN_RATE_PER_SECOND,
+      jobId: `drain${next.version}`,
+    });
+  }
   return endpointView(next, deps.settings.retrySchedule);
 }
 

@@ -34,6 +34,17 @@ async function extraAttempt(deps: Deps, d: Delivery, endpoint: EndpointRecord, t
   };
 }
 
+/**
+ * A skipped delivery (its endpoint was disabled) gets the whole retry
+ * schedule, as a new chain: chain numbers below attemptCount are all used
+ * up, since every chain made at least one attempt.
+ */
+async function restartChain(deps: Deps, d: Delivery, endpoint: EndpointRecord): Promise<DeliveryMessage | undefined> {
+  const event = await deps.events.get(d.tenantId, d.eventId);
+  if (!event) return undefined;
+  return { ...deliveryMessage(payloadOf(event), d.tenantId, endpoint), deliveryId: d.id, createdAt: d.createdAt, chain: d.attemptCount };
+}
+
 /** POST /deliveries/{id}/retry: one new attempt now, trigger `manual`. */
 export async function retryDelivery(deps: Deps, tenantId: string, deliveryId: string, requestId: string): Promise<Delivery> {
   const d = await deps.deliveries.get(tenantId, deliveryId);
@@ -70,20 +81,28 @@ export async function recoverStep(deps: Deps, job: RecoverJob): Promise<RecoverP
   for (let page = 0; page < RECOVER_PAGES_PER_STEP; page++) {
     const list = await deps.deliveries.list(job.tenantId, {
       endpointId: job.endpointId,
-      statuses: ['failed', 'exhausted'],
+      statuses: job.statuses ?? ['failed', 'exhausted'],
       since: job.since,
       ...(job.until ? { until: job.until } : {}),
       limit: RECOVER_PAGE_SIZE,
       ...(cursor ? { cursor } : {}),
     });
-    const messages = (await Promise.all(list.data.map((d) => extraAttempt(deps, d, endpoint, 'recover', `r${job.jobId}`)))).filter((m) => m !== undefined);
-    if (messages.length) await deps.queue.enqueue(messages);
+    const messages = (
+      await Promise.all(list.data.map((d) => (d.status === 'skipped' ? restartChain(deps, d, endpoint) : extraAttempt(deps, d, endpoint, 'recover', `r${job.jobId}`))))
+    ).filter((m) => m !== undefined);
+    if (job.ratePerSecond) {
+      // Backlog drain: spread the page over seconds so the endpoint sees at most the rate.
+      const perSecond = Math.max(1, Math.floor(job.ratePerSecond));
+      for (let i = 0; i < messages.length; i += perSecond) await deps.queue.enqueue(messages.slice(i, i + perSecond), i / perSecond);
+    } else if (messages.length) await deps.queue.enqueue(messages);
     progress.queued += messages.length;
     progress.skipped += list.data.length - messages.length;
     cursor = list.nextCursor ?? undefined;
     if (!cursor) return progress;
   }
-  await deps.queue.enqueueJob({ ...job, cursor });
+  // A drain's next step starts when this step's last messages are due.
+  const pause = job.ratePerSecond ? Math.min(900, Math.ceil(progress.queued / job.ratePerSecond)) : 0;
+  await deps.queue.enqueueJob({ ...job, cursor }, pause);
   return { ...progress, continuing: true };
 }
 

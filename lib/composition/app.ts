@@ -64,6 +64,8 @@ export const settings = (config: Config): AppDeps['settings'] => ({
   fanoutThreshold: config.fanoutThreshold,
   maxSqsDelaySeconds: config.maxSqsDelaySeconds,
   version: config.version,
+  disableAfterDays: config.disableAfterDays,
+  disableAfterExhausted: config.disableAfterExhausted,
 });
 
 export const urlGuard = (config: Config) =>

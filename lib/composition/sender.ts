@@ -2,6 +2,7 @@
 import { HttpWebhookSender } from '../adapters/http/webhook-sender.ts';
 import { QueueHopScheduler } from '../adapters/sqs/queue-hop-scheduler.ts';
 import { CachedEndpointReader } from '../app/endpoint-cache.ts';
+import { CircuitBreakers } from '../app/circuit-breaker.ts';
 import type { SenderDeps } from '../app/deps.ts';
 import type { Config } from '../config.ts';
 import type { Clock } from '../ports.ts';
@@ -16,6 +17,8 @@ export function buildSenderDeps(config: Config, clock: Clock = systemClock): Sen
     random: secureRandom,
     settings: app.settings,
     endpoints: new CachedEndpointReader(app.endpoints, clock),
+    health: app.endpoints,
+    breakers: new CircuitBreakers(() => clock.now()),
     scheduler: new QueueHopScheduler(app.queue, () => clock.now(), config.maxSqsDelaySeconds),
     http: new HttpWebhookSender(urlGuard(config), clock, {
       timeoutMs: config.outbound.timeoutMs,

@@ -27,7 +27,14 @@ export const DEFAULT_EVENT_TYPES: readonly EventTypeDef[] = [
   { type: 'customer.created', description: 'A customer was created.' },
   { type: 'customer.updated', description: 'A customer was updated.' },
   { type: 'webhook.test', description: 'A test event sent on request to check an endpoint.' },
+  { type: 'endpoint.disabled', description: 'Operational: Billhook disabled an endpoint (410 Gone, or failing for too long).' },
+  { type: 'endpoint.recovered', description: 'Operational: an endpoint that had exhausted deliveries succeeded again.' },
+  { type: 'delivery.exhausted', description: 'Operational: a delivery used up its retries and went to the dead-letter queue.' },
 ] as const;
+
+/** Operational events Billhook emits about its own deliveries; never emitted about themselves. */
+export const OPERATIONAL_EVENT_TYPES = ['endpoint.disabled', 'endpoint.recovered', 'delivery.exhausted'] as const;
+export const isOperationalEventType = (type: string): boolean => (OPERATIONAL_EVENT_TYPES as readonly string[]).includes(type);
 
 /** Lower-case dotted segments: `invoice.paid`, `usage.threshold_reached`. */
 export const EVENT_TYPE_PATTERN = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/;

@@ -106,6 +106,13 @@ export interface Tenant {
 
 export type EndpointStatus = 'enabled' | 'disabled';
 
+export interface EndpointHealth {
+  /** Start of the current run of failures (cleared by a success). */
+  failingSince?: string;
+  /** Deliveries exhausted in a row (cleared by a success). */
+  consecutiveExhausted?: number;
+}
+
 /** An endpoint as stored, secret included. Never returned by the API as is. */
 export interface EndpointRecord {
   id: string;
@@ -119,6 +126,10 @@ export interface EndpointRecord {
   headers: Record<string, string>;
   status: EndpointStatus;
   disabledReason?: string;
+  /** When the endpoint was last disabled (the backlog to drain on re-enable starts here). */
+  disabledAt?: string;
+  /** Delivery health, kept by the sender: see lib/app/endpoint-health.ts. */
+  health?: EndpointHealth;
   signatureScheme: SignatureScheme;
   /** Explicit per-endpoint schedule; absent means the deployment default. */
   retrySchedule?: number[];
@@ -243,13 +254,28 @@ export interface RecoverJob {
   endpointId: string;
   since: string;
   until?: string;
+  /** Which deliveries to re-send (default failed and exhausted). */
+  statuses?: ('failed' | 'exhausted' | 'skipped')[];
+  /** Spread the re-sends to at most this many per second (backlog drain). */
+  ratePerSecond?: number;
   /** Names the recover request: attempts it adds are keyed by it, so a replayed step adds nothing twice. */
   jobId: string;
   cursor?: string;
 }
 
+/** Emit an operational event (endpoint.disabled, delivery.exhausted, …) through ingest. */
+export interface EmitJob {
+  v: 1;
+  kind: 'emit';
+  tenantId: string;
+  type: string;
+  data: Record<string, unknown>;
+  /** Idempotency key, so a repeated job emits once. */
+  key: string;
+}
+
 /** Anything on the jobs (fan-out) queue. */
-export type JobMessage = FanoutMessage | RecoverJob;
+export type JobMessage = FanoutMessage | RecoverJob | EmitJob;
 
 /** Fan-out job: route one stored event to a tenant's endpoints, a page at a time. */
 export interface FanoutMessage {
@@ -338,6 +364,17 @@ export const recoverJobSchema = z.object({
   until: z.string().optional(),
   jobId: z.string().min(1).max(64),
   cursor: z.string().optional(),
+  statuses: z.array(z.enum(['failed', 'exhausted', 'skipped'])).optional(),
+  ratePerSecond: z.number().positive().optional(),
 });
 
-export const jobMessageSchema = z.discriminatedUnion('kind', [fanoutMessageSchema, recoverJobSchema]);
+export const emitJobSchema = z.object({
+  v: z.literal(1),
+  kind: z.literal('emit'),
+  tenantId: tenantIdSchema,
+  type: z.string(),
+  data: z.record(z.string(), z.unknown()),
+  key: z.string().min(1).max(255),
+});
+
+export const jobMessageSchema = z.discriminatedUnion('kind', [fanoutMessageSchema, recoverJobSchema, emitJobSchema]);

@@ -3,6 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { MemoryDeliveryLog, MemoryDeliveryQueue, MemoryEndpointStore } from '../../lib/adapters/memory/stores.ts';
 import { QueueHopScheduler } from '../../lib/adapters/sqs/queue-hop-scheduler.ts';
 import { deliver } from '../../lib/app/deliver.ts';
+import { CircuitBreakers } from '../../lib/app/circuit-breaker.ts';
 import { rotateEndpointSecret } from '../../lib/app/endpoints.ts';
 import { CachedEndpointReader } from '../../lib/app/endpoint-cache.ts';
 import type { SenderDeps } from '../../lib/app/deps.ts';
@@ -38,7 +39,9 @@ async function setup(responses: OutboundResponse[], schedule = [5, 300]) {
     queue,
     clock,
     random: () => 0.5,
-    settings: { retrySchedule: schedule, fanoutThreshold: 50, maxSqsDelaySeconds: 900, version: '9.9.9' },
+    settings: { retrySchedule: schedule, fanoutThreshold: 50, maxSqsDelaySeconds: 900, version: '9.9.9', disableAfterDays: 5, disableAfterExhausted: 3 },
+    health: store,
+    breakers: new CircuitBreakers(clock.now),
     endpoints: new CachedEndpointReader(store, clock),
     scheduler: new QueueHopScheduler(queue, clock.now, 900),
     http: {

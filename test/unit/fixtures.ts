@@ -48,7 +48,7 @@ export function memoryDeps() {
     ids: idGenerator(clock.now, bytes),
     random: () => 0.5,
     randomBytes: bytes,
-    settings: { retrySchedule: [5, 300], fanoutThreshold: 3, maxSqsDelaySeconds: 900, version: 'test' },
+    settings: { retrySchedule: [5, 300], fanoutThreshold: 3, maxSqsDelaySeconds: 900, version: 'test', disableAfterDays: 5, disableAfterExhausted: 3 },
     tenantCache: new TenantExistenceCache(),
   } satisfies AppDeps & { tenantCache: TenantExistenceCache };
   return { ...deps, clock };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { deliver } from '../../lib/app/deliver.ts';
+import { CircuitBreakers } from '../../lib/app/circuit-breaker.ts';
 import { CachedEndpointReader } from '../../lib/app/endpoint-cache.ts';
 import { recoverEndpoint, recoverStep, redriveDeadLetters, retryDelivery } from '../../lib/app/replay.ts';
 import { QueueHopScheduler } from '../../lib/adapters/sqs/queue-hop-scheduler.ts';
@@ -23,6 +24,8 @@ async function setup(responses: OutboundResponse[] = []) {
     endpoints: new CachedEndpointReader(deps.endpoints, deps.clock, 0),
     http: { post: async () => responses.shift() ?? { statusCode: 200, durationMs: 1 } },
     scheduler: new QueueHopScheduler(deps.queue, deps.clock.now, 900),
+    health: deps.endpoints,
+    breakers: new CircuitBreakers(deps.clock.now, { threshold: 1000, cooldownMs: 1, maxCooldownMs: 1 }),
   };
   /** Run every queued delivery message through the sender, as the poller would. */
   const drain = async () => {
@@ -44,9 +47,9 @@ async function setup(responses: OutboundResponse[] = []) {
 
 describe('retryDelivery (manual)', () => {
   it('adds one attempt, trigger manual, that can turn an exhausted delivery into succeeded', async () => {
-    // Arrange: exhausted after its only attempt (schedule [5, 300] but permanent 410)
+    // Arrange: exhausted after its only attempt (a permanent failure: the URL was refused)
     const { deps, drain, seed } = await setup();
-    const id = await seed('evt_a', '2026-11-23T10:00:00.000Z', [{ statusCode: 410, durationMs: 1 }]);
+    const id = await seed('evt_a', '2026-11-23T10:00:00.000Z', [{ error: 'url not allowed', blocked: true, durationMs: 1 }]);
     expect((await deps.deliveries.get(T, id))!.status).toBe('exhausted');
     // Act
     const answer = await retryDelivery(deps, T, id, 'req1');
@@ -55,12 +58,12 @@ describe('retryDelivery (manual)', () => {
     expect(answer).toMatchObject({ id, status: 'exhausted' });
     const d = (await deps.deliveries.get(T, id))!;
     expect(d).toMatchObject({ status: 'succeeded', attemptCount: 2 });
-    expect(d.attempts.map((a) => [a.attempt, a.trigger, a.statusCode])).toEqual([[1, 'scheduled', 410], [2, 'manual', 200]]);
+    expect(d.attempts.map((a) => [a.attempt, a.trigger, a.statusCode])).toEqual([[1, 'scheduled', undefined], [2, 'manual', 200]]);
   });
 
   it('a failed manual attempt leaves an exhausted delivery exhausted and schedules nothing', async () => {
     const { deps, drain, seed, responses } = await setup();
-    const id = await seed('evt_b', '2026-11-23T10:00:00.000Z', [{ statusCode: 410, durationMs: 1 }]);
+    const id = await seed('evt_b', '2026-11-23T10:00:00.000Z', [{ error: 'url not allowed', blocked: true, durationMs: 1 }]);
     await retryDelivery(deps, T, id, 'req2');
     responses.push({ statusCode: 500, durationMs: 1 });
     await drain();

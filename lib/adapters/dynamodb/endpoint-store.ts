@@ -1,14 +1,14 @@
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { BillhookError } from '../../core/errors.ts';
-import type { EndpointRecord } from '../../core/model.ts';
-import type { EndpointStore, Page, PageRequest } from '../../ports.ts';
+import type { EndpointHealth, EndpointRecord } from '../../core/model.ts';
+import type { EndpointHealthStore, EndpointStore, Page, PageRequest } from '../../ports.ts';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
 import { isConditionalCheckFailed } from './client.ts';
 
 const pk = (tenantId: string) => `TENANT#${tenantId}`;
 const sk = (id: string) => `EP#${id}`;
 
-export class DynamoEndpointStore implements EndpointStore {
+export class DynamoEndpointStore implements EndpointStore, EndpointHealthStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
@@ -19,7 +19,7 @@ export class DynamoEndpointStore implements EndpointStore {
       await this.db.send(
         new PutCommand({
           TableName: this.table,
-          Item: { pk: pk(endpoint.tenantId), sk: sk(endpoint.id), ...endpoint },
+          Item: toItem(endpoint),
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
@@ -56,7 +56,7 @@ export class DynamoEndpointStore implements EndpointStore {
       await this.db.send(
         new PutCommand({
           TableName: this.table,
-          Item: { pk: pk(endpoint.tenantId), sk: sk(endpoint.id), ...endpoint },
+          Item: toItem(endpoint),
           ConditionExpression: 'attribute_exists(pk) AND #v = :v',
           ExpressionAttributeNames: { '#v': 'version' },
           ExpressionAttributeValues: { ':v': expectedVersion },
@@ -72,6 +72,40 @@ export class DynamoEndpointStore implements EndpointStore {
     }
   }
 
+  noteFailure(tenantId: string, id: string, atIso: string): Promise<EndpointHealth | undefined> {
+    return healthUpdate(this.db, this.table, { pk: pk(tenantId), sk: sk(id) }, 'SET failingSince = if_not_exists(failingSince, :at)', { ':at': atIso });
+  }
+
+  noteExhausted(tenantId: string, id: string, atIso: string): Promise<EndpointHealth | undefined> {
+    return healthUpdate(this.db, this.table, { pk: pk(tenantId), sk: sk(id) }, 'SET failingSince = if_not_exists(failingSince, :at) ADD consecutiveExhausted :one', {
+      ':at': atIso,
+      ':one': 1,
+    });
+  }
+
+  async noteSuccess(tenantId: string, id: string): Promise<void> {
+    await healthUpdate(this.db, this.table, { pk: pk(tenantId), sk: sk(id) }, 'REMOVE failingSince, consecutiveExhausted', {});
+  }
+
+  async disable(tenantId: string, id: string, reason: string, atIso: string): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: pk(tenantId), sk: sk(id) },
+          UpdateExpression: 'SET #status = :disabled, disabledReason = :reason, disabledAt = :at, updatedAt = :at ADD #version :one',
+          ConditionExpression: 'attribute_exists(pk) AND #status = :enabled',
+          ExpressionAttributeNames: { '#status': 'status', '#version': 'version' },
+          ExpressionAttributeValues: { ':disabled': 'disabled', ':enabled': 'enabled', ':reason': reason, ':at': atIso, ':one': 1 },
+        }),
+      );
+      return true;
+    } catch (e) {
+      if (isConditionalCheckFailed(e)) return false;
+      throw e;
+    }
+  }
+
   async delete(tenantId: string, id: string): Promise<boolean> {
     const out = await this.db.send(
       new DeleteCommand({ TableName: this.table, Key: { pk: pk(tenantId), sk: sk(id) }, ReturnValues: 'ALL_OLD' }),
@@ -80,7 +114,49 @@ export class DynamoEndpointStore implements EndpointStore {
   }
 }
 
+// Health lives in the endpoint item, updated in place (no version bump: the cache need not refresh for it).
+async function healthUpdate(
+  db: DynamoDBDocumentClient,
+  table: string,
+  key: Record<string, string>,
+  expression: string,
+  values: Record<string, unknown>,
+): Promise<EndpointHealth | undefined> {
+  try {
+    const out = await db.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: key,
+        UpdateExpression: expression,
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: values,
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return {
+      ...(out.Attributes?.failingSince ? { failingSince: out.Attributes.failingSince as string } : {}),
+      ...(out.Attributes?.consecutiveExhausted !== undefined ? { consecutiveExhausted: Number(out.Attributes.consecutiveExhausted) } : {}),
+    };
+  } catch (e) {
+    if (isConditionalCheckFailed(e)) return undefined; // endpoint deleted meanwhile
+    throw e;
+  }
+}
+
+/** Health is stored as top-level attributes so the sender can update it in place. */
+function toItem(endpoint: EndpointRecord): Record<string, unknown> {
+  const { health, ...rest } = endpoint;
+  return { pk: pk(endpoint.tenantId), sk: sk(endpoint.id), ...rest, ...(health ?? {}) };
+}
+
 function toEndpoint(item: Record<string, unknown>): EndpointRecord {
-  const { pk: _pk, sk: _sk, ...rest } = item;
-  return rest as unknown as EndpointRecord;
+  const { pk: _pk, sk: _sk, failingSince, consecutiveExhausted, ...rest } = item;
+  const record = rest as unknown as EndpointRecord;
+  if (failingSince !== undefined || consecutiveExhausted !== undefined) {
+    record.health = {
+      ...(failingSince !== undefined ? { failingSince: failingSince as string } : {}),
+      ...(consecutiveExhausted !== undefined ? { consecutiveExhausted: Number(consecutiveExhausted) } : {}),
+    };
+  }
+  return record;
 }

@@ -7,6 +7,7 @@ import { BillhookError } from '../../core/errors.ts';
 import type { Delivery, DeliveryMessage, DeliveryWithAttempts, EndpointRecord, EventRecord, JobMessage, Tenant } from '../../core/model.ts';
 import type {
   ApiKeyRecord,
+  EndpointHealthStore,
   DeadLetterQueue,
   ApiKeyStore,
   AttemptRecord,
@@ -51,7 +52,7 @@ export class MemoryTenantStore implements TenantStore {
   }
 }
 
-export class MemoryEndpointStore implements EndpointStore {
+export class MemoryEndpointStore implements EndpointStore, EndpointHealthStore {
   readonly items = new Map<string, EndpointRecord>();
   private key = (t: string, id: string) => `${t}/${id}`;
   async create(e: EndpointRecord) {
@@ -74,6 +75,28 @@ export class MemoryEndpointStore implements EndpointStore {
   }
   async delete(t: string, id: string) {
     return this.items.delete(this.key(t, id));
+  }
+  async noteFailure(t: string, id: string, at: string) {
+    const e = this.items.get(this.key(t, id));
+    if (!e) return undefined;
+    e.health = { ...e.health, failingSince: e.health?.failingSince ?? at };
+    return clone(e.health);
+  }
+  async noteExhausted(t: string, id: string, at: string) {
+    const e = this.items.get(this.key(t, id));
+    if (!e) return undefined;
+    e.health = { failingSince: e.health?.failingSince ?? at, consecutiveExhausted: (e.health?.consecutiveExhausted ?? 0) + 1 };
+    return clone(e.health);
+  }
+  async noteSuccess(t: string, id: string) {
+    const e = this.items.get(this.key(t, id));
+    if (e) delete e.health;
+  }
+  async disable(t: string, id: string, reason: string, at: string) {
+    const e = this.items.get(this.key(t, id));
+    if (!e || e.status !== 'enabled') return false;
+    Object.assign(e, { status: 'disabled', disabledReason: reason, disabledAt: at, updatedAt: at, version: e.version + 1 });
+    return true;
   }
 }
 
@@ -165,7 +188,7 @@ export class MemoryDeliveryQueue implements DeliveryQueue {
     this.maybeFail();
     for (const m of messages) this.sent.push({ message: clone(m), delaySeconds });
   }
-  async enqueueJob(m: JobMessage) {
+  async enqueueJob(m: JobMessage, _delaySeconds = 0) {
     this.maybeFail();
     this.fanouts.push(clone(m));
   }

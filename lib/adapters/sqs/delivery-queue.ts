@@ -35,8 +35,9 @@ export class SqsDeliveryQueue implements DeliveryQueue {
     await this.sendAll(this.urls.deliveries, entries);
   }
 
-  async enqueueJob(message: JobMessage): Promise<void> {
-    await this.sqs.send(new SendMessageCommand({ QueueUrl: this.urls.fanout, MessageBody: JSON.stringify(message) }));
+  async enqueueJob(message: JobMessage, delaySeconds = 0): Promise<void> {
+    const delay = Math.min(Math.max(0, Math.round(delaySeconds)), MAX_DELAY_SECONDS);
+    await this.sqs.send(new SendMessageCommand({ QueueUrl: this.urls.fanout, MessageBody: JSON.stringify(message), DelaySeconds: delay }));
   }
 
   async sendToDeadLetter(message: DeliveryMessage, reason: string): Promise<void> {
