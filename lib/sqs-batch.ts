@@ -1,11 +1,12 @@
 /**
- * SQS batch → per-record processing with partial batch responses. Records run
- * concurrently; a record whose processing throws (or whose body is not a
- * valid message) is reported in `batchItemFailures`, so only it returns to
- * the queue, and after maxReceiveCount it reaches the DLQ through the
- * redrive policy.
+ * SQS batch → per-record processing with partial batch responses, on the
+ * Powertools batch processor. Records run concurrently; a record whose body
+ * is not a valid message, or whose processing throws, is reported in
+ * `batchItemFailures`, so only it returns to the queue, and after
+ * maxReceiveCount it reaches the DLQ through the redrive policy.
  */
-import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { z } from 'zod';
 import type { Logger } from './log.ts';
 
@@ -14,31 +15,33 @@ export async function processBatch<S extends z.ZodType>(
   schema: S,
   process: (message: z.infer<S>, record: SQSRecord) => Promise<unknown>,
   log: Logger,
+  context?: Context,
 ): Promise<SQSBatchResponse> {
-  const results = await Promise.allSettled(
-    event.Records.map(async (record) => {
-      let body: unknown;
+  const processor = new BatchProcessor(EventType.SQS);
+  return processPartialResponse(
+    event,
+    async (record: SQSRecord) => {
       try {
-        body = JSON.parse(record.body);
-      } catch {
-        throw new Error('message body is not JSON');
+        let body: unknown;
+        try {
+          body = JSON.parse(record.body);
+        } catch {
+          throw new Error('message body is not JSON');
+        }
+        const parsed = schema.safeParse(body);
+        if (!parsed.success) throw new Error(`message is not valid: ${parsed.error.issues.map((i) => i.path.join('.') + ' ' + i.message).join('; ')}`);
+        return await process(parsed.data, record);
+      } catch (error) {
+        log.error('message failed; it will be retried by SQS', {
+          messageId: record.messageId,
+          receiveCount: record.attributes?.ApproximateReceiveCount,
+          error,
+        });
+        throw error;
       }
-      const parsed = schema.safeParse(body);
-      if (!parsed.success) throw new Error(`message is not valid: ${parsed.error.issues.map((i) => i.path.join('.') + ' ' + i.message).join('; ')}`);
-      return process(parsed.data, record);
-    }),
+    },
+    processor,
+    // A batch where every record failed is still a partial response: SQS retries each record.
+    { throwOnFullBatchFailure: false, ...(context ? { context } : {}) },
   );
-  const failures: SQSBatchResponse['batchItemFailures'] = [];
-  results.forEach((r, i) => {
-    if (r.status === 'rejected') {
-      const record = event.Records[i]!;
-      log.error('message failed; it will be retried by SQS', {
-        messageId: record.messageId,
-        receiveCount: record.attributes?.ApproximateReceiveCount,
-        error: r.reason,
-      });
-      failures.push({ itemIdentifier: record.messageId });
-    }
-  });
-  return { batchItemFailures: failures };
 }

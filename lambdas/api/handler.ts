@@ -1,7 +1,6 @@
-/** Management API: tenants, endpoints, events and deliveries queries. */
-import middy from '@middy/core';
-import { processAppDeps, processAuthenticator, processLogger } from '../../lib/composition/process.ts';
+/** Management API: tenants, keys, endpoints, events, deliveries, replay and the DLQ. */
+import { processAppDeps, processAuthenticator, processObservability } from '../../lib/composition/process.ts';
 import { apiRoutes } from '../../lib/http/api-routes.ts';
 import { httpLambda } from '../../lib/http/lambda.ts';
 
-export const handler = middy(httpLambda(apiRoutes(async () => processAppDeps()), processAuthenticator, processLogger));
+export const handler = httpLambda(apiRoutes(async () => processAppDeps()), processAuthenticator, processObservability());

@@ -1,13 +1,19 @@
 /** Jobs queue: fan-out, recover steps and operational events, a step at a time. */
 import middy from '@middy/core';
-import type { SQSEvent } from 'aws-lambda';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import type { Context, SQSEvent } from 'aws-lambda';
 import { runJob } from '../../lib/app/jobs.ts';
-import { processAppDeps, processLogger } from '../../lib/composition/process.ts';
+import { processAppDeps, processObservability } from '../../lib/composition/process.ts';
 import { jobMessageSchema } from '../../lib/core/model.ts';
 import { processBatch } from '../../lib/sqs-batch.ts';
 
-export const handler = middy(async (event: SQSEvent) => {
-  const deps = processAppDeps();
-  const log = processLogger();
-  return processBatch(event, jobMessageSchema, (job) => runJob(deps, job, log), log);
-});
+const obs = processObservability();
+
+export const handler = middy(async (event: SQSEvent, context: Context) =>
+  processBatch(event, jobMessageSchema, (job) => runJob(processAppDeps(), job, obs.log), obs.log, context),
+)
+  .use(captureLambdaHandler(obs.tracer, { captureResponse: false }))
+  .use(injectLambdaContext(obs.logger))
+  .use(logMetrics(obs.metrics, { captureColdStartMetric: true }));

@@ -69,6 +69,7 @@ export async function deliver(deps: SenderDeps, m: DeliveryMessage): Promise<Del
   const doneAt = deps.clock.now();
   const outcome = classify(response, doneAt);
   deps.breakers.record(breakerKey, outcome.kind === 'success');
+  deps.onAttempt?.({ outcome: outcome.kind, durationMs: response.durationMs, ...(response.statusCode !== undefined ? { statusCode: response.statusCode } : {}) });
 
   const attempt: Attempt = { attempt: m.attempt, at: iso(now), trigger: m.trigger, durationMs: response.durationMs };
   if (response.statusCode !== undefined) attempt.statusCode = response.statusCode;

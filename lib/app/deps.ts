@@ -57,6 +57,8 @@ export interface SenderDeps extends Pick<AppDeps, 'deliveries' | 'queue' | 'cloc
   scheduler: RetryScheduler;
   health: EndpointHealthStore;
   breakers: CircuitBreakers;
+  /** Told of every attempt made (metrics); optional. */
+  onAttempt?: (info: { outcome: string; durationMs: number; statusCode?: number }) => void;
 }
 
 /** Read access to endpoints, as the sender needs it (usually cached). */

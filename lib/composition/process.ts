@@ -3,7 +3,8 @@
  * the environment is set), once per cold start.
  */
 import { loadConfig } from '../config.ts';
-import { jsonLogger, type Logger } from '../log.ts';
+import type { Logger } from '../log.ts';
+import { createObservability } from '../observability.ts';
 import { buildAppDeps, buildAuthenticator } from './app.ts';
 
 export function once<T>(make: () => T): () => T {
@@ -19,6 +20,7 @@ export function once<T>(make: () => T): () => T {
 }
 
 export const processConfig = once(() => loadConfig());
-export const processLogger = once((): Logger => jsonLogger('billhook', undefined, (process.env.BILLHOOK_LOG_LEVEL as 'info' | 'warn' | 'error' | undefined) ?? 'info'));
+export const processObservability = once(createObservability);
+export const processLogger = once((): Logger => processObservability().log);
 export const processAppDeps = once(() => buildAppDeps(processConfig()));
 export const processAuthenticator = once(() => buildAuthenticator(processConfig(), processAppDeps().apiKeys));

@@ -5,6 +5,7 @@ import { ingestBatch, ingestEvent } from '../app/ingest.ts';
 import type { TenantExistenceCache } from '../app/tenants.ts';
 import { parseBody } from './parse.ts';
 import { json } from './respond.ts';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Route } from './router.ts';
 import type { HttpRequest } from './types.ts';
 
@@ -22,7 +23,7 @@ function idempotencyKeyHeader(req: HttpRequest): string | undefined {
 }
 
 /** The hot-path routes served by the ingest function. */
-export function ingestRoutes(deps: () => Promise<IngestDeps>): Route[] {
+export function ingestRoutes(deps: () => Promise<IngestDeps>, metrics?: Pick<Metrics, 'addMetric'>): Route[] {
   return [
     {
       method: 'POST',
@@ -34,6 +35,10 @@ export function ingestRoutes(deps: () => Promise<IngestDeps>): Route[] {
       async handle({ req, params }) {
         const input = parseBody(req, eventInputSchema);
         const result = await ingestEvent(await deps(), params.tenantId!, input, idempotencyKeyHeader(req));
+        if (!result.replayed) {
+          metrics?.addMetric('EventsAccepted', 'Count', 1);
+          metrics?.addMetric('FanoutSize', 'Count', result.accepted.deliveries);
+        }
         return json(202, result.accepted, result.replayed ? { 'idempotent-replayed': 'true' } : {});
       },
     },
@@ -47,6 +52,9 @@ export function ingestRoutes(deps: () => Promise<IngestDeps>): Route[] {
       async handle({ req, params }) {
         const input = parseBody(req, eventBatchInputSchema);
         const results = await ingestBatch(await deps(), params.tenantId!, input.events);
+        const fresh = results.filter((r) => !r.replayed);
+        metrics?.addMetric('EventsAccepted', 'Count', fresh.length);
+        for (const r of fresh) metrics?.addMetric('FanoutSize', 'Count', r.accepted.deliveries);
         return json(202, { data: results.map((r) => ({ ...r.accepted, replayed: r.replayed })) });
       },
     },

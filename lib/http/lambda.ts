@@ -1,14 +1,24 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import type { Logger } from '../log.ts';
+import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import type { Observability } from '../observability.ts';
 import type { Authenticator } from './auth.ts';
 import { fromApiGateway, handleHttp, toApiGateway } from './handler.ts';
 import { Router, type Route } from './router.ts';
 
-/** An API Gateway v2 handler over a set of routes. */
-export function httpLambda(routes: Route[], authenticator: () => Authenticator, log: () => Logger) {
+/** An API Gateway v2 handler over a set of routes, with Powertools logging, metrics and tracing. */
+export function httpLambda(routes: Route[], authenticator: () => Authenticator, obs: Observability) {
   const router = new Router(routes);
-  return async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
+  const base = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
     const req = fromApiGateway(event);
-    return toApiGateway(await handleHttp(router, authenticator(), log(), req), req.requestId);
+    const res = await handleHttp(router, authenticator(), obs.log, req);
+    if (res.statusCode >= 500) obs.metrics.addMetric('ServerErrors', 'Count', 1);
+    return toApiGateway(res, req.requestId);
   };
+  return middy(base)
+    .use(captureLambdaHandler(obs.tracer, { captureResponse: false }))
+    .use(injectLambdaContext(obs.logger))
+    .use(logMetrics(obs.metrics, { captureColdStartMetric: true }));
 }
