@@ -129,7 +129,8 @@ async function healthUpdate(
         Key: key,
         UpdateExpression: expression,
         ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: values,
+        // DynamoDB rejects an empty map (noteSuccess only REMOVEs).
+        ExpressionAttributeValues: Object.keys(values).length ? values : undefined,
         ReturnValues: 'ALL_NEW',
       }),
     );

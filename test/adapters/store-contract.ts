@@ -1,0 +1,173 @@
+/**
+ * One contract suite per store port, run against the in-memory adapters and
+ * the DynamoDB adapters (against DynamoDB Local) alike.
+ */
+import { describe, expect, it } from 'vitest';
+import type { EndpointRecord, EventRecord } from '../../lib/core/model.ts';
+import type { AttemptRecord, DeliveryLog, EndpointHealthStore, EndpointStore, EventStore, TenantStore } from '../../lib/ports.ts';
+import { endpointRecord } from '../unit/fixtures.ts';
+
+type Factory<T> = () => Promise<T>;
+
+async function collect<T>(page: (cursor?: string) => Promise<{ data: T[]; nextCursor: string | null }>): Promise<{ items: T[]; pages: number }> {
+  const items: T[] = [];
+  let cursor: string | undefined;
+  let pages = 0;
+  do {
+    const p = await page(cursor);
+    items.push(...p.data);
+    cursor = p.nextCursor ?? undefined;
+    pages++;
+  } while (cursor && pages < 100);
+  return { items, pages };
+}
+
+export function tenantStoreContract(name: string, make: Factory<TenantStore>) {
+  describe(`TenantStore contract: ${name}`, () => {
+    it('creates, refuses a duplicate id, reads and pages through all tenants once', async () => {
+      const store = await make();
+      for (let i = 0; i < 5; i++) await store.create({ id: `ten_${i}`, name: `T${i}`, createdAt: `2026-01-0${i + 1}T00:00:00.000Z` });
+      await expect(store.create({ id: 'ten_0', name: 'dup', createdAt: '2026-02-01T00:00:00.000Z' })).rejects.toMatchObject({ code: 'conflict' });
+      expect(await store.get('ten_3')).toEqual({ id: 'ten_3', name: 'T3', createdAt: '2026-01-04T00:00:00.000Z' });
+      expect(await store.get('ten_missing')).toBeUndefined();
+      const all = await collect((cursor) => store.list({ limit: 2, ...(cursor ? { cursor } : {}) }));
+      expect(all.items.map((t) => t.id)).toEqual(['ten_0', 'ten_1', 'ten_2', 'ten_3', 'ten_4']);
+      expect(all.pages).toBeGreaterThanOrEqual(3);
+    });
+  });
+}
+
+export function endpointStoreContract(name: string, make: Factory<EndpointStore & EndpointHealthStore>) {
+  describe(`EndpointStore contract: ${name}`, () => {
+    it('keeps tenants apart, pages, and scopes cursors to their tenant', async () => {
+      const store = await make();
+      for (let i = 0; i < 5; i++) await store.create(endpointRecord('ten_a', `ep_a${i}`));
+      await store.create(endpointRecord('ten_b', 'ep_b0'));
+      await expect(store.create(endpointRecord('ten_a', 'ep_a0'))).rejects.toMatchObject({ code: 'conflict' });
+      expect(await store.get('ten_b', 'ep_a0')).toBeUndefined();
+      const all = await collect((cursor) => store.list('ten_a', { limit: 2, ...(cursor ? { cursor } : {}) }));
+      expect(all.items.map((e) => e.id).sort()).toEqual(['ep_a0', 'ep_a1', 'ep_a2', 'ep_a3', 'ep_a4']);
+      const page = await store.list('ten_a', { limit: 2 });
+      await expect(store.list('ten_b', { limit: 2, cursor: page.nextCursor! })).rejects.toMatchObject({ code: 'invalid_cursor' });
+      expect((await store.list('ten_b', { limit: 10 })).data.map((e) => e.id)).toEqual(['ep_b0']);
+    });
+
+    it('round-trips every field, updates with optimistic versions and deletes', async () => {
+      const store = await make();
+      const rec: EndpointRecord = endpointRecord('ten_a', 'ep_x', { headers: { 'x-a': 'b' }, retrySchedule: [1, 2], rateLimitPerSecond: 7, previousSecrets: [{ secret: 'whsec_old', expiresAt: '2026-01-02T00:00:00.000Z' }] });
+      await store.create(rec);
+      expect(await store.get('ten_a', 'ep_x')).toEqual(rec);
+      await store.update({ ...rec, url: 'https://new.example', version: 2 }, 1);
+      await expect(store.update({ ...rec, version: 3 }, 1)).rejects.toMatchObject({ code: 'conflict' });
+      await expect(store.update(endpointRecord('ten_a', 'ep_gone', { version: 2 }), 1)).rejects.toMatchObject({ code: 'not_found' });
+      expect((await store.get('ten_a', 'ep_x'))!.url).toBe('https://new.example');
+      expect(await store.delete('ten_b', 'ep_x')).toBe(false);
+      expect(await store.delete('ten_a', 'ep_x')).toBe(true);
+      expect(await store.delete('ten_a', 'ep_x')).toBe(false);
+    });
+
+    it('keeps health in place and disables only an enabled endpoint', async () => {
+      const store = await make();
+      await store.create(endpointRecord('ten_a', 'ep_h'));
+      expect(await store.noteFailure('ten_a', 'ep_h', '2026-01-01T00:00:00.000Z')).toEqual({ failingSince: '2026-01-01T00:00:00.000Z' });
+      expect(await store.noteExhausted('ten_a', 'ep_h', '2026-01-02T00:00:00.000Z')).toEqual({ failingSince: '2026-01-01T00:00:00.000Z', consecutiveExhausted: 1 });
+      expect(await store.noteExhausted('ten_a', 'ep_h', '2026-01-03T00:00:00.000Z')).toMatchObject({ consecutiveExhausted: 2 });
+      expect((await store.get('ten_a', 'ep_h'))!.health).toEqual({ failingSince: '2026-01-01T00:00:00.000Z', consecutiveExhausted: 2 });
+      await store.noteSuccess('ten_a', 'ep_h');
+      expect((await store.get('ten_a', 'ep_h'))!.health).toBeUndefined();
+      expect(await store.disable('ten_a', 'ep_h', 'gone', '2026-01-04T00:00:00.000Z')).toBe(true);
+      expect(await store.disable('ten_a', 'ep_h', 'again', '2026-01-05T00:00:00.000Z')).toBe(false);
+      expect(await store.get('ten_a', 'ep_h')).toMatchObject({ status: 'disabled', disabledReason: 'gone', disabledAt: '2026-01-04T00:00:00.000Z', version: 2 });
+      expect(await store.noteFailure('ten_a', 'ep_missing', '2026-01-01T00:00:00.000Z')).toBeUndefined();
+    });
+  });
+}
+
+const event = (tenantId: string, id: string, createdAt: string, type = 'invoice.paid', data: Record<string, unknown> = { n: 1 }): EventRecord => ({
+  id,
+  tenantId,
+  type,
+  createdAt,
+  data,
+  deliveries: 2,
+  fingerprint: 'fp',
+});
+
+export function eventStoreContract(name: string, make: Factory<EventStore>) {
+  describe(`EventStore contract: ${name}`, () => {
+    it('stores once, returns the existing record on a second put, and keeps data exactly', async () => {
+      const store = await make();
+      const data = { nested: { deep: [1, 'two', { three: null }] }, unicode: 'Zürich 💶', big: JSON.parse('12345678901234567890.5') as number, empty: '' };
+      const e = { ...event('ten_a', 'evt_1', '2026-01-01T00:00:00.000Z', 'invoice.paid', data), idempotencyKey: 'k1' };
+      expect(await store.putIfAbsent(e)).toEqual({ created: true });
+      const again = await store.putIfAbsent({ ...e, data: { other: true } });
+      expect(again).toEqual({ created: false, existing: e });
+      expect(await store.get('ten_a', 'evt_1')).toEqual(e);
+      expect(await store.get('ten_b', 'evt_1')).toBeUndefined();
+    });
+
+    it('lists by creation time with since and type filters, per tenant', async () => {
+      const store = await make();
+      for (let i = 0; i < 6; i++) await store.putIfAbsent(event('ten_a', `evt_${i}`, `2026-01-0${i + 1}T00:00:00.000Z`, i % 2 ? 'invoice.paid' : 'customer.created'));
+      await store.putIfAbsent(event('ten_b', 'evt_b', '2026-01-03T00:00:00.000Z'));
+      const all = await collect((cursor) => store.list('ten_a', { limit: 2, ...(cursor ? { cursor } : {}) }));
+      expect(all.items.map((e) => e.id)).toEqual(['evt_0', 'evt_1', 'evt_2', 'evt_3', 'evt_4', 'evt_5']);
+      const since = await store.list('ten_a', { limit: 10, since: '2026-01-04T00:00:00.000Z' });
+      expect(since.data.map((e) => e.id)).toEqual(['evt_3', 'evt_4', 'evt_5']);
+      const typed = await collect((cursor) => store.list('ten_a', { limit: 10, type: 'invoice.paid', ...(cursor ? { cursor } : {}) }));
+      expect(typed.items.map((e) => e.id)).toEqual(['evt_1', 'evt_3', 'evt_5']);
+    });
+  });
+}
+
+const attempt = (id: string, key: string, n: number, patch: Partial<AttemptRecord> = {}): AttemptRecord => ({
+  delivery: { id, tenantId: 'ten_a', eventId: `evt_${id}`, endpointId: 'ep_1', eventType: 'invoice.paid', createdAt: `2026-01-01T00:00:0${n}.000Z` },
+  attempt: { attempt: n, at: `2026-01-01T00:01:0${n}.000Z`, trigger: 'scheduled', statusCode: 500, durationMs: 10 + n, error: 'endpoint answered 500', responseBody: 'nope' },
+  key,
+  status: 'failed',
+  nextAttemptAt: '2026-01-01T00:05:00.000Z',
+  ...patch,
+});
+
+export function deliveryLogContract(name: string, make: Factory<DeliveryLog>) {
+  describe(`DeliveryLog contract: ${name}`, () => {
+    it('records each attempt key once, in order, with the delivery state', async () => {
+      const log = await make();
+      expect(await log.recordAttempt(attempt('dlv_1', 's0.1', 1))).toEqual({ result: 'recorded' });
+      expect(await log.recordAttempt(attempt('dlv_1', 's0.1', 1))).toEqual({ result: 'duplicate', current: { attemptCount: 1, status: 'failed', lastKey: 's0.1' } });
+      expect(await log.recordAttempt(attempt('dlv_1', 's0.2', 2, { status: 'succeeded', attempt: { attempt: 2, at: '2026-01-01T00:02:00.000Z', trigger: 'scheduled', statusCode: 200, durationMs: 5 }, nextAttemptAt: undefined }))).toEqual({ result: 'recorded' });
+      const d = (await log.get('ten_a', 'dlv_1'))!;
+      expect(d).toMatchObject({ id: 'dlv_1', status: 'succeeded', attemptCount: 2, lastStatusCode: 200, lastAttemptAt: '2026-01-01T00:02:00.000Z', eventId: 'evt_dlv_1', endpointId: 'ep_1', eventType: 'invoice.paid' });
+      expect(d.nextAttemptAt).toBeUndefined();
+      expect(d.attempts.map((a) => [a.attempt, a.statusCode, a.trigger])).toEqual([[1, 500, 'scheduled'], [2, 200, 'scheduled']]);
+      expect(d.attempts[0]).toMatchObject({ error: 'endpoint answered 500', responseBody: 'nope', durationMs: 11 });
+      expect(await log.get('ten_b', 'dlv_1')).toBeUndefined();
+    });
+
+    it('keeps a pending retry time when asked (an extra attempt beside a scheduled retry)', async () => {
+      const log = await make();
+      await log.recordAttempt(attempt('dlv_k', 's0.1', 1));
+      await log.recordAttempt(attempt('dlv_k', 'mreq1', 2, { nextAttemptAt: undefined, keepNextAttemptAt: true }));
+      expect((await log.get('ten_a', 'dlv_k'))!).toMatchObject({ attemptCount: 2, nextAttemptAt: '2026-01-01T00:05:00.000Z' });
+    });
+
+    it('lists newest first with status, statuses, endpoint, event and time filters', async () => {
+      const log = await make();
+      await log.recordAttempt(attempt('dlv_a', 's0.1', 1));
+      await log.recordAttempt(attempt('dlv_b', 's0.1', 2, { status: 'exhausted' }));
+      await log.recordAttempt(attempt('dlv_c', 's0.1', 3, { status: 'succeeded' }));
+      await log.recordAttempt({ ...attempt('dlv_d', 's0.1', 4), delivery: { ...attempt('dlv_d', 's0.1', 4).delivery, endpointId: 'ep_2' } });
+      const ids = async (q: Parameters<DeliveryLog['list']>[1]) => (await log.list('ten_a', q)).data.map((d) => d.id);
+      expect(await ids({ limit: 10 })).toEqual(['dlv_d', 'dlv_c', 'dlv_b', 'dlv_a']);
+      expect(await ids({ limit: 10, status: 'failed' })).toEqual(['dlv_d', 'dlv_a']);
+      expect(await ids({ limit: 10, statuses: ['failed', 'exhausted'], endpointId: 'ep_1' })).toEqual(['dlv_b', 'dlv_a']);
+      expect(await ids({ limit: 10, eventId: 'evt_dlv_c' })).toEqual(['dlv_c']);
+      expect(await ids({ limit: 10, endpointId: 'ep_1', since: '2026-01-01T00:00:02.000Z', until: '2026-01-01T00:00:03.000Z' })).toEqual(['dlv_c', 'dlv_b']);
+      const paged = await collect((cursor) => log.list('ten_a', { limit: 1, ...(cursor ? { cursor } : {}) }));
+      expect(paged.items.map((d) => d.id)).toEqual(['dlv_d', 'dlv_c', 'dlv_b', 'dlv_a']);
+      expect((await log.list('ten_b', { limit: 10 })).data).toEqual([]);
+      const first = await log.list('ten_a', { limit: 1 });
+      await expect(log.list('ten_b', { limit: 1, cursor: first.nextCursor! })).rejects.toMatchObject({ code: 'invalid_cursor' });
+    });
+  });
+}

@@ -1,0 +1,7 @@
+import { MemoryDeliveryLog, MemoryEndpointStore, MemoryEventStore, MemoryTenantStore } from '../../lib/adapters/memory/stores.ts';
+import { deliveryLogContract, endpointStoreContract, eventStoreContract, tenantStoreContract } from './store-contract.ts';
+
+tenantStoreContract('memory', async () => new MemoryTenantStore());
+endpointStoreContract('memory', async () => new MemoryEndpointStore());
+eventStoreContract('memory', async () => new MemoryEventStore());
+deliveryLogContract('memory', async () => new MemoryDeliveryLog());
