@@ -9,6 +9,23 @@ import { endpointRecord } from '../unit/fixtures.ts';
 
 type Factory<T> = () => Promise<T>;
 
+/**
+ * List queries read global secondary indexes, which DynamoDB updates
+ * asynchronously (eventually consistent): retry the assertions briefly.
+ */
+async function eventually(assertions: () => Promise<void>, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await assertions();
+      return;
+    } catch (e) {
+      if (Date.now() > deadline) throw e;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
 async function collect<T>(page: (cursor?: string) => Promise<{ data: T[]; nextCursor: string | null }>): Promise<{ items: T[]; pages: number }> {
   const items: T[] = [];
   let cursor: string | undefined;
@@ -30,9 +47,11 @@ export function tenantStoreContract(name: string, make: Factory<TenantStore>) {
       await expect(store.create({ id: 'ten_0', name: 'dup', createdAt: '2026-02-01T00:00:00.000Z' })).rejects.toMatchObject({ code: 'conflict' });
       expect(await store.get('ten_3')).toEqual({ id: 'ten_3', name: 'T3', createdAt: '2026-01-04T00:00:00.000Z' });
       expect(await store.get('ten_missing')).toBeUndefined();
-      const all = await collect((cursor) => store.list({ limit: 2, ...(cursor ? { cursor } : {}) }));
-      expect(all.items.map((t) => t.id)).toEqual(['ten_0', 'ten_1', 'ten_2', 'ten_3', 'ten_4']);
-      expect(all.pages).toBeGreaterThanOrEqual(3);
+      await eventually(async () => {
+        const all = await collect((cursor) => store.list({ limit: 2, ...(cursor ? { cursor } : {}) }));
+        expect(all.items.map((t) => t.id)).toEqual(['ten_0', 'ten_1', 'ten_2', 'ten_3', 'ten_4']);
+        expect(all.pages).toBeGreaterThanOrEqual(3);
+      });
     });
   });
 }
@@ -110,12 +129,14 @@ export function eventStoreContract(name: string, make: Factory<EventStore>) {
       const store = await make();
       for (let i = 0; i < 6; i++) await store.putIfAbsent(event('ten_a', `evt_${i}`, `2026-01-0${i + 1}T00:00:00.000Z`, i % 2 ? 'invoice.paid' : 'customer.created'));
       await store.putIfAbsent(event('ten_b', 'evt_b', '2026-01-03T00:00:00.000Z'));
-      const all = await collect((cursor) => store.list('ten_a', { limit: 2, ...(cursor ? { cursor } : {}) }));
-      expect(all.items.map((e) => e.id)).toEqual(['evt_0', 'evt_1', 'evt_2', 'evt_3', 'evt_4', 'evt_5']);
-      const since = await store.list('ten_a', { limit: 10, since: '2026-01-04T00:00:00.000Z' });
-      expect(since.data.map((e) => e.id)).toEqual(['evt_3', 'evt_4', 'evt_5']);
-      const typed = await collect((cursor) => store.list('ten_a', { limit: 10, type: 'invoice.paid', ...(cursor ? { cursor } : {}) }));
-      expect(typed.items.map((e) => e.id)).toEqual(['evt_1', 'evt_3', 'evt_5']);
+      await eventually(async () => {
+        const all = await collect((cursor) => store.list('ten_a', { limit: 2, ...(cursor ? { cursor } : {}) }));
+        expect(all.items.map((e) => e.id)).toEqual(['evt_0', 'evt_1', 'evt_2', 'evt_3', 'evt_4', 'evt_5']);
+        const since = await store.list('ten_a', { limit: 10, since: '2026-01-04T00:00:00.000Z' });
+        expect(since.data.map((e) => e.id)).toEqual(['evt_3', 'evt_4', 'evt_5']);
+        const typed = await collect((cursor) => store.list('ten_a', { limit: 10, type: 'invoice.paid', ...(cursor ? { cursor } : {}) }));
+        expect(typed.items.map((e) => e.id)).toEqual(['evt_1', 'evt_3', 'evt_5']);
+      });
     });
   });
 }
@@ -157,17 +178,19 @@ export function deliveryLogContract(name: string, make: Factory<DeliveryLog>) {
       await log.recordAttempt(attempt('dlv_b', 's0.1', 2, { status: 'exhausted' }));
       await log.recordAttempt(attempt('dlv_c', 's0.1', 3, { status: 'succeeded' }));
       await log.recordAttempt({ ...attempt('dlv_d', 's0.1', 4), delivery: { ...attempt('dlv_d', 's0.1', 4).delivery, endpointId: 'ep_2' } });
-      const ids = async (q: Parameters<DeliveryLog['list']>[1]) => (await log.list('ten_a', q)).data.map((d) => d.id);
-      expect(await ids({ limit: 10 })).toEqual(['dlv_d', 'dlv_c', 'dlv_b', 'dlv_a']);
-      expect(await ids({ limit: 10, status: 'failed' })).toEqual(['dlv_d', 'dlv_a']);
-      expect(await ids({ limit: 10, statuses: ['failed', 'exhausted'], endpointId: 'ep_1' })).toEqual(['dlv_b', 'dlv_a']);
-      expect(await ids({ limit: 10, eventId: 'evt_dlv_c' })).toEqual(['dlv_c']);
-      expect(await ids({ limit: 10, endpointId: 'ep_1', since: '2026-01-01T00:00:02.000Z', until: '2026-01-01T00:00:03.000Z' })).toEqual(['dlv_c', 'dlv_b']);
-      const paged = await collect((cursor) => log.list('ten_a', { limit: 1, ...(cursor ? { cursor } : {}) }));
-      expect(paged.items.map((d) => d.id)).toEqual(['dlv_d', 'dlv_c', 'dlv_b', 'dlv_a']);
-      expect((await log.list('ten_b', { limit: 10 })).data).toEqual([]);
-      const first = await log.list('ten_a', { limit: 1 });
-      await expect(log.list('ten_b', { limit: 1, cursor: first.nextCursor! })).rejects.toMatchObject({ code: 'invalid_cursor' });
+      await eventually(async () => {
+        const ids = async (q: Parameters<DeliveryLog['list']>[1]) => (await log.list('ten_a', q)).data.map((d) => d.id);
+        expect(await ids({ limit: 10 })).toEqual(['dlv_d', 'dlv_c', 'dlv_b', 'dlv_a']);
+        expect(await ids({ limit: 10, status: 'failed' })).toEqual(['dlv_d', 'dlv_a']);
+        expect(await ids({ limit: 10, statuses: ['failed', 'exhausted'], endpointId: 'ep_1' })).toEqual(['dlv_b', 'dlv_a']);
+        expect(await ids({ limit: 10, eventId: 'evt_dlv_c' })).toEqual(['dlv_c']);
+        expect(await ids({ limit: 10, endpointId: 'ep_1', since: '2026-01-01T00:00:02.000Z', until: '2026-01-01T00:00:03.000Z' })).toEqual(['dlv_c', 'dlv_b']);
+        const paged = await collect((cursor) => log.list('ten_a', { limit: 1, ...(cursor ? { cursor } : {}) }));
+        expect(paged.items.map((d) => d.id)).toEqual(['dlv_d', 'dlv_c', 'dlv_b', 'dlv_a']);
+        expect((await log.list('ten_b', { limit: 10 })).data).toEqual([]);
+        const first = await log.list('ten_a', { limit: 1 });
+        await expect(log.list('ten_b', { limit: 1, cursor: first.nextCursor! })).rejects.toMatchObject({ code: 'invalid_cursor' });
+      });
     });
   });
 }

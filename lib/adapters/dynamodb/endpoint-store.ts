@@ -40,6 +40,8 @@ export class DynamoEndpointStore implements EndpointStore, EndpointHealthStore {
       new QueryCommand({
         TableName: this.table,
         KeyConditionExpression: 'pk = :p AND begins_with(sk, :ep)',
+        // Routing must see an endpoint created a moment ago.
+        ConsistentRead: true,
         ExpressionAttributeValues: { ':p': pk(tenantId), ':ep': 'EP#' },
         Limit: page.limit,
         ExclusiveStartKey: decodeCursor(scope, page.cursor),
