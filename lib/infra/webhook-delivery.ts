@@ -178,20 +178,26 @@ const TABLE_ACCESS: Record<FunctionKey, Partial<Record<TableKey, readonly string
     logs: ['dynamodb:GetItem', 'dynamodb:Query'],
   },
   sender: {
-    // The endpoint cache reads endpoints; attempts are logged by one conditional UpdateItem.
-    entities: ['dynamodb:GetItem'],
-    logs: ['dynamodb:UpdateItem'],
+    // The endpoint cache reads endpoints; health counters and disabling are in-place UpdateItems.
+    entities: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+    // Attempts are logged by one conditional UpdateItem; a retry first reads the delivery.
+    logs: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
   },
   fanout: {
     entities: ['dynamodb:GetItem', 'dynamodb:Query'],
+    // Recover steps read deliveries (byEndpoint index) and their events; operational events are ingested.
+    events: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+    logs: ['dynamodb:Query'],
   },
 };
 
 /** Queues each function sends to (consuming is granted by the event source). */
 const QUEUE_SENDS: Record<FunctionKey, readonly QueueKey[]> = {
   ingest: ['deliveries', 'fanout'],
-  api: ['deliveries'],
-  sender: ['deliveries', 'deliveriesDlq'],
+  // fanout: recover and drain jobs.
+  api: ['deliveries', 'fanout'],
+  // fanout: operational events (endpoint.disabled, delivery.exhausted, …) are emitted as jobs.
+  sender: ['deliveries', 'deliveriesDlq', 'fanout'],
   fanout: ['deliveries', 'fanout'],
 };
 
@@ -366,6 +372,13 @@ export class WebhookDelivery extends Construct {
         role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [this.adminKeySecret.secretArn] }));
       }
     }
+    // The api reads the deliveries DLQ for its depth and redrive (moving messages back to the deliveries queue).
+    this.roles.api.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
+        resources: [this.queues.deliveriesDlq.queueArn],
+      }),
+    );
 
     // --- Queue consumers ---------------------------------------------------
     for (const [fnKey, c] of Object.entries(CONSUMERS) as [FunctionKey, (typeof CONSUMERS)[keyof typeof CONSUMERS]][]) {

@@ -323,10 +323,12 @@ describe('BillhookStack', () => {
       for (const k of FUNCTION_KEYS) expect(template.toJSON().Resources[ids.role[k]].Properties.ManagedPolicyArns).toBeUndefined();
     });
 
-    it('lets the sender log attempts (UpdateItem on logs) but not write events or other tables', () => {
+    it('lets the sender log attempts and keep endpoint health (UpdateItem) but not write events or put/delete anything', () => {
       const sender = grantsOf('sender');
       expect(sender).toContainEqual({ role: ids.role.sender, action: 'dynamodb:UpdateItem', resource: `${ids.table.logs}.Arn` });
+      expect(sender).toContainEqual({ role: ids.role.sender, action: 'dynamodb:GetItem', resource: `${ids.table.logs}.Arn` });
       expect(sender).toContainEqual({ role: ids.role.sender, action: 'dynamodb:GetItem', resource: `${ids.table.entities}.Arn` });
+      expect(sender).toContainEqual({ role: ids.role.sender, action: 'dynamodb:UpdateItem', resource: `${ids.table.entities}.Arn` });
       expect(sender.filter(onTable('events'))).toEqual([]);
       const dynamoActions = sender.filter((g) => g.action.startsWith('dynamodb:')).map((g) => g.action);
       expect(dynamoActions).not.toContain('dynamodb:PutItem');
@@ -336,7 +338,8 @@ describe('BillhookStack', () => {
 
     it('lets the sender retry into the deliveries queue and park exhausted deliveries in its DLQ', () => {
       const sends = grantsOf('sender').filter((g) => g.action === 'sqs:SendMessage').map((g) => g.resource);
-      expect(new Set(sends)).toEqual(new Set([`${ids.queue.deliveries}.Arn`, `${ids.queue.deliveriesDlq}.Arn`]));
+      // + the jobs queue, for operational events.
+      expect(new Set(sends)).toEqual(new Set([`${ids.queue.deliveries}.Arn`, `${ids.queue.deliveriesDlq}.Arn`, `${ids.queue.fanout}.Arn`]));
       // Consuming comes from the event source, on the deliveries queue only.
       const receives = grantsOf('sender').filter((g) => g.action === 'sqs:ReceiveMessage').map((g) => g.resource);
       expect(receives).toEqual([`${ids.queue.deliveries}.Arn`]);
@@ -365,12 +368,20 @@ describe('BillhookStack', () => {
       const indexGrants = allGrants.filter((g) => g.resource.endsWith('/index/*'));
       expect(new Set(indexGrants.map((g) => g.action))).toEqual(new Set(['dynamodb:Query']));
       expect(api).toContainEqual({ role: ids.role.api, action: 'dynamodb:Query', resource: `${ids.table.logs}.Arn/index/*` });
+      // Recover jobs, and DLQ depth + redrive.
+      const sends = api.filter((g) => g.action === 'sqs:SendMessage').map((g) => g.resource);
+      expect(new Set(sends)).toEqual(new Set([`${ids.queue.deliveries}.Arn`, `${ids.queue.fanout}.Arn`]));
+      for (const action of ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes']) {
+        expect(api.filter((g) => g.action === action).map((g) => g.resource)).toEqual([`${ids.queue.deliveriesDlq}.Arn`]);
+      }
     });
 
-    it('gives fan-out entity reads and sends to the deliveries and fan-out queues only', () => {
+    it('gives the jobs function entity reads, event get/put, log queries, and sends to the deliveries and jobs queues only', () => {
       const fanout = grantsOf('fanout');
-      expect(fanout.filter((g) => g.action.startsWith('dynamodb:') && !onTable('entities')(g))).toEqual([]);
-      expect(new Set(fanout.filter((g) => g.action.startsWith('dynamodb:')).map((g) => g.action))).toEqual(new Set(['dynamodb:GetItem', 'dynamodb:Query']));
+      const on = (t: TableKey) => new Set(fanout.filter(onTable(t)).map((g) => `${g.action} ${g.resource}`));
+      expect(on('entities')).toEqual(new Set([`dynamodb:GetItem ${ids.table.entities}.Arn`, `dynamodb:Query ${ids.table.entities}.Arn`, `dynamodb:Query ${ids.table.entities}.Arn/index/*`]));
+      expect(on('events')).toEqual(new Set([`dynamodb:GetItem ${ids.table.events}.Arn`, `dynamodb:PutItem ${ids.table.events}.Arn`]));
+      expect(on('logs')).toEqual(new Set([`dynamodb:Query ${ids.table.logs}.Arn`, `dynamodb:Query ${ids.table.logs}.Arn/index/*`]));
       const sends = fanout.filter((g) => g.action === 'sqs:SendMessage').map((g) => g.resource);
       expect(new Set(sends)).toEqual(new Set([`${ids.queue.deliveries}.Arn`, `${ids.queue.fanout}.Arn`]));
     });
