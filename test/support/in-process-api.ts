@@ -33,5 +33,17 @@ export function inProcessApi() {
     const res = await handleHttp(router, auth, silentLogger, req);
     return { status: res.statusCode, headers: res.headers, body: res.body ? JSON.parse(res.body) : undefined };
   };
-  return { deps, router, call };
+  /** Every piece of state the API can change, serialised, to prove a request changed nothing. */
+  const snapshot = () =>
+    JSON.stringify([
+      [...deps.tenants.items],
+      [...deps.endpoints.items],
+      [...deps.events.items],
+      [...deps.deliveries.items].map(([k, v]) => [k, { ...v, keys: [...v.keys] }]),
+      [...deps.apiKeys.items],
+      deps.queue.sent.length,
+      deps.queue.fanouts.length,
+      deps.dlq.messages.length,
+    ]);
+  return { deps, router, call, snapshot };
 }

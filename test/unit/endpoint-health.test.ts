@@ -1,16 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { CircuitBreakers } from '../../lib/app/circuit-breaker.ts';
 import { deliver } from '../../lib/app/deliver.ts';
-import { CachedEndpointReader } from '../../lib/app/endpoint-cache.ts';
 import { updateEndpoint } from '../../lib/app/endpoints.ts';
 import { runJob } from '../../lib/app/jobs.ts';
 import { recoverStep } from '../../lib/app/replay.ts';
-import { QueueHopScheduler } from '../../lib/adapters/sqs/queue-hop-scheduler.ts';
-import type { SenderDeps } from '../../lib/app/deps.ts';
 import type { DeliveryMessage, EmitJob, RecoverJob } from '../../lib/core/model.ts';
 import type { OutboundResponse } from '../../lib/ports.ts';
 import { silentLogger } from '../../lib/log.ts';
-import { endpointRecord, memoryDeps } from './fixtures.ts';
+import { endpointRecord, memoryDeps, memorySender } from './fixtures.ts';
 
 const T = 'ten_h';
 
@@ -21,23 +17,7 @@ async function setup(options: { breaker?: { threshold: number; cooldownMs: numbe
   await deps.endpoints.create(endpointRecord(T, 'ep_ops', { eventTypes: ['endpoint.*', 'delivery.*'], url: 'https://ops.example/hook' }));
   const responses: OutboundResponse[] = [];
   const posted: string[] = [];
-  const sender: SenderDeps = {
-    deliveries: deps.deliveries,
-    queue: deps.queue,
-    clock: deps.clock,
-    random: () => 0.5,
-    settings: deps.settings,
-    endpoints: new CachedEndpointReader(deps.endpoints, deps.clock, 60_000),
-    http: {
-      post: async (r) => {
-        posted.push(r.url);
-        return responses.shift() ?? { statusCode: 200, durationMs: 1 };
-      },
-    },
-    scheduler: new QueueHopScheduler(deps.queue, deps.clock.now, 900),
-    health: deps.endpoints,
-    breakers: new CircuitBreakers(deps.clock.now, options.breaker ?? { threshold: 1000, cooldownMs: 1, maxCooldownMs: 1 }),
-  };
+  const sender = memorySender(deps, responses, { cacheTtlMs: 60_000, onPost: (url) => posted.push(url), ...(options.breaker ? { breaker: options.breaker } : {}) });
   let n = 0;
   const message = (patch: Partial<DeliveryMessage> = {}): DeliveryMessage => {
     n++;

@@ -4,7 +4,11 @@ import { TenantExistenceCache } from '../../lib/app/tenants.ts';
 import { EventCatalogue } from '../../lib/core/event-types.ts';
 import { idGenerator } from '../../lib/core/ids.ts';
 import type { EndpointRecord } from '../../lib/core/model.ts';
-import type { UrlGuard } from '../../lib/ports.ts';
+import type { OutboundResponse, UrlGuard } from '../../lib/ports.ts';
+import type { SenderDeps } from '../../lib/app/deps.ts';
+import { CachedEndpointReader } from '../../lib/app/endpoint-cache.ts';
+import { CircuitBreakers, type BreakerOptions } from '../../lib/app/circuit-breaker.ts';
+import { QueueHopScheduler } from '../../lib/adapters/sqs/queue-hop-scheduler.ts';
 
 /** A clock tests move by hand. */
 export class ManualClock {
@@ -52,6 +56,31 @@ export function memoryDeps() {
     tenantCache: new TenantExistenceCache(),
   } satisfies AppDeps & { tenantCache: TenantExistenceCache };
   return { ...deps, clock };
+}
+
+/** Sender dependencies over the memory deps: scripted HTTP answers (then 200), no cache, no breaker unless given. */
+export function memorySender(
+  deps: ReturnType<typeof memoryDeps>,
+  responses: OutboundResponse[],
+  options: { breaker?: BreakerOptions; cacheTtlMs?: number; onPost?: (url: string) => void } = {},
+): SenderDeps {
+  return {
+    deliveries: deps.deliveries,
+    queue: deps.queue,
+    clock: deps.clock,
+    random: () => 0.5,
+    settings: deps.settings,
+    endpoints: new CachedEndpointReader(deps.endpoints, deps.clock, options.cacheTtlMs ?? 0),
+    http: {
+      post: async (r) => {
+        options.onPost?.(r.url);
+        return responses.shift() ?? { statusCode: 200, durationMs: 1 };
+      },
+    },
+    scheduler: new QueueHopScheduler(deps.queue, deps.clock.now, 900),
+    health: deps.endpoints,
+    breakers: new CircuitBreakers(deps.clock.now, options.breaker ?? { threshold: 1000, cooldownMs: 1, maxCooldownMs: 1 }),
+  };
 }
 
 export function endpointRecord(tenantId: string, id: string, patch: Partial<EndpointRecord> = {}): EndpointRecord {

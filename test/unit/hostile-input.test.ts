@@ -17,16 +17,7 @@ beforeAll(async () => {
   tenantKey = (await api.call('POST', '/v1/tenants/ten_fuzz/api-keys', { key: ADMIN_KEY })).body.key;
 });
 
-const snapshot = () =>
-  JSON.stringify([
-    [...api.deps.tenants.items],
-    [...api.deps.endpoints.items],
-    [...api.deps.events.items],
-    [...api.deps.deliveries.items],
-    [...api.deps.apiKeys.items],
-    api.deps.queue.sent.length,
-    api.deps.queue.fanouts.length,
-  ]);
+const snapshot = api.snapshot;
 
 const segment = fc.oneof(
   fc.constantFrom('ten_fuzz', 'ten_other', 'ep_x', 'evt_x', 'dlv_x', 'key_x', '..', '%2e%2e', '%00', '%ZZ', '__proto__', 'constructor', ''),

@@ -1,13 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { deliver } from '../../lib/app/deliver.ts';
-import { CircuitBreakers } from '../../lib/app/circuit-breaker.ts';
-import { CachedEndpointReader } from '../../lib/app/endpoint-cache.ts';
 import { recoverEndpoint, recoverStep, redriveDeadLetters, retryDelivery } from '../../lib/app/replay.ts';
-import { QueueHopScheduler } from '../../lib/adapters/sqs/queue-hop-scheduler.ts';
-import type { SenderDeps } from '../../lib/app/deps.ts';
 import type { DeliveryMessage, RecoverJob } from '../../lib/core/model.ts';
 import type { OutboundResponse } from '../../lib/ports.ts';
-import { endpointRecord, memoryDeps } from './fixtures.ts';
+import { endpointRecord, memoryDeps, memorySender } from './fixtures.ts';
 
 const T = 'ten_r';
 
@@ -15,18 +11,7 @@ async function setup(responses: OutboundResponse[] = []) {
   const deps = memoryDeps();
   await deps.tenants.create({ id: T, name: 'R', createdAt: '2026-01-01T00:00:00.000Z' });
   await deps.endpoints.create(endpointRecord(T, 'ep_1'));
-  const sender: SenderDeps = {
-    deliveries: deps.deliveries,
-    queue: deps.queue,
-    clock: deps.clock,
-    random: () => 0.5,
-    settings: deps.settings,
-    endpoints: new CachedEndpointReader(deps.endpoints, deps.clock, 0),
-    http: { post: async () => responses.shift() ?? { statusCode: 200, durationMs: 1 } },
-    scheduler: new QueueHopScheduler(deps.queue, deps.clock.now, 900),
-    health: deps.endpoints,
-    breakers: new CircuitBreakers(deps.clock.now, { threshold: 1000, cooldownMs: 1, maxCooldownMs: 1 }),
-  };
+  const sender = memorySender(deps, responses);
   /** Run every queued delivery message through the sender, as the poller would. */
   const drain = async () => {
     while (deps.queue.sent.length) await deliver(sender, deps.queue.sent.shift()!.message);

@@ -47,15 +47,7 @@ beforeAll(async () => {
   ids.cursorA.deliveries = (await api.call('GET', '/v1/tenants/ten_a/deliveries?limit=1', admin)).body.nextCursor;
 });
 
-const snapshot = () =>
-  JSON.stringify([
-    [...api.deps.tenants.items],
-    [...api.deps.endpoints.items],
-    [...api.deps.events.items],
-    [...api.deps.deliveries.items],
-    [...api.deps.apiKeys.items],
-    api.deps.queue.sent.length,
-  ]);
+const snapshot = api.snapshot;
 
 describe('tenant isolation', () => {
   it('precondition: the fixture has data and cursors for tenant A', () => {
