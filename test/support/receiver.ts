@@ -17,6 +17,8 @@ export interface ScriptedResponse {
   status: number;
   body?: string;
   headers?: Record<string, string>;
+  /** Misbehave instead of answering: never answer, drip a byte a second, reset the connection, or send this many bytes. */
+  fault?: 'hang' | 'drip' | 'reset' | { bytes: number };
 }
 
 export class Receiver {
@@ -33,7 +35,22 @@ export class Receiver {
         const path = req.url ?? '/';
         this.received.push({ path, headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() });
         const next = this.scripts.get(path)?.shift() ?? { status: 200, body: 'ok' };
+        const fault = next.fault;
+        if (fault === 'hang') return;
+        if (fault === 'reset') {
+          req.socket.destroy();
+          return;
+        }
         res.writeHead(next.status, { 'content-type': 'text/plain', ...next.headers });
+        if (fault === 'drip') {
+          const timer = setInterval(() => res.write('.'), 1000);
+          res.on('close', () => clearInterval(timer));
+          return;
+        }
+        if (fault && typeof fault === 'object') {
+          res.end(Buffer.alloc(fault.bytes, 'x'));
+          return;
+        }
         res.end(next.body ?? '');
       });
     });
