@@ -41,9 +41,14 @@ export const EVENT_TYPE_PATTERN = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/;
 /** A subscription pattern: an event type, `<namespace>.*`, or `*`. */
 export const SUBSCRIPTION_PATTERN = /^(\*|[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*\.\*|[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+)$/;
 
-/** Does one subscription pattern match an event type? */
+/**
+ * Does one subscription pattern match an event type? `*` means every
+ * business event: operational events (endpoint.*, delivery.*) reach only
+ * endpoints that name them, so a catch-all receiver is not flooded with
+ * Billhook's reports about itself.
+ */
 export function matchesPattern(pattern: string, type: string): boolean {
-  if (pattern === '*') return true;
+  if (pattern === '*') return !isOperationalEventType(type);
   if (pattern.endsWith('.*')) return type.startsWith(pattern.slice(0, -1));
   return pattern === type;
 }

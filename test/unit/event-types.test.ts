@@ -12,6 +12,10 @@ describe('matchesPattern', () => {
     ['invoice.paid', 'invoice.paid', true],
     ['invoice.paid', 'invoice.paid_out', false],
     ['payment.*', 'payment.refunded', true],
+    ['*', 'delivery.exhausted', false],
+    ['*', 'endpoint.disabled', false],
+    ['endpoint.*', 'endpoint.disabled', true],
+    ['delivery.exhausted', 'delivery.exhausted', true],
   ])('%s against %s → %s', (pattern, type, expected) => {
     expect(matchesPattern(pattern, type)).toBe(expected);
   });
