@@ -11,9 +11,10 @@ import { processBatch } from '../../lib/sqs-batch.ts';
 
 const obs = processObservability();
 
-export const handler = middy(async (event: SQSEvent, context: Context) =>
-  processBatch(event, jobMessageSchema, (job) => runJob(processAppDeps(), job, obs.log), obs.log, context),
-)
+export const handler = middy(async (event: SQSEvent, context: Context) => {
+  obs.metrics.addMetric('JobsReceived', 'Count', event.Records.length);
+  return processBatch(event, jobMessageSchema, (job) => runJob(processAppDeps(), job, obs.log), obs.log, context);
+})
   .use(captureLambdaHandler(obs.tracer, { captureResponse: false }))
   .use(injectLambdaContext(obs.logger))
   .use(logMetrics(obs.metrics, { captureColdStartMetric: true }));

@@ -24,6 +24,7 @@ const OUTCOME_METRIC: Record<string, string> = { succeeded: 'DeliveriesSucceeded
 
 export const handler = middy(async (event: SQSEvent, context: Context) => {
   const deps = senderDeps();
+  obs.metrics.addMetric('MessagesReceived', MetricUnit.Count, event.Records.length);
   return processBatch(
     event,
     deliveryMessageSchema,

@@ -14,6 +14,7 @@ export function httpLambda(routes: Route[], authenticator: () => Authenticator, 
   const base = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
     const req = fromApiGateway(event);
     const res = await handleHttp(router, authenticator(), obs.log, req);
+    obs.metrics.addMetric('Requests', 'Count', 1);
     if (res.statusCode >= 500) obs.metrics.addMetric('ServerErrors', 'Count', 1);
     return toApiGateway(res, req.requestId);
   };
