@@ -25,6 +25,10 @@ const envSchema = z.object({
   /** Local mode only: the DynamoDB Local and SQS emulator endpoints. */
   BILLHOOK_DYNAMODB_ENDPOINT: z.string().url().optional(),
   BILLHOOK_SQS_ENDPOINT: z.string().url().optional(),
+  BILLHOOK_SCHEDULER_ENDPOINT: z.string().url().optional(),
+  BILLHOOK_SCHEDULER_GROUP: z.string().optional(),
+  BILLHOOK_SCHEDULER_ROLE_ARN: z.string().optional(),
+  BILLHOOK_DELIVERIES_QUEUE_ARN: z.string().optional(),
   BILLHOOK_ADMIN_KEY: z.string().min(16, 'BILLHOOK_ADMIN_KEY must be at least 16 characters').optional(),
   BILLHOOK_ADMIN_KEY_SECRET_ARN: z.string().optional(),
   BILLHOOK_RETRY_SCHEDULE: z.string().optional(),
@@ -48,7 +52,9 @@ export interface Config {
   tables: { entities: string; events: string; logs: string };
   queues: { deliveries?: string; dlq?: string; fanout?: string };
   region: string;
-  endpoints: { dynamodb?: string; sqs?: string };
+  endpoints: { dynamodb?: string; sqs?: string; scheduler?: string };
+  /** EventBridge Scheduler for retries beyond 900 s; absent: messages hop through the queue. */
+  scheduler?: { group: string; roleArn: string; queueArn: string };
   adminKey?: string;
   adminKeySecretArn?: string;
   retrySchedule: number[];
@@ -75,7 +81,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     tables: { entities: e.BILLHOOK_ENTITIES_TABLE, events: e.BILLHOOK_EVENTS_TABLE, logs: e.BILLHOOK_LOGS_TABLE },
     queues: { deliveries: e.BILLHOOK_DELIVERIES_QUEUE_URL, dlq: e.BILLHOOK_DLQ_URL, fanout: e.BILLHOOK_FANOUT_QUEUE_URL },
     region: e.AWS_REGION,
-    endpoints: { dynamodb: e.BILLHOOK_DYNAMODB_ENDPOINT, sqs: e.BILLHOOK_SQS_ENDPOINT },
+    endpoints: { dynamodb: e.BILLHOOK_DYNAMODB_ENDPOINT, sqs: e.BILLHOOK_SQS_ENDPOINT, scheduler: e.BILLHOOK_SCHEDULER_ENDPOINT },
+    ...(e.BILLHOOK_SCHEDULER_GROUP && e.BILLHOOK_SCHEDULER_ROLE_ARN && e.BILLHOOK_DELIVERIES_QUEUE_ARN
+      ? { scheduler: { group: e.BILLHOOK_SCHEDULER_GROUP, roleArn: e.BILLHOOK_SCHEDULER_ROLE_ARN, queueArn: e.BILLHOOK_DELIVERIES_QUEUE_ARN } }
+      : {}),
     adminKey: e.BILLHOOK_ADMIN_KEY,
     adminKeySecretArn: e.BILLHOOK_ADMIN_KEY_SECRET_ARN,
     retrySchedule: e.BILLHOOK_RETRY_SCHEDULE === undefined ? [...DEFAULT_RETRY_SCHEDULE] : parseRetrySchedule(e.BILLHOOK_RETRY_SCHEDULE),

@@ -1,5 +1,7 @@
 /** The sender's wiring: cached endpoint reads and the SSRF-guarded HTTP client. */
 import { HttpWebhookSender } from '../adapters/http/webhook-sender.ts';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { EventBridgeRetryScheduler } from '../adapters/scheduler/eventbridge-scheduler.ts';
 import { QueueHopScheduler } from '../adapters/sqs/queue-hop-scheduler.ts';
 import { CachedEndpointReader } from '../app/endpoint-cache.ts';
 import { CircuitBreakers } from '../app/circuit-breaker.ts';
@@ -19,7 +21,16 @@ export function buildSenderDeps(config: Config, clock: Clock = systemClock): Sen
     endpoints: new CachedEndpointReader(app.endpoints, clock),
     health: app.endpoints,
     breakers: new CircuitBreakers(() => clock.now()),
-    scheduler: new QueueHopScheduler(app.queue, () => clock.now(), config.maxSqsDelaySeconds),
+    scheduler: config.scheduler
+      ? new EventBridgeRetryScheduler(
+          new SchedulerClient({ region: config.region, ...(config.endpoints.scheduler ? { endpoint: config.endpoints.scheduler } : {}), maxAttempts: 3 }),
+          config.scheduler,
+          app.queue,
+          clock,
+          // The local emulator fires to the second; the service has ~1 min precision.
+          config.endpoints.scheduler ? 1 : 60,
+        )
+      : new QueueHopScheduler(app.queue, () => clock.now(), config.maxSqsDelaySeconds),
     http: new HttpWebhookSender(urlGuard(config), clock, {
       timeoutMs: config.outbound.timeoutMs,
       connectTimeoutMs: config.outbound.connectTimeoutMs,

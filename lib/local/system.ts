@@ -12,6 +12,7 @@ import { ensureTables, LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoLocal, type D
 import { createHttpShim, type HttpHandler } from './http-shim.ts';
 import { startPoller, type SqsHandler, type SqsPoller } from './poller.ts';
 import { startSqsLocal, type SqsLocal } from './sqs.ts';
+import { startSchedulerEmulator, type SchedulerEmulator } from './scheduler.ts';
 
 export type ConsumerName = keyof typeof CONSUMERS;
 
@@ -75,6 +76,9 @@ export interface LocalSystem {
   readonly dataDir: string | undefined;
   readonly port: number;
   readonly sqsEndpoint: string;
+  /** The EventBridge Scheduler emulator, and how many schedules it created and fired. */
+  readonly schedulerEndpoint: string;
+  readonly schedulerStats: { readonly created: number; readonly fired: number };
   readonly dynamodbEndpoint: string;
   readonly queueUrls: Record<QueueKey, string>;
   readonly tables: Record<keyof typeof TABLES, string>;
@@ -164,6 +168,7 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
 
   let dynamo: DynamoLocal | undefined;
   let sqs: SqsLocal | undefined;
+  let scheduler: SchedulerEmulator | undefined;
   const pollers: SqsPoller[] = [];
   const previousEnv = new Map<string, string | undefined>();
 
@@ -172,6 +177,7 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
     stopping ??= (async () => {
       await shim.close();
       await Promise.allSettled(pollers.map((p) => p.stop()));
+      await Promise.allSettled([scheduler?.stop()]);
       await Promise.allSettled([sqs?.stop()]);
       await Promise.allSettled([dynamo?.stop()]);
       for (const [name, value] of previousEnv) {
@@ -210,7 +216,18 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
     const db = dynamo!;
     const queue = sqs!;
 
+    scheduler = await startSchedulerEmulator({
+      sqs: queue.client,
+      queueUrlByArn: Object.fromEntries((Object.keys(queue.queueUrls) as QueueKey[]).map((k) => [queue.queueArns[k], queue.queueUrls[k]])),
+      ...(dataDir === undefined ? {} : { dataDir }),
+      log,
+    });
+
     const env: Record<string, string> = {
+      BILLHOOK_SCHEDULER_ENDPOINT: scheduler.endpoint,
+      BILLHOOK_SCHEDULER_GROUP: 'billhook-local',
+      BILLHOOK_SCHEDULER_ROLE_ARN: 'arn:aws:iam::000000000000:role/billhook-scheduler',
+      BILLHOOK_DELIVERIES_QUEUE_ARN: queue.queueArns.deliveries,
       AWS_REGION: LOCAL_REGION,
       AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
@@ -269,6 +286,8 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
       dataDir,
       port: shim.port,
       sqsEndpoint: queue.endpoint,
+      schedulerEndpoint: scheduler.endpoint,
+      schedulerStats: scheduler.stats,
       dynamodbEndpoint: db.endpoint,
       queueUrls: queue.queueUrls,
       tables: { entities: TABLES.entities.localName, events: TABLES.events.localName, logs: TABLES.logs.localName },
