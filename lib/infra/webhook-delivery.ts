@@ -19,6 +19,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -236,6 +237,9 @@ export class WebhookDelivery extends Construct {
   public readonly adminKeySecret: secretsmanager.Secret;
   /** The API access log. */
   public readonly accessLogGroup: logs.LogGroup;
+  /** Schedule group for retries beyond SQS's 900 s delay, and the role its schedules assume. */
+  public readonly scheduleGroup: scheduler.CfnScheduleGroup;
+  public readonly schedulerRole: iam.Role;
 
   constructor(scope: Construct, id: string, props: WebhookDeliveryProps = {}) {
     super(scope, id);
@@ -287,6 +291,14 @@ export class WebhookDelivery extends Construct {
         'It is rotated by hand (new secret version, then client update); the functions re-read it on cold start.',
     });
 
+    // --- Retry scheduler (delays beyond 900 s) --------------------------------
+    this.scheduleGroup = new scheduler.CfnScheduleGroup(this, 'RetrySchedules', {});
+    this.schedulerRole = new iam.Role(this, 'SchedulerRole', {
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } } }),
+      description: 'Assumed by one-shot retry schedules: may only send to the deliveries queue',
+    });
+    this.schedulerRole.addToPolicy(new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.queues.deliveries.queueArn] }));
+
     // --- Functions -----------------------------------------------------------
     const environment: Record<string, string> = {
       NODE_OPTIONS: '--enable-source-maps',
@@ -326,9 +338,17 @@ export class WebhookDelivery extends Construct {
         tracing: lambda.Tracing.ACTIVE,
         role,
         logGroup,
-        environment: READS_ADMIN_KEY.includes(key)
-          ? { ...environment, BILLHOOK_ADMIN_KEY_SECRET_ARN: this.adminKeySecret.secretArn }
-          : environment,
+        environment: {
+          ...environment,
+          ...(READS_ADMIN_KEY.includes(key) ? { BILLHOOK_ADMIN_KEY_SECRET_ARN: this.adminKeySecret.secretArn } : {}),
+          ...(key === 'sender'
+            ? {
+                BILLHOOK_SCHEDULER_GROUP: this.scheduleGroup.ref,
+                BILLHOOK_SCHEDULER_ROLE_ARN: this.schedulerRole.roleArn,
+                BILLHOOK_DELIVERIES_QUEUE_ARN: this.queues.deliveries.queueArn,
+              }
+            : {}),
+        },
         bundling: {
           format: OutputFormat.ESM,
           minify: true,
@@ -372,6 +392,25 @@ export class WebhookDelivery extends Construct {
         role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [this.adminKeySecret.secretArn] }));
       }
     }
+    // The sender creates one-shot schedules in its group, handing them the scheduler role only.
+    this.roles.sender.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['scheduler:CreateSchedule'],
+        resources: [Stack.of(this).formatArn({ service: 'scheduler', resource: 'schedule', resourceName: `${this.scheduleGroup.ref}/*` })],
+      }),
+    );
+    Validations.of(this.roles.sender).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/<${Stack.of(this).getLogicalId(this.scheduleGroup)}>/*]`,
+      reason:
+        'Retry schedules are created at run time, one per delivery attempt, with names not known at deploy time; "*" covers only schedules in Billhook\'s own group, with CreateSchedule as the sole action.',
+    });
+    this.roles.sender.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['iam:PassRole'],
+        resources: [this.schedulerRole.roleArn],
+        conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+      }),
+    );
     // The api reads the deliveries DLQ for its depth and redrive (moving messages back to the deliveries queue).
     this.roles.api.addToPrincipalPolicy(
       new iam.PolicyStatement({

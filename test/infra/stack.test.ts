@@ -386,6 +386,23 @@ describe('BillhookStack', () => {
       expect(new Set(sends)).toEqual(new Set([`${ids.queue.deliveries}.Arn`, `${ids.queue.fanout}.Arn`]));
     });
 
+    it('sends long retries through a schedule group whose role may only send to the deliveries queue', () => {
+      const res = template.toJSON().Resources as Record<string, { Type: string; Properties: Record<string, any> }>;
+      const [groupId] = Object.entries(res).find(([, r]) => r.Type === 'AWS::Scheduler::ScheduleGroup')!;
+      const [roleId, role] = Object.entries(res).find(([, r]) => r.Type === 'AWS::IAM::Role' && JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('scheduler.amazonaws.com'))!;
+      expect(role.Properties.AssumeRolePolicyDocument.Statement[0].Condition.StringEquals).toHaveProperty(['aws:SourceAccount']);
+      const rolePolicies = Object.values(res).filter((r) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties.Roles).includes(roleId));
+      expect(rolePolicies.flatMap((p) => p.Properties.PolicyDocument.Statement)).toEqual([
+        { Action: 'sqs:SendMessage', Effect: 'Allow', Resource: { 'Fn::GetAtt': [ids.queue.deliveries, 'Arn'] } },
+      ]);
+      const sender = grantsOf('sender');
+      expect(sender.filter((g) => g.action === 'scheduler:CreateSchedule').map((g) => g.resource)).toEqual([expect.stringContaining(`schedule/${groupId}`)]);
+      expect(sender.filter((g) => g.action === 'iam:PassRole').map((g) => g.resource)).toEqual([`${roleId}.Arn`]);
+      const env = template.toJSON().Resources[ids.fn.sender].Properties.Environment.Variables;
+      expect(env).toMatchObject({ BILLHOOK_SCHEDULER_GROUP: { Ref: groupId }, BILLHOOK_SCHEDULER_ROLE_ARN: { 'Fn::GetAtt': [roleId, 'Arn'] } });
+      expect(template.toJSON().Resources[ids.fn.api].Properties.Environment.Variables.BILLHOOK_SCHEDULER_GROUP).toBeUndefined();
+    });
+
     it('lets each function write only to its own log group', () => {
       for (const k of FUNCTION_KEYS) {
         const lg = render(template.toJSON().Resources[ids.fn[k]].Properties.LoggingConfig.LogGroup);
