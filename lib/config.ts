@@ -44,6 +44,7 @@ const envSchema = z.object({
   BILLHOOK_EVENT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   BILLHOOK_LOG_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   BILLHOOK_VERSION: z.string().default('0.1.0'),
+  BILLHOOK_PERMANENT_4XX: bool,
   BILLHOOK_DISABLE_AFTER_DAYS: z.coerce.number().min(0).max(365).default(5),
   BILLHOOK_DISABLE_AFTER_EXHAUSTED: z.coerce.number().int().min(0).max(100_000).default(20),
 });
@@ -67,6 +68,8 @@ export interface Config {
   version: string;
   disableAfterDays: number;
   disableAfterExhausted: number;
+  /** Treat 4xx answers other than 410/429 as permanent failures instead of retrying them. */
+  permanent4xx: boolean;
 }
 
 /** Parse an environment (default: process.env). Throws a readable error listing every bad variable. */
@@ -104,5 +107,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     version: e.BILLHOOK_VERSION,
     disableAfterDays: e.BILLHOOK_DISABLE_AFTER_DAYS,
     disableAfterExhausted: e.BILLHOOK_DISABLE_AFTER_EXHAUSTED,
+    permanent4xx: e.BILLHOOK_PERMANENT_4XX,
   };
 }

@@ -67,7 +67,7 @@ export async function deliver(deps: SenderDeps, m: DeliveryMessage): Promise<Del
   const body = webhookBody(m);
   const response = await deps.http.post({ url: endpoint.url, headers: requestHeaders(endpoint, m, body, now, deps.settings.version), body });
   const doneAt = deps.clock.now();
-  const outcome = classify(response, doneAt);
+  const outcome = classify(response, doneAt, { permanent4xx: deps.settings.permanent4xx ?? false });
   deps.breakers.record(breakerKey, outcome.kind === 'success');
   deps.onAttempt?.({ outcome: outcome.kind, durationMs: response.durationMs, ...(response.statusCode !== undefined ? { statusCode: response.statusCode } : {}) });
 

@@ -28,6 +28,8 @@ export interface Settings {
   disableAfterDays: number;
   /** Disable an endpoint after this many deliveries exhausted in a row (0 = never). */
   disableAfterExhausted: number;
+  /** 4xx answers (other than 410, 429) end a delivery instead of being retried. */
+  permanent4xx?: boolean;
 }
 
 /** Everything a use case may call: ports, clock, randomness and settings. */

@@ -66,6 +66,7 @@ export const settings = (config: Config): AppDeps['settings'] => ({
   version: config.version,
   disableAfterDays: config.disableAfterDays,
   disableAfterExhausted: config.disableAfterExhausted,
+  permanent4xx: config.permanent4xx,
 });
 
 export const urlGuard = (config: Config) =>

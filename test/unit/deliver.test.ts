@@ -181,3 +181,35 @@ describe('secret rotation', () => {
     await expect(rotateEndpointSecret({ endpoints: store, clock, randomBytes: (n) => new Uint8Array(n) }, T, 'ep_1', current)).rejects.toMatchObject({ code: 'validation_failed' });
   });
 });
+
+describe('deliver, failure modes', () => {
+  it('a crash after the POST and before the attempt is logged: SQS redelivers, the POST repeats, the attempt is logged once', async () => {
+    // Arrange: the log write fails once (as if the function died there)
+    const { deps, requests } = await setup([]);
+    const real = deps.deliveries.recordAttempt.bind(deps.deliveries);
+    let fail = true;
+    deps.deliveries.recordAttempt = async (r) => {
+      if (fail) {
+        fail = false;
+        throw new Error('crash before the log write');
+      }
+      return real(r);
+    };
+    // Act
+    await expect(deliver(deps, message())).rejects.toThrow(/crash/);
+    expect(await deliver(deps, message())).toBe('succeeded');
+    // Assert: at least once to the receiver, once in the log
+    expect(requests).toHaveLength(2);
+    expect(requests[0]!.headers['webhook-id']).toBe(requests[1]!.headers['webhook-id']);
+    expect((await deps.deliveries.get(T, 'dlv_1'))!.attempts).toHaveLength(1);
+  });
+
+  it('4xx is retried by default and final when the deployment says so', async () => {
+    const retried = await setup([{ statusCode: 404, durationMs: 1 }]);
+    expect(await deliver(retried.deps, message())).toBe('failed');
+    const final = await setup([{ statusCode: 404, durationMs: 1 }]);
+    final.deps.settings.permanent4xx = true;
+    expect(await deliver(final.deps, message())).toBe('exhausted');
+    expect(final.deps.queue.deadLetters).toHaveLength(1);
+  });
+});
