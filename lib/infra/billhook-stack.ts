@@ -8,6 +8,7 @@ import type { Construct } from 'constructs';
 import { parseExtraEventTypes } from '../core/event-types.ts';
 import { parseRetrySchedule } from '../core/retry-policy.ts';
 import { QUEUES, TABLES, type QueueKey } from '../definitions.ts';
+import { DeliveryMonitoring } from './delivery-monitoring.ts';
 import { WebhookDelivery, type WebhookDeliveryProps } from './webhook-delivery.ts';
 
 /**
@@ -16,6 +17,7 @@ import { WebhookDelivery, type WebhookDeliveryProps } from './webhook-delivery.t
  */
 export const CONTEXT_KEYS = {
   stage: 'stage',
+  alarmEmail: 'alarmEmail',
   retrySchedule: 'retrySchedule',
   logRetentionDays: 'logRetentionDays',
   eventRetentionDays: 'eventRetentionDays',
@@ -38,6 +40,7 @@ export interface BillhookStackProps extends StackProps {
 
 export class BillhookStack extends Stack {
   public readonly delivery: WebhookDelivery;
+  public readonly monitoring: DeliveryMonitoring;
   public readonly stage: string;
 
   constructor(scope: Construct, id: string, props: BillhookStackProps = {}) {
@@ -45,6 +48,14 @@ export class BillhookStack extends Stack {
     this.stage = props.stage ?? (contextString(this, CONTEXT_KEYS.stage) || 'dev');
 
     this.delivery = new WebhookDelivery(this, 'Delivery', deliveryPropsFromContext(this));
+    const alarmEmail = contextString(this, CONTEXT_KEYS.alarmEmail);
+    if (alarmEmail && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(alarmEmail)) throw new Error(`context ${CONTEXT_KEYS.alarmEmail}: "${alarmEmail}" is not an e-mail address`);
+    this.monitoring = new DeliveryMonitoring(this, 'Monitoring', { delivery: this.delivery, ...(alarmEmail ? { alarmEmail } : {}) });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.alarmTopic.topicArn, description: 'SNS topic of the Billhook alarms' });
+    new CfnOutput(this, 'CloudWatchDashboardUrl', {
+      value: `https://${this.region}.console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards:name=${this.monitoring.dashboard.dashboardName}`,
+      description: 'Operations dashboard',
+    });
 
     new CfnOutput(this, 'Stage', { value: this.stage });
     new CfnOutput(this, 'ApiUrl', { value: this.delivery.apiUrl, description: 'Base URL of the Billhook HTTP API' });

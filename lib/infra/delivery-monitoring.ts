@@ -1,0 +1,183 @@
+/**
+ * What the people on call for Billhook watch: alarms to an SNS topic (with an
+ * optional e-mail subscription) and a CloudWatch dashboard. Wiring only; the
+ * metrics come from the queues, the functions, the HTTP API and the EMF
+ * metrics the handlers emit (namespace `Billhook`, dimension service=billhook).
+ */
+import { Duration, Stack } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct } from 'constructs';
+import type { WebhookDelivery } from './webhook-delivery.ts';
+
+export interface DeliveryMonitoringProps {
+  /** The delivery system to watch. */
+  readonly delivery: WebhookDelivery;
+  /**
+   * Address subscribed to the alarm topic (it must confirm the subscription).
+   * @default - no subscription; subscribe to the `AlarmTopicArn` output yourself
+   */
+  readonly alarmEmail?: string;
+  /**
+   * Alarm when the oldest message on the deliveries queue is older than this.
+   * @default 900 (deliveries are falling behind by 15 minutes)
+   */
+  readonly oldestMessageAgeSeconds?: number;
+  /**
+   * Alarm when this many deliveries are exhausted within 5 minutes.
+   * @default 10
+   */
+  readonly exhaustedThreshold?: number;
+  /**
+   * Alarm when the sender fails (errors, not endpoint failures) this many times in 5 minutes.
+   * @default 5
+   */
+  readonly senderErrorsThreshold?: number;
+  /**
+   * Dashboard name.
+   * @default the stack name, e.g. `Billhook-dev`
+   */
+  readonly dashboardName?: string;
+}
+
+const METRICS_NAMESPACE = 'Billhook';
+const SERVICE = { service: 'billhook' };
+const FIVE_MINUTES = Duration.minutes(5);
+
+export class DeliveryMonitoring extends Construct {
+  public readonly alarmTopic: sns.Topic;
+  public readonly alarms: cloudwatch.Alarm[] = [];
+  public readonly dashboard: cloudwatch.Dashboard;
+
+  constructor(scope: Construct, id: string, props: DeliveryMonitoringProps) {
+    super(scope, id);
+    const d = props.delivery;
+    const key = new kms.Key(this, 'AlarmTopicKey', { enableKeyRotation: true, description: 'Encrypts Billhook alarm notifications' });
+    key.grantEncryptDecrypt(new iam.ServicePrincipal('cloudwatch.amazonaws.com'));
+    this.alarmTopic = new sns.Topic(this, 'AlarmTopic', { displayName: 'Billhook alarms', masterKey: key, enforceSSL: true });
+    if (props.alarmEmail) this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
+
+    const emf = (metricName: string, statistic = 'Sum') => new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: SERVICE, statistic, period: FIVE_MINUTES });
+    const alarm = (name: string, metric: cloudwatch.IMetric, threshold: number, description: string, comparison = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD) => {
+      const a = new cloudwatch.Alarm(this, name, {
+        metric,
+        threshold,
+        evaluationPeriods: 1,
+        comparisonOperator: comparison,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        alarmDescription: description,
+      });
+      a.addAlarmAction(new actions.SnsAction(this.alarmTopic));
+      a.addOkAction(new actions.SnsAction(this.alarmTopic));
+      this.alarms.push(a);
+      return a;
+    };
+
+    alarm(
+      'DeliveriesDlqNotEmpty',
+      d.queues.deliveriesDlq.metricApproximateNumberOfMessagesVisible({ period: FIVE_MINUTES, statistic: 'Maximum' }),
+      1,
+      'Deliveries are in the dead-letter queue (exhausted, or unprocessable). Inspect GET /v1/dlq and GET /v1/tenants/{t}/deliveries?status=exhausted; fix the receiver, then POST /v1/dlq/redrive.',
+    );
+    alarm(
+      'JobsDlqNotEmpty',
+      d.queues.fanoutDlq.metricApproximateNumberOfMessagesVisible({ period: FIVE_MINUTES, statistic: 'Maximum' }),
+      1,
+      'A fan-out, recover or operational-event job failed five times. Read the jobs function logs for the error; the event is stored, so a recover of the affected endpoints re-sends it.',
+    );
+    alarm(
+      'DeliveriesFallingBehind',
+      d.queues.deliveries.metricApproximateAgeOfOldestMessage({ period: FIVE_MINUTES, statistic: 'Maximum' }),
+      props.oldestMessageAgeSeconds ?? 900,
+      'The oldest delivery waiting on the queue is older than the threshold: the sender is throttled, failing, or outpaced. Check sender errors, throttles and concurrency.',
+    );
+    alarm(
+      'SenderErrors',
+      d.functions.sender.metricErrors({ period: FIVE_MINUTES }),
+      props.senderErrorsThreshold ?? 5,
+      'The sender function failed (not an endpoint failure: a crash or timeout). Its logs name the error; messages are retried by SQS and end in the DLQ after 5 receives.',
+    );
+    alarm(
+      'SenderThrottles',
+      d.functions.sender.metricThrottles({ period: FIVE_MINUTES }),
+      1,
+      'The sender is throttled by Lambda concurrency. Raise the account or function concurrency, or the event source maximum concurrency.',
+    );
+    alarm(
+      'IngestServerErrors',
+      new cloudwatch.MathExpression({
+        expression: '100 * errors / MAX([requests, 1])',
+        usingMetrics: {
+          errors: d.functions.ingest.metricErrors({ period: FIVE_MINUTES }),
+          requests: d.functions.ingest.metricInvocations({ period: FIVE_MINUTES }),
+        },
+        period: FIVE_MINUTES,
+        label: 'ingest error rate (%)',
+      }),
+      1,
+      'More than 1 % of event submissions failed with a server error: billing events may not be accepted. Read the ingest logs (request failed) at once.',
+    );
+    alarm(
+      'DeliveriesExhausted',
+      emf('DeliveriesExhausted'),
+      props.exhaustedThreshold ?? 10,
+      'Deliveries are running out of retries. Find the failing endpoints (GET /v1/tenants/{t}/deliveries?status=exhausted) and their last errors; recover them once fixed.',
+    );
+    alarm(
+      'SchedulerTargetErrors',
+      new cloudwatch.Metric({ namespace: 'AWS/Scheduler', metricName: 'TargetErrorCount', dimensionsMap: { ScheduleGroup: d.scheduleGroup.ref }, statistic: 'Sum', period: FIVE_MINUTES }),
+      1,
+      'EventBridge Scheduler could not send a long retry back to the deliveries queue. Check the scheduler role and the queue policy; affected deliveries show failed with a past nextAttemptAt: recover them.',
+    );
+
+    const fnWidgets = (['ingest', 'api', 'sender', 'fanout'] as const).map(
+      (k) =>
+        new cloudwatch.GraphWidget({
+          title: `${k}: errors, throttles, duration p99`,
+          left: [d.functions[k].metricErrors(), d.functions[k].metricThrottles()],
+          right: [d.functions[k].metricDuration({ statistic: 'p99' })],
+          width: 6,
+        }),
+    );
+    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      dashboardName: props.dashboardName ?? Stack.of(this).stackName,
+      widgets: [
+        [
+          new cloudwatch.GraphWidget({
+            title: 'Deliveries by outcome',
+            left: ['DeliveriesSucceeded', 'DeliveriesFailed', 'DeliveriesExhausted', 'DeliveriesDeferred', 'DeliveriesSkipped'].map((m) => emf(m)),
+            width: 12,
+          }),
+          new cloudwatch.GraphWidget({
+            title: 'Attempt latency (ms)',
+            left: ['p50', 'p95', 'p99'].map((p) => emf('AttemptLatency', p)),
+            width: 12,
+          }),
+        ],
+        [
+          new cloudwatch.GraphWidget({
+            title: 'Deliveries queue: depth and age of oldest (s)',
+            left: [d.queues.deliveries.metricApproximateNumberOfMessagesVisible()],
+            right: [d.queues.deliveries.metricApproximateAgeOfOldestMessage()],
+            width: 12,
+          }),
+          new cloudwatch.GraphWidget({
+            title: 'Dead-letter queues',
+            left: [d.queues.deliveriesDlq.metricApproximateNumberOfMessagesVisible(), d.queues.fanoutDlq.metricApproximateNumberOfMessagesVisible()],
+            width: 12,
+          }),
+        ],
+        [
+          new cloudwatch.GraphWidget({ title: 'Events accepted and fan-out size', left: [emf('EventsAccepted')], right: [emf('FanoutSize', 'Average')], width: 12 }),
+          new cloudwatch.GraphWidget({ title: 'API requests and server errors', left: [emf('Requests'), emf('ServerErrors')], right: [emf('QueueLag', 'p99')], width: 12 }),
+        ],
+        fnWidgets,
+        [new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24 })],
+      ],
+    });
+  }
+}
