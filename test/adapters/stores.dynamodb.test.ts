@@ -33,5 +33,7 @@ const db = () => documentClient({ region: 'us-east-1', endpoint: ddb.endpoint })
 
 tenantStoreContract('dynamodb', async () => new DynamoTenantStore(db(), await freshTable(TABLES.entities)));
 endpointStoreContract('dynamodb', async () => new DynamoEndpointStore(db(), await freshTable(TABLES.entities)));
-eventStoreContract('dynamodb', async () => new DynamoEventStore(db(), await freshTable(TABLES.events), 90));
-deliveryLogContract('dynamodb', async () => new DynamoDeliveryLog(db(), await freshTable(TABLES.logs), 30));
+// Fixture dates are in the past: a long retention keeps DynamoDB Local's TTL sweeper off them.
+const RETENTION_DAYS = 36_500;
+eventStoreContract('dynamodb', async () => new DynamoEventStore(db(), await freshTable(TABLES.events), RETENTION_DAYS));
+deliveryLogContract('dynamodb', async () => new DynamoDeliveryLog(db(), await freshTable(TABLES.logs), RETENTION_DAYS));
