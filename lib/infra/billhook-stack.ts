@@ -4,6 +4,7 @@
  * needs. Wiring only.
  */
 import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { parseExtraEventTypes } from '../core/event-types.ts';
 import { parseRetrySchedule } from '../core/retry-policy.ts';
@@ -17,6 +18,7 @@ import { WebhookDelivery, type WebhookDeliveryProps } from './webhook-delivery.t
  */
 export const CONTEXT_KEYS = {
   stage: 'stage',
+  cloudWatchLogRetentionDays: 'cloudWatchLogRetentionDays',
   alarmEmail: 'alarmEmail',
   retrySchedule: 'retrySchedule',
   logRetentionDays: 'logRetentionDays',
@@ -97,6 +99,14 @@ export function deliveryPropsFromContext(scope: Construct): WebhookDeliveryProps
   if (removal) {
     if (removal !== 'retain' && removal !== 'destroy') throw new Error(`context ${CONTEXT_KEYS.removalPolicy}: expected "retain" or "destroy", got "${removal}"`);
     props.removalPolicy = removal === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
+  }
+
+  const cwDays = contextInt(scope, CONTEXT_KEYS.cloudWatchLogRetentionDays);
+  if (cwDays !== undefined) {
+    if (!Object.values(logs.RetentionDays).includes(cwDays as logs.RetentionDays)) {
+      throw new Error(`context ${CONTEXT_KEYS.cloudWatchLogRetentionDays}: ${cwDays} is not a CloudWatch Logs retention (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, …)`);
+    }
+    props.cloudWatchLogRetention = cwDays as logs.RetentionDays;
   }
 
   const rate = contextInt(scope, CONTEXT_KEYS.throttleRateLimit);

@@ -108,18 +108,19 @@ export class DeliveryMonitoring extends Construct {
       'The sender is throttled by Lambda concurrency. Raise the account or function concurrency, or the event source maximum concurrency.',
     );
     alarm(
-      'IngestServerErrors',
+      'ApiServerErrors',
       new cloudwatch.MathExpression({
+        // The handlers answer a failure with a 5xx rather than crash, so count answers, not Lambda errors.
         expression: '100 * errors / MAX([requests, 1])',
         usingMetrics: {
-          errors: d.functions.ingest.metricErrors({ period: FIVE_MINUTES }),
-          requests: d.functions.ingest.metricInvocations({ period: FIVE_MINUTES }),
+          errors: d.httpApi.metricServerError({ period: FIVE_MINUTES, statistic: 'Sum' }),
+          requests: d.httpApi.metricCount({ period: FIVE_MINUTES, statistic: 'Sum' }),
         },
         period: FIVE_MINUTES,
-        label: 'ingest error rate (%)',
+        label: 'API 5xx rate (%)',
       }),
       1,
-      'More than 1 % of event submissions failed with a server error: billing events may not be accepted. Read the ingest logs (request failed) at once.',
+      'More than 1 % of API requests (event submissions included) answered 5xx: billing events may not be accepted. Read the ingest and api logs (request failed) at once.',
     );
     alarm(
       'DeliveriesExhausted',

@@ -43,11 +43,22 @@ describe('DeliveryMonitoring', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: metric, Namespace: namespace, Threshold: threshold, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
   });
 
-  it('alarms on the ingest server-error rate with metric math', () => {
+  it('alarms on the API 5xx rate with metric math over the HTTP API metrics', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Threshold: 1,
-      Metrics: Match.arrayWith([Match.objectLike({ Expression: '100 * errors / MAX([requests, 1])' })]),
+      Metrics: Match.arrayWith([
+        Match.objectLike({ Expression: '100 * errors / MAX([requests, 1])' }),
+        Match.objectLike({ Id: 'errors', MetricStat: Match.objectLike({ Metric: Match.objectLike({ MetricName: '5xx', Namespace: 'AWS/ApiGateway' }) }) }),
+      ]),
     });
+  });
+
+  it('takes the CloudWatch log retention from context, and refuses one CloudWatch does not offer', () => {
+    const t = synth({ cloudWatchLogRetentionDays: 90 });
+    const groups = Object.values(t.findResources('AWS::Logs::LogGroup'));
+    expect(groups.length).toBeGreaterThanOrEqual(5);
+    expect(groups.every((g) => g.Properties.RetentionInDays === 90)).toBe(true);
+    expect(() => synth({ cloudWatchLogRetentionDays: 42 })).toThrow(/not a CloudWatch Logs retention/);
   });
 
   it('subscribes the alarm e-mail only when given, and refuses a malformed one', () => {
