@@ -430,10 +430,10 @@ describe('BillhookStack', () => {
   });
 
   describe('outputs', () => {
-    it('prints the API and dashboard URLs, the secret ARN, table names and queue URLs', () => {
+    it('prints the API URL, the secret ARN, table names and queue URLs (no web dashboard URL until one is served)', () => {
       const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
       expect(render(outputs.ApiUrl!.Value)).toMatch(/^https:\/\/.+\/$/);
-      expect(render(outputs.DashboardUrl!.Value)).toBe(`${render(outputs.ApiUrl!.Value)}dashboard`);
+      expect(outputs.DashboardUrl).toBeUndefined();
       expect(outputs.AdminKeySecretArn!.Value).toEqual({ Ref: ids.secret });
       for (const t of TABLE_KEYS) expect(outputs[`${TABLES[t].id}Name`]!.Value).toEqual({ Ref: ids.table[t] });
       for (const q of QUEUE_KEYS) expect(outputs[`${QUEUES[q].id}Url`]!.Value).toEqual({ Ref: ids.queue[q] });
