@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --import tsx
+#!/usr/bin/env -S npx tsx
 /** `npx billhook …`: see lib/cli/main.ts, or run with --help. */
 import { runCli } from '../lib/cli/main.ts';
 
