@@ -45,6 +45,8 @@ const envSchema = z.object({
   BILLHOOK_LOG_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   BILLHOOK_VERSION: z.string().default('0.1.0'),
   BILLHOOK_PERMANENT_4XX: bool,
+  BILLHOOK_BREAKER_THRESHOLD: z.coerce.number().int().min(0).max(1000).default(5),
+  BILLHOOK_BREAKER_COOLDOWN_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
   BILLHOOK_DISABLE_AFTER_DAYS: z.coerce.number().min(0).max(365).default(5),
   BILLHOOK_DISABLE_AFTER_EXHAUSTED: z.coerce.number().int().min(0).max(100_000).default(20),
 });
@@ -70,6 +72,8 @@ export interface Config {
   disableAfterExhausted: number;
   /** Treat 4xx answers other than 410/429 as permanent failures instead of retrying them. */
   permanent4xx: boolean;
+  /** Consecutive failures that open an endpoint's circuit (0 = no breaker), and the first cooldown. */
+  breaker: { threshold: number; cooldownSeconds: number };
 }
 
 /** Parse an environment (default: process.env). Throws a readable error listing every bad variable. */
@@ -108,5 +112,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     disableAfterDays: e.BILLHOOK_DISABLE_AFTER_DAYS,
     disableAfterExhausted: e.BILLHOOK_DISABLE_AFTER_EXHAUSTED,
     permanent4xx: e.BILLHOOK_PERMANENT_4XX,
+    breaker: { threshold: e.BILLHOOK_BREAKER_THRESHOLD, cooldownSeconds: e.BILLHOOK_BREAKER_COOLDOWN_SECONDS },
   };
 }

@@ -45,7 +45,7 @@ Commands:
   deliveries list <tenant> [--status s] [--endpoint ep] [--event evt] [--all] | show <tenant> <delivery>
   tail <tenant> [--endpoint ep] [--interval 2]    live deliveries until Ctrl+C
   retry <tenant> <delivery>                       send one delivery again now
-  recover <tenant> <endpoint> --since <iso|1h|2d> [--until iso]
+  recover <tenant> <endpoint> --since <iso|1h|2d> [--until iso] [--wait [--timeout 60]]
   dlq stats | redrive [--max N] [--rate N]
   verify --secret <whsec_…|whpk_…> --header k:v … --body <s>|--body-file f [--scheme hmac-sha256-hex] [--tolerance 300]
 
@@ -289,6 +289,27 @@ const COMMANDS: Record<string, (ctx: Ctx, args: string[], flags: Record<string, 
     const r = await ctx.call('POST', `/v1/tenants/${a[0]}/endpoints/${a[1]}/recover`, { since: parseSince(String(f.since)), ...(f.until ? { until: parseSince(String(f.until)) } : {}) });
     progress(ctx.io, 'recover: queued', r.queued, r.continuing ? undefined : r.queued);
     if (r.continuing) ctx.io.err('recover: more pages are being queued in the background');
+    if (f.wait) {
+      // Follow the endpoint's failed + exhausted deliveries down to zero (or until they stop moving).
+      const sleep = ctx.io.sleep ?? ((ms: number) => new Promise((res) => setTimeout(res, ms)));
+      const count = async () => {
+        let n = 0;
+        for (const status of ['failed', 'exhausted']) n += (await allPages(ctx, `/v1/tenants/${a[0]}/deliveries?endpointId=${a[1]}&status=${status}&limit=250`, true)).data.length;
+        return n;
+      };
+      const deadline = Date.now() + Number(f.timeout ?? 60) * 1000;
+      // Deliveries move fast: measure against what was queued (or what is left now, if more are coming).
+      let left = await count();
+      const start = r.continuing ? Math.max(left, r.queued) : r.queued;
+      progress(ctx.io, 'recover: delivered', Math.max(0, start - left), start);
+      while (left > 0 && Date.now() < deadline) {
+        await sleep(1000);
+        left = await count();
+        progress(ctx.io, 'recover: delivered', Math.max(0, start - left), start);
+      }
+      print(ctx, { ...r, remaining: left }, () => `queued ${r.queued}; ${left} still failed or exhausted`);
+      return EXIT.ok;
+    }
     print(ctx, r, () => `queued ${r.queued} deliveries${r.skipped ? ` (${r.skipped} skipped: event expired)` : ''}${r.continuing ? '; continuing in the background' : ''}`);
     return EXIT.ok;
   },
@@ -353,6 +374,8 @@ const COMMAND_OPTIONS: ParseArgsConfig['options'] = {
   rounds: { type: 'string' },
   max: { type: 'string' },
   rate: { type: 'string' },
+  wait: { type: 'boolean' },
+  timeout: { type: 'string' },
   secret: { type: 'string' },
   header: { type: 'string', multiple: true },
   headers: { type: 'string' },

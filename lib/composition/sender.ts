@@ -20,7 +20,12 @@ export function buildSenderDeps(config: Config, clock: Clock = systemClock): Sen
     settings: app.settings,
     endpoints: new CachedEndpointReader(app.endpoints, clock),
     health: app.endpoints,
-    breakers: new CircuitBreakers(() => clock.now()),
+    breakers: new CircuitBreakers(() => clock.now(), {
+      // Threshold 0 turns the breaker off: it can never open.
+      threshold: config.breaker.threshold || Number.MAX_SAFE_INTEGER,
+      cooldownMs: config.breaker.cooldownSeconds * 1000,
+      maxCooldownMs: Math.max(600_000, config.breaker.cooldownSeconds * 1000),
+    }),
     scheduler: config.scheduler
       ? new EventBridgeRetryScheduler(
           new SchedulerClient({ region: config.region, ...(config.endpoints.scheduler ? { endpoint: config.endpoints.scheduler } : {}), maxAttempts: 3 }),

@@ -12,7 +12,7 @@ describe('billhook CLI', () => {
 
   beforeAll(async () => {
     receiver = await new Receiver().start();
-    local = await startLocal({ port: 0, env: { BILLHOOK_RETRY_SCHEDULE: '1', BILLHOOK_LOG_LEVEL: 'error' } });
+    local = await startLocal({ port: 0, env: { BILLHOOK_RETRY_SCHEDULE: '1', BILLHOOK_LOG_LEVEL: 'error', BILLHOOK_BREAKER_THRESHOLD: '0', BILLHOOK_DISABLE_AFTER_EXHAUSTED: '0' } });
   }, 90_000);
 
   afterAll(async () => {
@@ -83,6 +83,24 @@ describe('billhook CLI', () => {
     expect(redrive.json()).toMatchObject({ moved: expect.any(Number), failed: 0 });
     await waitFor('recovered', async () => (await cli('deliveries', 'list', 'ten_rec', '--status', 'succeeded', '--json')).json().data.length === 1);
   });
+
+  it('follows a long recover with a progress bar until every failure is delivered', async () => {
+    // Arrange: 30 exhausted deliveries on one endpoint
+    await cli('tenants', 'create', 'Long', '--id', 'ten_long');
+    const ep = (await cli('endpoints', 'create', 'ten_long', `${receiver.url}/long`, '--json')).json();
+    receiver.script('/long', ...Array.from({ length: 60 }, () => ({ status: 500 })));
+    for (let i = 0; i < 30; i++) await cli('events', 'send', 'ten_long', 'invoice.paid', '--data', `{"n":${i}}`);
+    await waitFor('30 exhausted', async () => (await cli('deliveries', 'list', 'ten_long', '--status', 'exhausted', '--limit', '250', '--json')).json().data.length === 30, 30_000);
+    // Act
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await runCli(['recover', 'ten_long', ep.id, '--since', '1h', '--wait', '--timeout', '30', '--url', local.apiUrl, '--key', local.adminKey], { out: (s) => out.push(s), err: (s) => err.push(s), env: {}, cwd: '/' });
+    // Assert
+    expect(code).toBe(EXIT.ok);
+    expect(err[0]).toBe('recover: queued [####################] 30/30');
+    expect(err.at(-1)).toBe('recover: delivered [####################] 30/30');
+    expect(out.join()).toBe('queued 30; 0 still failed or exhausted');
+  }, 60_000);
 
   it('verifies a captured webhook: valid, tampered, stale', async () => {
     // Arrange: a real signed request captured by the receiver
