@@ -80,7 +80,7 @@ export function table<R>(rows: readonly R[], columns: readonly Column<R>[], p: P
   const last = columns.length - 1;
   // Right-aligned cells pad on the left; the last column is not padded (no trailing spaces).
   const pad = (s: string, i: number) => (columns[i]!.align === 'right' ? s.padStart(widths[i]!) : i === last ? s : s.padEnd(widths[i]!));
-  const header = columns.map((c, i) => p.bold(pad(c.header, i))).join('  ');
+  const header = p.bold(columns.map((c, i) => pad(c.header, i)).join('  '));
   const lines = cells.map((row) => row.map((s, i) => (columns[i]!.status ? p.status(pad(s, i)) : pad(s, i))).join('  '));
   return [header, ...lines].map((l) => l.replace(/ +$/, '')).join('\n');
 }
