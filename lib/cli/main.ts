@@ -51,7 +51,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       return EXIT.ok;
     }
     io.stderr.write(commandHelp(command) + '\n\n');
-    return fail(usageError(`missing a ${command.name} command (one of: ${Object.keys(command.subcommands ?? {}).join(', ')})`, command.name));
+    return fail(usageError(`missing the ${command.name} subcommand (one of: ${Object.keys(command.subcommands ?? {}).join(', ')})`, command.name));
   }
   if (parsed.help) {
     io.stdout.write(actionHelp(parsed.name, action) + '\n');

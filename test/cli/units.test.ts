@@ -68,7 +68,7 @@ describe('argument parsing and help', () => {
     const verifyUsage = await runCli(['verify', '--secret', 'whsec_AAAA'], b.io);
     // Assert
     expect(missingSub).toBe(2);
-    expect(a.err.join('')).toMatch(/error: missing a endpoints command \(one of: list, create/);
+    expect(a.err.join('')).toMatch(/error: missing the endpoints subcommand \(one of: list, create/);
     expect(verifyUsage).toBe(2);
     expect(b.err.join('')).toMatch(/^error: missing the body/);
   });
