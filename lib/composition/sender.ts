@@ -1,6 +1,7 @@
 /** The sender's wiring: cached endpoint reads and the SSRF-guarded HTTP client. */
 import { HttpWebhookSender } from '../adapters/http/webhook-sender.ts';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { instrumentClient } from '../adapters/aws-instrumentation.ts';
 import { EventBridgeRetryScheduler } from '../adapters/scheduler/eventbridge-scheduler.ts';
 import { QueueHopScheduler } from '../adapters/sqs/queue-hop-scheduler.ts';
 import { CachedEndpointReader } from '../app/endpoint-cache.ts';
@@ -28,7 +29,7 @@ export function buildSenderDeps(config: Config, clock: Clock = systemClock): Sen
     }),
     scheduler: config.scheduler
       ? new EventBridgeRetryScheduler(
-          new SchedulerClient({ region: config.region, ...(config.endpoints.scheduler ? { endpoint: config.endpoints.scheduler } : {}), maxAttempts: 3 }),
+          instrumentClient(new SchedulerClient({ region: config.region, ...(config.endpoints.scheduler ? { endpoint: config.endpoints.scheduler } : {}), maxAttempts: 3 })),
           config.scheduler,
           app.queue,
           clock,

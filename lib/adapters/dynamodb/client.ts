@@ -1,15 +1,19 @@
 import { unmarshall, type NativeAttributeValue } from '@aws-sdk/util-dynamodb';
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { instrumentClient } from '../aws-instrumentation.ts';
 
 /** A document client; `endpoint` points it at DynamoDB Local. */
 export function documentClient(options: { region: string; endpoint?: string; extra?: DynamoDBClientConfig }): DynamoDBDocumentClient {
-  const base = new DynamoDBClient({
-    region: options.region,
-    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
-    maxAttempts: 3,
-    ...options.extra,
-  });
+  // The document client shares the base client's middleware stack, so instrumenting the base covers both.
+  const base = instrumentClient(
+    new DynamoDBClient({
+      region: options.region,
+      ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+      maxAttempts: 3,
+      ...options.extra,
+    }),
+  );
   return DynamoDBDocumentClient.from(base, {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
   });

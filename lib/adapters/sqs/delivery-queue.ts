@@ -1,6 +1,7 @@
 import { SendMessageBatchCommand, SendMessageCommand, SQSClient, type SendMessageBatchRequestEntry } from '@aws-sdk/client-sqs';
 import type { DeliveryMessage, JobMessage } from '../../core/model.ts';
 import type { DeliveryQueue } from '../../ports.ts';
+import { instrumentClient } from '../aws-instrumentation.ts';
 
 /** SQS allows 10 entries and 1 MiB per SendMessageBatch; stay under both. */
 const MAX_BATCH_ENTRIES = 10;
@@ -12,7 +13,7 @@ const RESEND_ROUNDS = 3;
 const PARALLEL_BATCHES = 8;
 
 export function sqsClient(options: { region: string; endpoint?: string }): SQSClient {
-  return new SQSClient({ region: options.region, ...(options.endpoint ? { endpoint: options.endpoint } : {}), maxAttempts: 3 });
+  return instrumentClient(new SQSClient({ region: options.region, ...(options.endpoint ? { endpoint: options.endpoint } : {}), maxAttempts: 3 }));
 }
 
 export class SqsDeliveryQueue implements DeliveryQueue {
