@@ -122,6 +122,8 @@ export interface DeliveryListQuery extends PageRequest {
   until?: string;
   endpointId?: string;
   eventId?: string;
+  /** Exact event type (a filter, not a key: it narrows a page, so pages may come back short). */
+  eventType?: string;
 }
 
 export type RecordAttemptResult =

@@ -42,3 +42,64 @@ export async function getDelivery(deps: Pick<AppDeps, 'deliveries'>, tenantId: s
   if (!d) throw new BillhookError('not_found', `delivery ${id} not found`);
   return d;
 }
+
+/** Most deliveries an endpoint's stats look at; beyond it the figures cover the newest ones and say so. */
+export const STATS_MAX_DELIVERIES = 1000;
+
+/** An endpoint's recent health, as the dashboard's endpoint list shows it. */
+export interface EndpointStats {
+  endpointId: string;
+  since: string;
+  /** Deliveries created since `since` (at most STATS_MAX_DELIVERIES looked at). */
+  deliveries: number;
+  succeeded: number;
+  /** Failed with a retry scheduled, or pending. */
+  inFlight: number;
+  /** Out of attempts, or failed permanently. */
+  exhausted: number;
+  /** succeeded / (succeeded + exhausted + failed); null when nothing has finished an attempt. */
+  successRate: number | null;
+  /** Last status codes (newest first, 0 = no answer), at most 10. */
+  recentStatusCodes: number[];
+  /** True when there were more deliveries than STATS_MAX_DELIVERIES in the window. */
+  truncated: boolean;
+}
+
+/**
+ * Success rate and recent status codes of one endpoint over a window
+ * (default: the last 24 h), from its deliveries, newest first.
+ *
+ * @example endpointStats(deps, 'ten_acme', 'ep_…', '2026-01-31T00:00:00Z')
+ */
+export async function endpointStats(
+  deps: Pick<AppDeps, 'endpoints' | 'deliveries' | 'clock'>,
+  tenantId: string,
+  endpointId: string,
+  since?: string,
+): Promise<EndpointStats> {
+  const endpoint = await deps.endpoints.get(tenantId, endpointId);
+  if (!endpoint) throw new BillhookError('not_found', `endpoint ${endpointId} not found`);
+  const from = since ?? new Date(deps.clock.now() - 24 * 3600_000).toISOString();
+  const stats: EndpointStats = { endpointId, since: from, deliveries: 0, succeeded: 0, inFlight: 0, exhausted: 0, successRate: null, recentStatusCodes: [], truncated: false };
+  let failedNow = 0;
+  let cursor: string | undefined;
+  do {
+    const page = await deps.deliveries.list(tenantId, { endpointId, since: from, limit: 100, ...(cursor ? { cursor } : {}) });
+    for (const d of page.data) {
+      if (stats.deliveries === STATS_MAX_DELIVERIES) {
+        stats.truncated = true;
+        break;
+      }
+      stats.deliveries++;
+      if (d.status === 'succeeded') stats.succeeded++;
+      else if (d.status === 'exhausted') stats.exhausted++;
+      else if (d.status === 'failed' || d.status === 'pending') stats.inFlight++;
+      if (d.status === 'failed') failedNow++;
+      if (stats.recentStatusCodes.length < 10 && d.attemptCount > 0) stats.recentStatusCodes.push(d.lastStatusCode ?? 0);
+    }
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor && !stats.truncated);
+  const finished = stats.succeeded + stats.exhausted + failedNow;
+  stats.successRate = finished === 0 ? null : stats.succeeded / finished;
+  return stats;
+}

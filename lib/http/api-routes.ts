@@ -14,7 +14,7 @@ import {
 import type { AppDeps } from '../app/deps.ts';
 import { createApiKey, deleteApiKey } from '../app/api-keys.ts';
 import { createEndpoint, deleteEndpoint, getEndpoint, getEndpointPublicKey, getEndpointSecret, listEndpoints, rotateEndpointSecret, sendTestEvent, updateEndpoint } from '../app/endpoints.ts';
-import { getDelivery, getEvent, listDeliveries, listEvents } from '../app/queries.ts';
+import { endpointStats, getDelivery, getEvent, listDeliveries, listEvents } from '../app/queries.ts';
 import { recoverEndpoint, redriveDeadLetters, retryDelivery } from '../app/replay.ts';
 import { createTenant, getTenant, listTenants } from '../app/tenants.ts';
 import { ingestRoutes } from './ingest-routes.ts';
@@ -63,6 +63,14 @@ export function apiRoutes(deps: () => Promise<AppDeps>): Route[] {
       success: 200,
       auth: 'none',
       handle: async () => json(200, { status: 'ok' }),
+    },
+    {
+      method: 'GET',
+      path: '/v1/whoami',
+      summary: 'The caller: the admin, or the tenant a key belongs to',
+      success: 200,
+      auth: 'tenant',
+      handle: async ({ principal }) => json(200, principal?.kind === 'tenant' ? { kind: 'tenant', tenantId: principal.tenantId, keyId: principal.keyId } : { kind: 'admin' }),
     },
     {
       method: 'GET',
@@ -172,6 +180,19 @@ export function apiRoutes(deps: () => Promise<AppDeps>): Route[] {
     },
     {
       method: 'GET',
+      path: `${T}/endpoints/{endpointId}/stats`,
+      summary: 'Success rate and recent status codes of an endpoint (default window: the last 24 h)',
+      success: 200,
+      query: ['since'],
+      auth: 'tenant',
+      async handle({ req, params }) {
+        const endpointId = id(endpointIdSchema, params.endpointId, 'endpoint');
+        const since = optionalQuery(isoTime, req.query.since, 'since');
+        return json(200, await endpointStats(await deps(), params.tenantId!, endpointId, since ? new Date(since).toISOString() : undefined));
+      },
+    },
+    {
+      method: 'GET',
       path: `${T}/endpoints/{endpointId}/secret`,
       summary: "Get an endpoint's signing secret",
       success: 200,
@@ -253,13 +274,24 @@ export function apiRoutes(deps: () => Promise<AppDeps>): Route[] {
       path: `${T}/deliveries`,
       summary: 'List deliveries',
       success: 200,
-      query: ['status', 'endpointId', 'eventId', 'limit', 'cursor'],
+      query: ['status', 'endpointId', 'eventId', 'eventType', 'since', 'until', 'limit', 'cursor'],
       auth: 'tenant',
       async handle({ req, params }) {
         const status = optionalQuery(z.enum(DELIVERY_STATUSES), req.query.status, 'status');
         const endpointId = optionalQuery(endpointIdSchema, req.query.endpointId, 'endpointId');
         const eventId = optionalQuery(eventIdSchema, req.query.eventId, 'eventId');
-        const q = { ...pageQuery(req.query), ...(status ? { status } : {}), ...(endpointId ? { endpointId } : {}), ...(eventId ? { eventId } : {}) };
+        const eventType = optionalQuery(z.string().max(200), req.query.eventType, 'eventType');
+        const since = optionalQuery(isoTime, req.query.since, 'since');
+        const until = optionalQuery(isoTime, req.query.until, 'until');
+        const q = {
+          ...pageQuery(req.query),
+          ...(status ? { status } : {}),
+          ...(endpointId ? { endpointId } : {}),
+          ...(eventId ? { eventId } : {}),
+          ...(eventType ? { eventType } : {}),
+          ...(since ? { since: new Date(since).toISOString() } : {}),
+          ...(until ? { until: new Date(until).toISOString() } : {}),
+        };
         return json(200, await listDeliveries(await deps(), params.tenantId!, q));
       },
     },

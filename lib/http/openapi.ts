@@ -9,7 +9,9 @@ import type { Route } from './router.ts';
 const QUERY_DOCS: Record<string, { description: string; schema: Record<string, unknown> }> = {
   limit: { description: 'Page size (1–250, default 50)', schema: { type: 'integer', minimum: 1, maximum: 250 } },
   cursor: { description: 'Opaque cursor from the previous page’s nextCursor', schema: { type: 'string' } },
-  since: { description: 'Only events created at or after this ISO 8601 time', schema: { type: 'string', format: 'date-time' } },
+  since: { description: 'Only items created at or after this ISO 8601 time', schema: { type: 'string', format: 'date-time' } },
+  until: { description: 'Only items created at or before this ISO 8601 time', schema: { type: 'string', format: 'date-time' } },
+  eventType: { description: 'Only deliveries of events of this type', schema: { type: 'string' } },
   type: { description: 'Only events of this type', schema: { type: 'string' } },
   status: { description: 'Only deliveries in this status', schema: { type: 'string', enum: ['pending', 'succeeded', 'failed', 'exhausted', 'skipped'] } },
   endpointId: { description: 'Only deliveries to this endpoint', schema: { type: 'string' } },

@@ -177,13 +177,15 @@ export function deliveryLogContract(name: string, make: Factory<DeliveryLog>) {
       await log.recordAttempt(attempt('dlv_a', 's0.1', 1));
       await log.recordAttempt(attempt('dlv_b', 's0.1', 2, { status: 'exhausted' }));
       await log.recordAttempt(attempt('dlv_c', 's0.1', 3, { status: 'succeeded' }));
-      await log.recordAttempt({ ...attempt('dlv_d', 's0.1', 4), delivery: { ...attempt('dlv_d', 's0.1', 4).delivery, endpointId: 'ep_2' } });
+      await log.recordAttempt({ ...attempt('dlv_d', 's0.1', 4), delivery: { ...attempt('dlv_d', 's0.1', 4).delivery, endpointId: 'ep_2', eventType: 'invoice.created' } });
       await eventually(async () => {
         const ids = async (q: Parameters<DeliveryLog['list']>[1]) => (await log.list('ten_a', q)).data.map((d) => d.id);
         expect(await ids({ limit: 10 })).toEqual(['dlv_d', 'dlv_c', 'dlv_b', 'dlv_a']);
         expect(await ids({ limit: 10, status: 'failed' })).toEqual(['dlv_d', 'dlv_a']);
         expect(await ids({ limit: 10, statuses: ['failed', 'exhausted'], endpointId: 'ep_1' })).toEqual(['dlv_b', 'dlv_a']);
         expect(await ids({ limit: 10, eventId: 'evt_dlv_c' })).toEqual(['dlv_c']);
+        expect(await ids({ limit: 10, eventType: 'invoice.created' })).toEqual(['dlv_d']);
+        expect(await ids({ limit: 10, endpointId: 'ep_1', eventType: 'invoice.paid', status: 'failed' })).toEqual(['dlv_a']);
         expect(await ids({ limit: 10, endpointId: 'ep_1', since: '2026-01-01T00:00:02.000Z', until: '2026-01-01T00:00:03.000Z' })).toEqual(['dlv_c', 'dlv_b']);
         const paged = await collect((cursor) => log.list('ten_a', { limit: 1, ...(cursor ? { cursor } : {}) }));
         expect(paged.items.map((d) => d.id)).toEqual(['dlv_d', 'dlv_c', 'dlv_b', 'dlv_a']);

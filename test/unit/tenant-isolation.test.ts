@@ -65,6 +65,7 @@ describe('tenant isolation', () => {
     ['GET', `/v1/tenants/ten_a/endpoints/${ids.epA}`],
     ['PATCH', `/v1/tenants/ten_a/endpoints/${ids.epA}`, { url: 'https://evil.example/' }],
     ['DELETE', `/v1/tenants/ten_a/endpoints/${ids.epA}`],
+    ['GET', `/v1/tenants/ten_a/endpoints/${ids.epA}/stats`],
     ['GET', `/v1/tenants/ten_a/endpoints/${ids.epA}/secret`],
     ['GET', `/v1/tenants/ten_a/endpoints/${ids.epA}/public-key`],
     ['POST', `/v1/tenants/ten_a/endpoints/${ids.epA}/secret/rotate`, {}],

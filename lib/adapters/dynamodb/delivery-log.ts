@@ -143,6 +143,10 @@ export class DynamoDeliveryLog implements DeliveryLog {
       filters.push('endpointId = :ep');
       values[':ep'] = query.endpointId;
     }
+    if (query.eventType) {
+      filters.push('eventType = :type');
+      values[':type'] = query.eventType;
+    }
     const out = await this.db.send(
       new QueryCommand({
         TableName: this.table,

@@ -158,6 +158,7 @@ export class MemoryDeliveryLog implements DeliveryLog {
           (q.status ? d.status === q.status : !q.statuses?.length || q.statuses.includes(d.status)) &&
           (!q.endpointId || d.endpointId === q.endpointId) &&
           (!q.eventId || d.eventId === q.eventId) &&
+          (!q.eventType || d.eventType === q.eventType) &&
           (!q.since || k(d) >= q.since) &&
           (!q.until || k(d) <= q.until + '~'),
       )
