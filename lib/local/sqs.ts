@@ -8,6 +8,7 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { QUEUES, type QueueDef, type QueueKey } from '../definitions.ts';
+import { instrumentClient } from '../adapters/aws-instrumentation.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './dynamodb.ts';
 
 export interface SqsLocalOptions<K extends string = QueueKey> {
@@ -32,10 +33,12 @@ export interface SqsLocal<K extends string = QueueKey> {
 
 /**
  * An SQS client for the emulator. The explicit endpoint matters: without it
- * the SDK routes each call by the host in its queue URL.
+ * the SDK routes each call by the host in its queue URL. Instrumented like
+ * the handlers' clients: the pollers' ReceiveMessage and DeleteMessageBatch
+ * stand in for Lambda's event source mapping, whose requests AWS bills too.
  */
 export function localSqsClient(endpoint: string): SQSClient {
-  return new SQSClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+  return instrumentClient(new SQSClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS }));
 }
 
 /** Start fauxqs and create the queues, DLQs first so redrive policies can name their ARN. */
