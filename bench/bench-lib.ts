@@ -1,0 +1,554 @@
+/**
+ * `npm run bench`: measures, in one run against local mode and a loopback
+ * receiver, what ARCHITECTURE.md promises about cost and speed, each figure
+ * beside its target. Everything is a ratio or a count measured in the same
+ * run, so the figures compare across machines; nothing here gates CI.
+ *
+ * Used by bench/bench.ts (the command) and test/bench/bench-smoke.test.ts.
+ */
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import { LIMITS } from '../lib/core/model.ts';
+import { CONSUMERS, INGEST_ROUTES } from '../lib/definitions.ts';
+import { DEFAULT_MEMORY_MB } from '../lib/infra/webhook-delivery.ts';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../lib/local/dynamodb.ts';
+import { importRealHandlers, startLocal, type LocalSystem } from '../lib/local/system.ts';
+import { AwsMeter, diffSnapshots, type MeterSnapshot } from './aws-meter.ts';
+import { measureColdStart, median, type ColdStartFigures } from './cold-start.ts';
+import { workFigures, type WorkFigures } from './cost-model.ts';
+import { billhookProducer, drive, EmulatorFloor, keepAliveAgent, postJson, rawPostLoop } from './load.ts';
+import { benchEventData, Run, VerifyingReceiver, type FaultPolicy } from './verifying-receiver.ts';
+
+export type BenchMode = 'smoke' | 'default' | 'full';
+
+/** How much of everything a mode runs. */
+export interface BenchProfile {
+  /** Events through the pipeline and the floor before anything is measured (JIT, connection pools, caches). */
+  warmupEvents: number;
+  /** Events per throughput run, and rounds of (floor, pipeline) alternated. */
+  throughputEvents: number;
+  throughputRounds: number;
+  rawPosts: number;
+  /** Event counts of the scaling table. */
+  scale: number[];
+  /** Events per cost scenario (the 10-endpoint one makes ten deliveries each). */
+  scenarioEvents: { single: number; batch: number; tenEndpoints: number; failures: number };
+  fanoutEndpoints: number;
+  fanoutSamples: number;
+  coldStartRuns: number;
+  /** A run with no delivery arriving for this long has failed. */
+  stallMs: number;
+}
+
+export const PROFILES: Record<BenchMode, BenchProfile> = {
+  smoke: {
+    warmupEvents: 50,
+    throughputEvents: 100,
+    throughputRounds: 1,
+    rawPosts: 200,
+    scale: [100],
+    scenarioEvents: { single: 20, batch: 100, tenEndpoints: 5, failures: 20 },
+    fanoutEndpoints: 20,
+    fanoutSamples: 1,
+    coldStartRuns: 1,
+    stallMs: 15_000,
+  },
+  default: {
+    warmupEvents: 1_000,
+    throughputEvents: 5_000,
+    throughputRounds: 2,
+    rawPosts: 5_000,
+    scale: [1_000, 10_000],
+    scenarioEvents: { single: 1_000, batch: 2_000, tenEndpoints: 200, failures: 1_000 },
+    fanoutEndpoints: 1_000,
+    fanoutSamples: 5,
+    coldStartRuns: 5,
+    stallMs: 30_000,
+  },
+  full: {
+    warmupEvents: 1_000,
+    throughputEvents: 5_000,
+    throughputRounds: 2,
+    rawPosts: 5_000,
+    scale: [1_000, 10_000, 100_000],
+    scenarioEvents: { single: 1_000, batch: 2_000, tenEndpoints: 200, failures: 1_000 },
+    fanoutEndpoints: 1_000,
+    fanoutSamples: 5,
+    coldStartRuns: 5,
+    stallMs: 30_000,
+  },
+};
+
+/**
+ * Concurrency, the same for Billhook and for the loops it is compared with.
+ * The consumer side is local mode's default sender concurrency, the SQS batch
+ * size of the stack, and the sender's pool of 16 sockets per origin
+ * (HttpWebhookSender's default).
+ */
+export const LOAD = {
+  /** Ingest calls in flight (throughput, scaling and single-event scenarios). */
+  producers: 4,
+  /**
+   * Events per POST /events/batch and per floor produce step in the
+   * throughput and scaling runs: batched, yet small enough that latency is
+   * not mostly the time to ingest one big batch.
+   */
+  batch: 25,
+  /** Events per request in the batch-ingest cost scenario: the route's maximum, the cheapest way in. */
+  costBatch: LIMITS.batchEvents,
+  /** Deliveries outstanding at most. */
+  window: 200,
+  consumers: 4,
+  batchSize: CONSUMERS.sender.batchSize,
+  connections: 16,
+  pollWaitSeconds: 1,
+} as const;
+
+/**
+ * Retry schedule of the run: the first retry after 1 s instead of 5 s, so the
+ * 10 % failure scenario ends quickly. It takes the same path (SQS
+ * DelaySeconds), so it costs the same.
+ */
+export const BENCH_RETRY_SCHEDULE = '1,300,1800,7200,18000,36000,36000';
+
+export interface MachineInfo {
+  cpu: string;
+  cores: number;
+  node: string;
+  platform: string;
+  totalMemoryGb: number;
+  date: string;
+}
+
+export interface Check {
+  figure: string;
+  value: string;
+  target: string;
+  status: 'PASS' | 'MISS' | 'info';
+}
+
+export interface ThroughputFigures {
+  events: number;
+  pipelineDps: number[];
+  floorDps: number[];
+  rawDps: number;
+  /** Median pipeline over median floor. */
+  ratioToFloor: number;
+  ratioToRaw: number;
+  /** AWS work of the last pipeline and floor rounds, for comparison. */
+  pipelineWork: WorkFigures;
+  floorWork: WorkFigures;
+}
+
+export interface ScenarioResult {
+  key: 'single' | 'batch' | 'tenEndpoints' | 'failures';
+  title: string;
+  events: number;
+  /** Undefined when the scenario cannot run (e.g. no batch route). */
+  work?: WorkFigures;
+  note?: string;
+}
+
+export interface FanoutFigures {
+  endpoints: number;
+  samples: number;
+  /** Ingest answer times (ms): an event routed to 1 endpoint (a one-endpoint tenant), to all endpoints, and to 1 of the large tenant's. */
+  oneMs: number[];
+  manyMs: number[];
+  sameTenantOneMs: number[];
+  /** From POST to the last of the many deliveries arriving. */
+  manyAllDeliveredMs: number[];
+  ratio: number;
+  sameTenantRatio: number;
+}
+
+export interface ScalingRow {
+  events: number;
+  deliveries: number;
+  wallMs: number;
+  deliveriesPerSecond: number;
+  p50Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+  peakRssMb: number;
+  peakHeapUsedMb: number;
+  costPerMillion: number;
+  awsRequestsPerDelivery: number;
+}
+
+export interface BenchReport {
+  mode: BenchMode;
+  profile: BenchProfile;
+  load: typeof LOAD;
+  machine: MachineInfo;
+  /** Lambda memory used for GB-seconds. */
+  memoryMb: number;
+  throughput: ThroughputFigures;
+  scenarios: ScenarioResult[];
+  fanout: FanoutFigures;
+  scaling: ScalingRow[];
+  coldStart: ColdStartFigures;
+  checks: Check[];
+  /** Real errors (signatures that did not verify, handler failures, work that never settled). Empty on a good run. */
+  problems: string[];
+  receiver: { unverified: number; stray: number; duplicates: number };
+  durationMs: number;
+}
+
+export interface BenchOptions {
+  mode: BenchMode;
+  /** Progress lines. Default: silent. */
+  log?: (line: string) => void;
+}
+
+/** The machine, for the report. */
+export function machineInfo(): MachineInfo {
+  const cpus = os.cpus();
+  return {
+    cpu: cpus[0]?.model.trim() ?? 'unknown',
+    cores: cpus.length,
+    node: process.version,
+    platform: `${os.type()} ${os.release()} ${os.arch()}`,
+    totalMemoryGb: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+    date: new Date().toISOString(),
+  };
+}
+
+/** Nearest-rank percentile of unsorted values. */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const dps = (run: Run) => (run.delivered / run.wallMs) * 1000;
+
+/** Peak RSS and heap while it runs, sampled every 100 ms (the emulators but DynamoDB Local live in this process). */
+function memorySampler(): { stop(): { peakRssMb: number; peakHeapUsedMb: number } } {
+  let rss = 0;
+  let heap = 0;
+  const tick = () => {
+    const m = process.memoryUsage();
+    rss = Math.max(rss, m.rss);
+    heap = Math.max(heap, m.heapUsed);
+  };
+  tick();
+  const timer = setInterval(tick, 100);
+  return {
+    stop() {
+      clearInterval(timer);
+      tick();
+      return { peakRssMb: rss / 2 ** 20, peakHeapUsedMb: heap / 2 ** 20 };
+    },
+  };
+}
+
+/**
+ * Wait until the pipeline is idle: no handler running and every message the
+ * pollers received since `since` deleted. The receiver has everything before
+ * the sender has logged its last attempts and deleted its last messages.
+ */
+async function settle(meter: AwsMeter, since: MeterSnapshot, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  let quietChecks = 0;
+  while (Date.now() < deadline) {
+    const d = diffSnapshots(meter.snapshot(), since).operations.filter((o) => o.actor === 'platform' && o.service === 'SQS');
+    const received = d.filter((o) => o.operation === 'ReceiveMessage').reduce((n, o) => n + o.messages, 0);
+    const deleted = d.filter((o) => o.operation.startsWith('DeleteMessage')).reduce((n, o) => n + o.messages, 0);
+    quietChecks = meter.inFlight() === 0 && received === deleted ? quietChecks + 1 : 0;
+    if (quietChecks >= 3) return true;
+    await sleep(20);
+  }
+  return false;
+}
+
+/** Run the benchmark. Throws on a real error (a run that stalls, an ingest that fails); MISSes are figures, not errors. */
+export async function runBench(options: BenchOptions): Promise<BenchReport> {
+  const started = performance.now();
+  const profile = PROFILES[options.mode];
+  const log = options.log ?? (() => {});
+  const problems: string[] = [];
+  const meter = new AwsMeter().install();
+  const secret = `whsec_${randomBytes(32).toString('base64')}`;
+  const receiver = await new VerifyingReceiver(secret).start();
+  const agent = keepAliveAgent(64);
+  const memoryMb = () => DEFAULT_MEMORY_MB;
+  const hasBatchRoute = INGEST_ROUTES.some((r) => r.method === 'POST' && r.path.endsWith('/events/batch'));
+  const throughputMode = hasBatchRoute ? 'batch' : 'single';
+  let local: LocalSystem | undefined;
+  let floor: EmulatorFloor | undefined;
+  let runCounter = 0;
+
+  try {
+    log('starting local mode (DynamoDB Local, SQS emulator, handlers)');
+    local = await startLocal({
+      port: 0,
+      env: { BILLHOOK_LOG_LEVEL: 'error', BILLHOOK_RETRY_SCHEDULE: BENCH_RETRY_SCHEDULE },
+      // The meter wraps each function: invocations are timed and AWS calls attributed to it.
+      handlers: async () => meter.wrapHandlers(await importRealHandlers()),
+      concurrency: { sender: LOAD.consumers, fanout: 1 },
+      pollWaitSeconds: LOAD.pollWaitSeconds,
+      logError: (line) => {
+        problems.push(line.slice(0, 500));
+        log(`ERROR ${line}`);
+      },
+    });
+    const sys = local;
+    const auth = { authorization: `Bearer ${sys.adminKey}` };
+    const call = async (path: string, body: unknown) => {
+      const res = await postJson(agent, sys.apiUrl + path, body, auth);
+      if (res.status >= 300) throw new Error(`POST ${path} → ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
+      return res.body as { id: string; deliveries?: number };
+    };
+    const tenant = async (id: string, endpoints: { path: string; eventTypes: string[] }[]) => {
+      await call('/v1/tenants', { name: id, id });
+      for (let i = 0; i < endpoints.length; i += 16) {
+        await Promise.all(endpoints.slice(i, i + 16).map((e) => call(`/v1/tenants/${id}/endpoints`, { url: receiver.url + e.path, secret, eventTypes: e.eventTypes })));
+      }
+    };
+    log('creating tenants and endpoints');
+    await tenant('ten_bench_one', [{ path: '/one', eventTypes: ['invoice.*'] }]);
+    await tenant('ten_bench_ten', Array.from({ length: 10 }, (_, i) => ({ path: `/ten/e${i}`, eventTypes: ['invoice.*'] })));
+    await tenant('ten_bench_flaky', [{ path: '/flaky', eventTypes: ['invoice.*'] }]);
+    await tenant('ten_bench_fan', [
+      ...Array.from({ length: profile.fanoutEndpoints }, (_, i) => ({ path: `/fan/e${i}`, eventTypes: ['invoice.*'] })),
+      { path: '/fan/customer', eventTypes: ['customer.created'] },
+    ]);
+
+    floor = new EmulatorFloor({
+      sqsEndpoint: sys.sqsEndpoint,
+      dynamodbEndpoint: sys.dynamodbEndpoint,
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+      tables: { events: sys.tables.events, logs: sys.tables.logs },
+      receiverUrl: receiver.url,
+      secret,
+      meter,
+      consumers: LOAD.consumers,
+      batchSize: LOAD.batchSize,
+      connections: LOAD.connections,
+      waitTimeSeconds: LOAD.pollWaitSeconds,
+    });
+    await floor.setup();
+    const theFloor = floor;
+
+    /** One pipeline run: drive, wait until idle, and return what it did. */
+    const pipeline = async (o: { tenantId: string; mode: 'single' | 'batch'; events: number; deliveriesPerEvent: number; fault?: FaultPolicy; batch?: number; memory?: boolean }) => {
+      const run = receiver.track(new Run(`r${++runCounter}`, o.fault));
+      const before = meter.snapshot();
+      const mem = o.memory ? memorySampler() : undefined;
+      await drive({
+        run,
+        events: o.events,
+        batch: o.mode === 'batch' ? (o.batch ?? LOAD.batch) : 1,
+        producers: LOAD.producers,
+        window: LOAD.window,
+        deliveriesPerEvent: o.deliveriesPerEvent,
+        produce: billhookProducer({ agent, apiUrl: sys.apiUrl, adminKey: sys.adminKey, tenantId: o.tenantId, mode: o.mode, deliveriesPerEvent: o.deliveriesPerEvent, run }),
+        stallMs: profile.stallMs,
+      });
+      const memory = mem?.stop();
+      if (!(await settle(meter, before, profile.stallMs))) problems.push(`run ${run.id}: the pipeline did not settle (a handler still running or received messages never deleted)`);
+      const diff = diffSnapshots(meter.snapshot(), before);
+      receiver.forget(run);
+      return { run, diff, memory, work: workFigures(diff, run.delivered, run.requests, memoryMb) };
+    };
+
+    const floorRun = async (events: number) => {
+      const run = receiver.track(new Run(`r${++runCounter}`));
+      const before = meter.snapshot();
+      const stop = new AbortController();
+      const consumers = theFloor.consume(run, stop.signal);
+      try {
+        await drive({ run, events, batch: LOAD.batch, producers: LOAD.producers, window: LOAD.window, deliveriesPerEvent: 1, produce: theFloor.producer(run), stallMs: profile.stallMs });
+      } finally {
+        stop.abort();
+        await consumers;
+      }
+      const diff = diffSnapshots(meter.snapshot(), before);
+      receiver.forget(run);
+      return { run, work: workFigures(diff, run.delivered, run.requests, memoryMb, new Set(['floor'])) };
+    };
+
+    // Warm-up: JIT, connection pools, the sender's endpoint cache, DynamoDB Local's own warm-up.
+    log(`warm-up: ${profile.warmupEvents} events through the pipeline and the floor`);
+    await pipeline({ tenantId: 'ten_bench_one', mode: throughputMode, events: profile.warmupEvents, deliveriesPerEvent: 1 });
+    await floorRun(Math.min(profile.warmupEvents, 500));
+
+    // 1. Throughput, alternating floor and pipeline so drift hits both.
+    const pipelineDps: number[] = [];
+    const floorDps: number[] = [];
+    let pipelineWork: WorkFigures | undefined;
+    let floorWork: WorkFigures | undefined;
+    for (let round = 1; round <= profile.throughputRounds; round++) {
+      const f = await floorRun(profile.throughputEvents);
+      floorDps.push(dps(f.run));
+      floorWork = f.work;
+      const p = await pipeline({ tenantId: 'ten_bench_one', mode: throughputMode, events: profile.throughputEvents, deliveriesPerEvent: 1 });
+      pipelineDps.push(dps(p.run));
+      pipelineWork = p.work;
+      log(`throughput round ${round}: floor ${Math.round(floorDps.at(-1)!)}/s, pipeline ${Math.round(pipelineDps.at(-1)!)}/s`);
+    }
+    const rawRun = receiver.track(new Run(`r${++runCounter}`));
+    await rawPostLoop({ run: rawRun, receiverUrl: receiver.url, secret, count: profile.rawPosts, concurrency: LOAD.consumers * LOAD.batchSize, connections: LOAD.connections, stallMs: profile.stallMs });
+    receiver.forget(rawRun);
+    const rawDps = dps(rawRun);
+    log(`raw POST loop: ${Math.round(rawDps)}/s`);
+    const throughput: ThroughputFigures = {
+      events: profile.throughputEvents,
+      pipelineDps,
+      floorDps,
+      rawDps,
+      ratioToFloor: median(pipelineDps) / median(floorDps),
+      ratioToRaw: median(pipelineDps) / rawDps,
+      pipelineWork: pipelineWork!,
+      floorWork: floorWork!,
+    };
+
+    // 5. Scaling.
+    const scaling: ScalingRow[] = [];
+    for (const events of profile.scale) {
+      log(`scaling: ${events} events`);
+      const r = await pipeline({ tenantId: 'ten_bench_one', mode: throughputMode, events, deliveriesPerEvent: 1, memory: true });
+      scaling.push({
+        events,
+        deliveries: r.run.delivered,
+        wallMs: r.run.wallMs,
+        deliveriesPerSecond: dps(r.run),
+        p50Ms: percentile(r.run.latencies, 50),
+        p95Ms: percentile(r.run.latencies, 95),
+        p99Ms: percentile(r.run.latencies, 99),
+        peakRssMb: r.memory!.peakRssMb,
+        peakHeapUsedMb: r.memory!.peakHeapUsedMb,
+        costPerMillion: r.work.cost.total,
+        awsRequestsPerDelivery: r.work.awsRequestsPerDelivery,
+      });
+    }
+
+    // 2 and 3. AWS work and cost per scenario.
+    const scenarios: ScenarioResult[] = [];
+    const ev = profile.scenarioEvents;
+    log('scenario: single events, 1 endpoint');
+    scenarios.push({ key: 'single', title: 'single events → 1 endpoint', events: ev.single, work: (await pipeline({ tenantId: 'ten_bench_one', mode: 'single', events: ev.single, deliveriesPerEvent: 1 })).work });
+    if (hasBatchRoute) {
+      log('scenario: batch ingest, 1 endpoint');
+      scenarios.push({ key: 'batch', title: `batch ingest (${LOAD.costBatch} per request) → 1 endpoint`, events: ev.batch, work: (await pipeline({ tenantId: 'ten_bench_one', mode: 'batch', events: ev.batch, deliveriesPerEvent: 1, batch: LOAD.costBatch })).work });
+    } else {
+      scenarios.push({ key: 'batch', title: 'batch ingest → 1 endpoint', events: 0, note: 'n/a: no batch route' });
+    }
+    log('scenario: 1 event to 10 endpoints');
+    scenarios.push({ key: 'tenEndpoints', title: 'single events → 10 endpoints', events: ev.tenEndpoints, work: (await pipeline({ tenantId: 'ten_bench_ten', mode: 'single', events: ev.tenEndpoints, deliveriesPerEvent: 10 })).work });
+    log('scenario: 10 % first attempts fail');
+    // Every tenth event's first attempt gets a 500; its retry (1 s later, via SQS DelaySeconds) succeeds.
+    const tenPercent: FaultPolicy = (seq, attempt) => (attempt === 1 && seq % 10 === 0 ? 500 : 200);
+    scenarios.push({ key: 'failures', title: 'single events → 1 endpoint, 10 % first attempts fail', events: ev.failures, work: (await pipeline({ tenantId: 'ten_bench_flaky', mode: 'single', events: ev.failures, deliveriesPerEvent: 1, fault: tenPercent })).work });
+
+    // 4. Fan-out: ingest answer time, 1 endpoint vs all of a large tenant's.
+    log(`fan-out: ${profile.fanoutEndpoints} endpoints, ${profile.fanoutSamples} samples`);
+    const fanSample = async (tenantId: string, type: string) => {
+      const run = receiver.track(new Run(`r${++runCounter}`));
+      const before = meter.snapshot();
+      const t = performance.now();
+      run.markSent(0, t);
+      const res = await postJson(agent, `${sys.apiUrl}/v1/tenants/${tenantId}/events`, { type, data: benchEventData(run.id, 0) }, { ...auth, 'idempotency-key': run.id });
+      const ingestMs = performance.now() - t;
+      if (res.status !== 202) throw new Error(`fan-out: ingest answered ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
+      run.expected = (res.body as { deliveries: number }).deliveries;
+      await run.until(() => run.complete, profile.stallMs, 'fan-out deliveries');
+      receiver.forget(run);
+      // Let the sender finish logging before the next sample, so samples do not overlap.
+      if (!(await settle(meter, before, profile.stallMs))) problems.push(`fan-out sample ${run.id}: the pipeline did not settle`);
+      return { ingestMs, deliveries: run.expected, allMs: run.lastArrivalAt - t };
+    };
+    const fan: FanoutFigures = { endpoints: profile.fanoutEndpoints, samples: profile.fanoutSamples, oneMs: [], manyMs: [], sameTenantOneMs: [], manyAllDeliveredMs: [], ratio: 0, sameTenantRatio: 0 };
+    // One unmeasured round first: the large tenant's first event pays for cold paths.
+    await fanSample('ten_bench_fan', 'invoice.paid');
+    for (let i = 0; i < profile.fanoutSamples; i++) {
+      fan.oneMs.push((await fanSample('ten_bench_one', 'invoice.paid')).ingestMs);
+      const many = await fanSample('ten_bench_fan', 'invoice.paid');
+      if (many.deliveries !== profile.fanoutEndpoints) throw new Error(`fan-out: routed to ${many.deliveries} endpoints, expected ${profile.fanoutEndpoints}`);
+      fan.manyMs.push(many.ingestMs);
+      fan.manyAllDeliveredMs.push(many.allMs);
+      fan.sameTenantOneMs.push((await fanSample('ten_bench_fan', 'customer.created')).ingestMs);
+    }
+    fan.ratio = median(fan.manyMs) / median(fan.oneMs);
+    fan.sameTenantRatio = median(fan.manyMs) / median(fan.sameTenantOneMs);
+
+    await local.stop();
+    local = undefined;
+    floor.close();
+    floor = undefined;
+
+    // 6. Cold start, with the emulators gone so the children have the machine.
+    log(`cold start: building bundles, ${profile.coldStartRuns} import run(s) each`);
+    const coldStart = await measureColdStart({ runs: profile.coldStartRuns });
+
+    if (receiver.unverified > 0) problems.push(`${receiver.unverified} requests did not verify: ${receiver.problems.join('; ')}`);
+    if (receiver.stray > 0) problems.push(`${receiver.stray} requests belonged to no run`);
+    const report: Omit<BenchReport, 'checks'> = {
+      mode: options.mode,
+      profile,
+      load: LOAD,
+      machine: machineInfo(),
+      memoryMb: DEFAULT_MEMORY_MB,
+      throughput,
+      scenarios,
+      fanout: fan,
+      scaling,
+      coldStart,
+      problems,
+      receiver: { unverified: receiver.unverified, stray: receiver.stray, duplicates: receiver.duplicates },
+      durationMs: performance.now() - started,
+    };
+    return { ...report, checks: checksOf(report) };
+  } finally {
+    await local?.stop();
+    floor?.close();
+    await receiver.stop();
+    await agent.close();
+    meter.dispose();
+  }
+}
+
+const fmt = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : String(n));
+const verdict = (ok: boolean): Check['status'] => (ok ? 'PASS' : 'MISS');
+
+/** Every figure that has a target, with PASS or MISS (and a few for context). */
+export function checksOf(r: Omit<BenchReport, 'checks'>): Check[] {
+  const checks: Check[] = [];
+  const t = r.throughput;
+  checks.push({ figure: 'throughput ÷ emulator floor', value: fmt(t.ratioToFloor), target: '≥ 0.8', status: verdict(t.ratioToFloor >= 0.8) });
+  checks.push({ figure: 'throughput ÷ raw POST loop', value: fmt(t.ratioToRaw), target: 'context', status: 'info' });
+  const byKey = new Map(r.scenarios.map((s) => [s.key, s]));
+  const single = byKey.get('single')?.work;
+  const batch = byKey.get('batch')?.work;
+  const failures = byKey.get('failures')?.work;
+  if (single) {
+    checks.push({ figure: 'sender DynamoDB reads / delivery (steady, single → 1 ep)', value: fmt(single.senderReadsPerDelivery, 3), target: '0 (≤ 0.01: cache refreshes)', status: verdict(single.senderReadsPerDelivery <= 0.01) });
+    checks.push({ figure: 'sender DynamoDB writes / attempt (single → 1 ep)', value: fmt(single.senderWritesPerAttempt), target: '≤ 1', status: verdict(single.senderWritesPerAttempt <= 1) });
+  }
+  if (failures) checks.push({ figure: 'sender DynamoDB writes / attempt (10 % failures)', value: fmt(failures.senderWritesPerAttempt), target: '≤ 1', status: verdict(failures.senderWritesPerAttempt <= 1) });
+  for (const [label, w] of [['single → 1 ep', single], ['batch → 1 ep', batch]] as const) {
+    if (!w) continue;
+    checks.push({ figure: `AWS requests / delivery (${label})`, value: fmt(w.awsRequestsPerDelivery), target: '≤ 1.5', status: verdict(w.awsRequestsPerDelivery <= 1.5) });
+  }
+  for (const [label, w] of [['single → 1 ep', single], ['batch → 1 ep', batch]] as const) {
+    if (!w) continue;
+    checks.push({ figure: `cost per 1M deliveries (${label})`, value: `$${fmt(w.cost.total)}`, target: '≤ $1.50', status: verdict(w.cost.total <= 1.5) });
+  }
+  if (!batch) checks.push({ figure: 'cost per 1M deliveries (batch → 1 ep)', value: 'n/a: no batch route', target: '≤ $1.50', status: 'info' });
+  checks.push({ figure: `fan-out: ingest time ${r.fanout.endpoints} endpoints ÷ 1 endpoint`, value: fmt(r.fanout.ratio), target: '≤ 3', status: verdict(r.fanout.ratio <= 3) });
+  if (r.scaling.length > 1) {
+    const costs = r.scaling.map((s) => s.costPerMillion);
+    const spread = Math.max(...costs) / Math.min(...costs);
+    checks.push({ figure: `cost per delivery, ${r.scaling.map((s) => s.events).join(' / ')} events (max ÷ min)`, value: fmt(spread), target: '≤ 1.1 (linear)', status: verdict(spread <= 1.1) });
+  }
+  for (const b of r.coldStart.bundles) {
+    if (b.name === 'sender') checks.push({ figure: 'sender bundle size', value: `${fmt(b.bytes / 1024, 0)} KB`, target: '≤ 300 KB', status: verdict(b.bytes <= 300 * 1024) });
+  }
+  for (const b of r.coldStart.bundles) {
+    checks.push({ figure: `${b.name} import time ÷ empty module`, value: fmt(b.importRatio, 0), target: '≤ 10', status: verdict(b.importRatio <= 10) });
+  }
+  return checks;
+}

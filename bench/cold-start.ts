@@ -1,0 +1,95 @@
+/**
+ * Cold-start figures: the size of each Lambda bundle, built exactly as
+ * `npm run build` builds it, and how long a fresh Node process takes to
+ * import it, against the same for an empty module.
+ */
+import { execFile } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { buildLambdas, type LambdaFunction } from '../bin/build-lambdas.ts';
+
+const run = promisify(execFile);
+const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
+
+/** Under dist/ (git-ignored) and inside the repository, so the bundles resolve `@aws-sdk/*` from node_modules as on Lambda's runtime. */
+export const BENCH_BUILD_DIR = 'dist/bench';
+
+/** Times only the import, inside the child: process start-up is the same for every module and would hide the differences. */
+const PROBE = `const url = process.argv[2];
+const t = performance.now();
+await import(url);
+process.stdout.write(JSON.stringify({ importMs: performance.now() - t }));
+`;
+
+export interface BundleFigures {
+  name: LambdaFunction;
+  bytes: number;
+  /** Median import() time in a fresh process. */
+  importMs: number;
+  /** importMs over the empty module's. */
+  importRatio: number;
+  /** Median wall time of the whole child process (start-up, import, exit), for context. */
+  processMs: number;
+}
+
+export interface ColdStartFigures {
+  runs: number;
+  emptyImportMs: number;
+  emptyProcessMs: number;
+  bundles: BundleFigures[];
+}
+
+/** The middle value (the mean of the two middle ones for an even count). */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+async function timeImport(probe: string, file: string): Promise<{ importMs: number; processMs: number }> {
+  const started = performance.now();
+  // A bare environment: the parent's NODE_OPTIONS (tsx, vitest) must not load anything into the child.
+  const { stdout } = await run(process.execPath, [probe, pathToFileURL(file).href], { cwd: REPO_ROOT, env: { PATH: process.env.PATH ?? '' }, timeout: 30_000 });
+  const processMs = performance.now() - started;
+  const { importMs } = JSON.parse(stdout) as { importMs: number };
+  return { importMs, processMs };
+}
+
+/**
+ * Build the bundles and time `runs` imports of each, interleaved (empty,
+ * ingest, api, sender, fanout, empty, ...) so drift in machine load hits all
+ * alike.
+ */
+export async function measureColdStart(options: { runs: number }): Promise<ColdStartFigures> {
+  const outDir = path.join(REPO_ROOT, BENCH_BUILD_DIR);
+  const built = await buildLambdas({ outDir });
+  await mkdir(outDir, { recursive: true });
+  const probe = path.join(outDir, 'import-probe.mjs');
+  const empty = path.join(outDir, 'empty.mjs');
+  await writeFile(probe, PROBE);
+  await writeFile(empty, '');
+
+  const modules = [{ key: 'empty', file: empty }, ...built.map((b) => ({ key: b.name, file: b.file }))];
+  const samples = new Map<string, { importMs: number[]; processMs: number[] }>(modules.map((m) => [m.key, { importMs: [], processMs: [] }]));
+  for (let r = 0; r < options.runs; r++) {
+    for (const m of modules) {
+      const t = await timeImport(probe, m.file);
+      samples.get(m.key)!.importMs.push(t.importMs);
+      samples.get(m.key)!.processMs.push(t.processMs);
+    }
+  }
+  const emptyImportMs = median(samples.get('empty')!.importMs);
+  return {
+    runs: options.runs,
+    emptyImportMs,
+    emptyProcessMs: median(samples.get('empty')!.processMs),
+    bundles: built.map((b) => {
+      const s = samples.get(b.name)!;
+      const importMs = median(s.importMs);
+      return { name: b.name, bytes: b.bytes, importMs, importRatio: importMs / emptyImportMs, processMs: median(s.processMs) };
+    }),
+  };
+}

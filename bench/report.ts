@@ -1,0 +1,221 @@
+/**
+ * The benchmark report as terminal tables and as a section of
+ * BENCHMARKS.md. The file keeps one section per label (a baseline, the
+ * latest run, ...): a run replaces its own label's section and leaves the
+ * others, so a before/after comparison survives later runs.
+ */
+import { LIST_PRICES, type WorkFigures } from './cost-model.ts';
+import { median } from './cold-start.ts';
+import type { BenchReport, Check, ScenarioResult } from './bench-lib.ts';
+
+type Cell = string | number;
+
+const n0 = (v: number) => (Number.isFinite(v) ? Math.round(v).toLocaleString('en-US') : String(v));
+const n2 = (v: number) => (Number.isFinite(v) ? v.toFixed(2) : String(v));
+const n3 = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : String(v));
+const usd = (v: number) => `$${n2(v)}`;
+const ms = (v: number) => `${Number.isFinite(v) ? (v < 10 ? v.toFixed(1) : Math.round(v).toString()) : String(v)} ms`;
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(0)} KB`;
+
+/** A plain-text table with aligned columns. */
+export function textTable(headers: string[], rows: Cell[][]): string {
+  const cells = [headers, ...rows.map((r) => r.map(String))];
+  const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
+  const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  return [line(cells[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');
+}
+
+/** A GitHub-flavoured Markdown table. */
+export function mdTable(headers: string[], rows: Cell[][]): string {
+  const esc = (c: Cell) => String(c).replace(/\|/g, '\\|');
+  return [`| ${headers.map(esc).join(' | ')} |`, `|${headers.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`, ...rows.map((r) => `| ${r.map(esc).join(' | ')} |`)].join('\n');
+}
+
+type Table = (headers: string[], rows: Cell[][]) => string;
+
+const checkRows = (checks: Check[]): Cell[][] => checks.map((c) => [c.figure, c.value, c.target, c.status]);
+
+function throughputRows(r: BenchReport): Cell[][] {
+  const t = r.throughput;
+  return [
+    ['Billhook pipeline', t.pipelineDps.map(n0).join(', '), n0(median(t.pipelineDps)), n2(t.pipelineWork.awsRequestsPerDelivery)],
+    ['emulator floor (no Billhook code)', t.floorDps.map(n0).join(', '), n0(median(t.floorDps)), n2(t.floorWork.awsRequestsPerDelivery)],
+    ['raw keep-alive POST loop', n0(t.rawDps), n0(t.rawDps), '0'],
+  ];
+}
+
+function scalingRows(r: BenchReport): Cell[][] {
+  return r.scaling.map((s) => [n0(s.events), `${(s.wallMs / 1000).toFixed(1)} s`, n0(s.deliveriesPerSecond), ms(s.p50Ms), ms(s.p95Ms), ms(s.p99Ms), `${n0(s.peakRssMb)} MB`, `${n0(s.peakHeapUsedMb)} MB`, usd(s.costPerMillion), n2(s.awsRequestsPerDelivery)]);
+}
+
+const SCALING_HEADERS = ['events', 'wall', 'deliveries/s', 'p50', 'p95', 'p99', 'peak RSS', 'peak heap', '$ / 1M deliveries', 'AWS req / delivery'];
+
+function lambdaInvocations(w: WorkFigures): number {
+  return Object.values(w.lambda).reduce((n, l) => n + l.invocationsPerDelivery, 0);
+}
+
+function scenarioRows(scenarios: ScenarioResult[]): Cell[][] {
+  return scenarios.map((s) => {
+    const w = s.work;
+    if (!w) return [s.title, s.note ?? 'n/a', '', '', '', '', '', '', '', '', ''];
+    return [s.title, n0(w.deliveries), n0(w.attempts), n2(w.awsRequestsPerDelivery), n2(w.dynamoRequestsPerDelivery), n2(w.wcuPerDelivery), n3(w.rcuPerDelivery), n2(w.sqsRequestsPerDelivery), n2(w.apiRequestsPerDelivery), n2(lambdaInvocations(w)), usd(w.cost.total)];
+  });
+}
+
+const SCENARIO_HEADERS = ['scenario', 'deliveries', 'attempts', 'AWS req', 'DynamoDB req', 'WCU', 'RCU', 'SQS req', 'API GW req', 'Lambda inv', '$ / 1M deliveries'];
+
+function costRows(scenarios: ScenarioResult[]): Cell[][] {
+  return scenarios
+    .filter((s) => s.work)
+    .map((s) => {
+      const c = s.work!.cost;
+      return [s.title, usd(c.apiGateway), usd(c.lambdaRequests), usd(c.lambdaCompute), usd(c.dynamoWrites), usd(c.dynamoReads), usd(c.sqs), usd(c.scheduler), usd(c.total)];
+    });
+}
+
+const COST_HEADERS = ['scenario', 'API Gateway', 'Lambda requests', 'Lambda GB-s', 'DynamoDB writes', 'DynamoDB reads', 'SQS', 'Scheduler', 'total'];
+
+function operationRows(w: WorkFigures): Cell[][] {
+  return w.operations.map((o) => [o.actor, o.service, o.operation, n3(o.requestsPerDelivery), o.wcuPerDelivery ? n2(o.wcuPerDelivery) : '', o.rcuPerDelivery ? n3(o.rcuPerDelivery) : '', o.messagesPerDelivery ? n2(o.messagesPerDelivery) : '']);
+}
+
+const OPERATION_HEADERS = ['made by', 'service', 'operation', 'requests', 'WCU', 'RCU', 'SQS messages'];
+
+function lambdaRows(scenarios: ScenarioResult[]): Cell[][] {
+  return scenarios.flatMap((s) => (s.work ? Object.entries(s.work.lambda).map(([fn, l]) => [s.title, fn, n3(l.invocationsPerDelivery), ms(l.meanBilledMs), l.gbSecondsPerDelivery.toExponential(2)]) : []));
+}
+
+function fanoutRows(r: BenchReport): Cell[][] {
+  const f = r.fanout;
+  return [
+    ['1 endpoint (a one-endpoint tenant)', ms(median(f.oneMs)), f.oneMs.map((v) => Math.round(v)).join(', ')],
+    [`${n0(f.endpoints)} endpoints`, ms(median(f.manyMs)), f.manyMs.map((v) => Math.round(v)).join(', ')],
+    [`1 endpoint of the ${n0(f.endpoints)}-endpoint tenant`, ms(median(f.sameTenantOneMs)), f.sameTenantOneMs.map((v) => Math.round(v)).join(', ')],
+  ];
+}
+
+function coldRows(r: BenchReport): Cell[][] {
+  const c = r.coldStart;
+  return [
+    ['(empty module)', '0 KB', ms(c.emptyImportMs), '1', ms(c.emptyProcessMs)],
+    ...c.bundles.map((b) => [b.name, kb(b.bytes), ms(b.importMs), n0(b.importRatio), ms(b.processMs)]),
+  ];
+}
+
+function sections(r: BenchReport, table: Table, heading: (text: string) => string): string[] {
+  const single = r.scenarios.find((s) => s.key === 'single')?.work;
+  const out: string[] = [];
+  out.push(heading('Targets'), table(['figure', 'value', 'target', 'result'], checkRows(r.checks)));
+  out.push(heading(`Throughput: ${n0(r.throughput.events)} events, POST → verified at the receiver (deliveries/s)`), table(['loop', 'per round', 'median', 'AWS req / delivery'], throughputRows(r)));
+  out.push(heading(`Scaling (batch ingest, ${r.load.batch} per request, 1 endpoint)`), table(SCALING_HEADERS, scalingRows(r)));
+  out.push(heading('AWS work per delivery, by scenario'), table(SCENARIO_HEADERS, scenarioRows(r.scenarios)));
+  out.push(heading('Cost per 1M deliveries, by line (list prices)'), table(COST_HEADERS, costRows(r.scenarios)));
+  for (const s of r.scenarios) {
+    if (s.work && (s.key === 'single' || s.key === 'batch' || s.key === 'failures')) out.push(heading(`Requests per delivery by function and operation: ${s.title}`), table(OPERATION_HEADERS, operationRows(s.work)));
+  }
+  if (single) out.push(heading('Emulator floor, for comparison: requests per delivery'), table(OPERATION_HEADERS, operationRows(r.throughput.floorWork)));
+  out.push(heading('Lambda per delivery'), table(['scenario', 'function', 'invocations', 'mean billed', 'GB-s'], lambdaRows(r.scenarios)));
+  out.push(
+    heading(`Fan-out: ingest answer time (median of ${r.fanout.samples})`),
+    table(['event routed to', 'median', 'samples (ms)'], fanoutRows(r)),
+    `ratio ${n2(r.fanout.ratio)} (vs 1 endpoint of the same tenant: ${n2(r.fanout.sameTenantRatio)}); all ${n0(r.fanout.endpoints)} deliveries arrived in ${ms(median(r.fanout.manyAllDeliveredMs))} (median)`,
+  );
+  out.push(heading(`Cold start (median of ${r.coldStart.runs} fresh processes)`), table(['function', 'bundle', 'import()', '÷ empty', 'process wall'], coldRows(r)));
+  return out;
+}
+
+/** The report for a terminal. */
+export function formatReport(r: BenchReport): string {
+  const m = r.machine;
+  const head = `Billhook benchmark (${r.mode}) — ${m.cpu}, ${m.cores} cores, Node ${m.node}, ${m.date} — ${(r.durationMs / 1000).toFixed(0)} s`;
+  const problems = r.problems.length ? `\nPROBLEMS:\n- ${r.problems.join('\n- ')}` : '';
+  return [head, ...sections(r, textTable, (t) => `\n== ${t}`)].join('\n') + problems + '\n';
+}
+
+/** One labelled section of BENCHMARKS.md. */
+export function renderSection(r: BenchReport, label: string): string {
+  const m = r.machine;
+  const lines = [
+    `## ${label}`,
+    '',
+    `\`npm run bench${r.mode === 'default' ? '' : ` -- --${r.mode}`}\`, ${m.date.slice(0, 16).replace('T', ' ')} UTC, ${(r.durationMs / 1000).toFixed(0)} s.`,
+    `Machine: ${m.cpu}, ${m.cores} cores, ${m.totalMemoryGb} GB, ${m.platform}, Node ${m.node}.`,
+  ];
+  if (r.problems.length) lines.push('', `**Problems in this run:** ${r.problems.join('; ')}`);
+  for (const block of sections(r, mdTable, (t) => `### ${t}`)) lines.push('', block);
+  return lines.join('\n');
+}
+
+/** The method, regenerated at the top of BENCHMARKS.md on every run. */
+export function renderMethod(r: BenchReport): string {
+  const L = r.load;
+  const P = LIST_PRICES;
+  return `# Benchmarks
+
+Produced by \`npm run bench\` (\`bench/bench.ts\`; \`--smoke\` for a 10-second check, \`--full\` adds 100k events).
+Every section below is one run on one machine; compare ratios and counts, not absolute times, across machines.
+
+## Method
+
+- **Setup.** Local mode (\`startLocal\`): DynamoDB Local (Java, its own process), the fauxqs SQS
+  emulator and the real handlers in this process behind the API Gateway shim; sender pollers
+  ${L.consumers} × batches of ${L.batchSize}; the sender's keep-alive pool of ${L.connections} sockets.
+  A loopback receiver verifies every request with the \`standardwebhooks\` library and answers 200.
+  Every event carries an idempotency key (body \`id\` or \`Idempotency-Key\`) and a ~0.5 KB invoice payload.
+  One warm-up run precedes the measurements.
+- **Throughput.** Closed loop: ${L.producers} producers post batches of ${L.batch} events while at most
+  ${L.window} deliveries are outstanding, so the figure is the pipeline's rate rather than a backlog's age;
+  deliveries/s = deliveries ÷ (first POST → last verified arrival). The *emulator floor* does the same
+  delivery with no Billhook code and only the AWS calls a delivery needs, batched: SendMessageBatch
+  (10) + BatchWriteItem of the events (25) per produce step; ReceiveMessage (10), a signed POST per
+  message, PutItem of its attempt, DeleteMessageBatch per consumer step; same tables (so the same index
+  writes), same producers, window, consumer loops and socket pool. The *raw loop* is
+  ${L.consumers * L.batchSize} concurrent signed keep-alive POSTs to the same receiver. Floor and pipeline
+  rounds alternate; the ratio is of medians.
+- **AWS work.** An AWS SDK middleware on every client (\`lib/adapters/aws-instrumentation.ts\`, also the
+  local pollers' client, which stands in for Lambda's SQS event source mapping) counts requests (SDK
+  retries included) per service and operation, attributed to the function whose invocation made them
+  (\`platform\` = event source polling). It sets \`ReturnConsumedCapacity: TOTAL\` on DynamoDB calls:
+  DynamoDB Local does report ConsumedCapacity (GSI writes included), so WCU and RCU are DynamoDB's own
+  figures; a failed conditional write returns none and is counted as 1 WCU. Empty long polls are an
+  idle, per-poller cost and are left out of per-delivery figures. Scenarios post with ${L.producers}
+  concurrent clients; a window is measured from the first POST until the pipeline is
+  idle (no invocation running, every received message deleted). The batch scenario posts ${L.costBatch}
+  events per request (the route's maximum).
+- **Cost.** List prices: API Gateway HTTP $${(P.apiGatewayRequest * 1e6).toFixed(2)}/M requests (one per ingest or
+  api invocation), DynamoDB on-demand $${(P.dynamoWcu * 1e6).toFixed(3)}/M WCU and $${(P.dynamoRcu * 1e6).toFixed(3)}/M RCU, SQS
+  $${(P.sqsRequest * 1e6).toFixed(2)}/M requests (each 64 KB of payload one request), Lambda $${(P.lambdaInvocation * 1e6).toFixed(2)}/M invocations +
+  $${P.lambdaGbSecond}/GB-s, Scheduler $${(P.schedulerInvocation * 1e6).toFixed(2)}/M (each created schedule fires once).
+  Lambda GB-s = measured in-process invocation time (rounded up to 1 ms) × ${r.memoryMb} MB
+  (\`DEFAULT_MEMORY_MB\`, lib/infra); this over-states compute where local emulators are slower than the
+  services, and uses the x86 price although the stack deploys arm64 (20 % cheaper). Not modelled:
+  CloudWatch logs and metrics, X-Ray, KMS, data transfer, storage, idle polling.
+- **10 % failures.** Every tenth event's first attempt gets a 500; the retry (after 1 s instead of 5 s
+  in this run: same SQS DelaySeconds path, same cost) succeeds.
+- **Fan-out.** Ingest answer time (POST → 202) of an event routed to every endpoint of a tenant with
+  N endpoints, over one routed to a one-endpoint tenant, medians of alternated samples; after each
+  sample the deliveries drain before the next.
+- **Scaling.** The throughput loop at growing counts; latency is POST → verified arrival per delivery;
+  memory is this process's RSS and V8 heap, sampled every 100 ms (DynamoDB Local's JVM not included).
+- **Cold start.** Bundles built by \`buildLambdas\` (bin/build-lambdas.ts, as \`npm run build\`); size of
+  the .mjs (source map excluded). Import time = \`await import(bundle)\` timed inside a fresh \`node\`
+  process, over the same for an empty module; median of the runs, modules interleaved.
+`;
+}
+
+const SECTION_START = (label: string) => `<!-- bench:section ${label} -->`;
+const SECTION_END = '<!-- /bench:section -->';
+
+/**
+ * BENCHMARKS.md with the method regenerated and `label`'s section replaced
+ * (or appended), keeping every other labelled section.
+ */
+export function updateBenchmarksFile(existing: string | undefined, method: string, label: string, section: string): string {
+  const kept: { label: string; body: string }[] = [];
+  const pattern = /<!-- bench:section (.+?) -->\n([\s\S]*?)\n<!-- \/bench:section -->/g;
+  for (const m of (existing ?? '').matchAll(pattern)) kept.push({ label: m[1]!, body: m[2]! });
+  const index = kept.findIndex((s) => s.label === label);
+  if (index >= 0) kept[index] = { label, body: section };
+  else kept.push({ label, body: section });
+  return [method.trimEnd(), ...kept.map((s) => `${SECTION_START(s.label)}\n${s.body}\n${SECTION_END}`)].join('\n\n') + '\n';
+}
