@@ -48,6 +48,8 @@ const envSchema = z.object({
   BILLHOOK_BREAKER_THRESHOLD: z.coerce.number().int().min(0).max(1000).default(5),
   BILLHOOK_BREAKER_COOLDOWN_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
   BILLHOOK_DISABLE_AFTER_DAYS: z.coerce.number().min(0).max(365).default(5),
+  BILLHOOK_DASHBOARD_DIR: z.string().min(1).optional(),
+  BILLHOOK_DASHBOARD_FRAME_ANCESTORS: z.string().optional(),
   BILLHOOK_DISABLE_AFTER_EXHAUSTED: z.coerce.number().int().min(0).max(100_000).default(20),
 });
 
@@ -72,6 +74,10 @@ export interface Config {
   disableAfterExhausted: number;
   /** Treat 4xx answers other than 410/429 as permanent failures instead of retrying them. */
   permanent4xx: boolean;
+  /** The built dashboard (index.html + assets/); absent: `dashboard/` beside the api bundle. */
+  dashboardDir?: string;
+  /** Origins allowed to frame the dashboard (space or comma separated); default none. */
+  dashboardFrameAncestors: string[];
   /** Consecutive failures that open an endpoint's circuit (0 = no breaker), and the first cooldown. */
   breaker: { threshold: number; cooldownSeconds: number };
 }
@@ -113,5 +119,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     disableAfterExhausted: e.BILLHOOK_DISABLE_AFTER_EXHAUSTED,
     permanent4xx: e.BILLHOOK_PERMANENT_4XX,
     breaker: { threshold: e.BILLHOOK_BREAKER_THRESHOLD, cooldownSeconds: e.BILLHOOK_BREAKER_COOLDOWN_SECONDS },
+    ...(e.BILLHOOK_DASHBOARD_DIR ? { dashboardDir: e.BILLHOOK_DASHBOARD_DIR } : {}),
+    dashboardFrameAncestors: (e.BILLHOOK_DASHBOARD_FRAME_ANCESTORS ?? '').split(/[\s,]+/).filter(Boolean),
   };
 }

@@ -1,6 +1,19 @@
-/** Management API: tenants, keys, endpoints, events, deliveries, replay and the DLQ. */
-import { processAppDeps, processAuthenticator, processObservability } from '../../lib/composition/process.ts';
+/** Management API: tenants, keys, endpoints, events, deliveries, replay and the DLQ; and the web dashboard. */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { processAppDeps, processAuthenticator, processConfig, processObservability } from '../../lib/composition/process.ts';
+import { dashboardRoutes } from '../../lib/dashboard/serve.ts';
 import { apiRoutes } from '../../lib/http/api-routes.ts';
 import { httpLambda } from '../../lib/http/lambda.ts';
 
-export const handler = httpLambda(apiRoutes(async () => processAppDeps()), processAuthenticator, processObservability());
+// The stack copies the built dashboard into `dashboard/` beside this bundle.
+const besideBundle = path.join(path.dirname(fileURLToPath(import.meta.url)), 'dashboard');
+
+export const handler = httpLambda(
+  [
+    ...apiRoutes(async () => processAppDeps()),
+    ...dashboardRoutes(() => ({ dir: processConfig().dashboardDir ?? besideBundle, frameAncestors: processConfig().dashboardFrameAncestors })),
+  ],
+  processAuthenticator,
+  processObservability(),
+);

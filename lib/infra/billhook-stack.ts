@@ -61,6 +61,7 @@ export class BillhookStack extends Stack {
 
     new CfnOutput(this, 'Stage', { value: this.stage });
     new CfnOutput(this, 'ApiUrl', { value: this.delivery.apiUrl, description: 'Base URL of the Billhook HTTP API' });
+    new CfnOutput(this, 'DashboardUrl', { value: `${this.delivery.apiUrl}dashboard`, description: 'Web dashboard (sign in with the admin key or a tenant key)' });
     new CfnOutput(this, 'AdminKeySecretArn', {
       value: this.delivery.adminKeySecret.secretArn,
       description: 'Secrets Manager secret holding the admin API key (aws secretsmanager get-secret-value --secret-id <arn>)',

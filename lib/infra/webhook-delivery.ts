@@ -361,6 +361,16 @@ export class WebhookDelivery extends Construct {
           // The Lambda Node.js runtime provides AWS SDK v3.
           externalModules: ['@aws-sdk/*'],
           forceDockerBundling: false,
+          // The api function serves the web dashboard from `dashboard/` beside its bundle.
+          ...(key === 'api'
+            ? {
+                commandHooks: {
+                  beforeBundling: () => [],
+                  beforeInstall: () => [],
+                  afterBundling: (inputDir: string, outputDir: string) => [`cd "${inputDir}" && npx --no-install tsx bin/build-dashboard.ts "${outputDir}/dashboard"`],
+                },
+              }
+            : {}),
         },
       });
       Validations.of(fn).acknowledge({

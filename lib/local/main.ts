@@ -105,6 +105,7 @@ export async function runLocal(deps: RunLocalDeps = {}): Promise<LocalSystem | u
   out('');
   out(`Billhook is running locally (ready in ${seconds} s)`);
   out(`  API        ${s.apiUrl}`);
+  out(`  Dashboard  ${s.dashboardUrl}  (sign in with the admin key)`);
   out(`  Admin key  ${keyLine}`);
   out(`  Data       ${s.dataDir} (SQS messages live in memory: retries still waiting in the queue do not survive a restart)`);
   out('');

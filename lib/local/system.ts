@@ -4,7 +4,8 @@
  * front of the HTTP functions, and pollers in front of the queue consumers.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { CONSUMERS, FUNCTION_TIMEOUT_SECONDS, QUEUES, TABLES, type QueueKey } from '../definitions.ts';
@@ -44,6 +45,12 @@ export interface StartLocalOptions {
   concurrency?: Partial<Record<ConsumerName, number>>;
   /** Long-poll wait of the pollers; bounds how long stop() takes when idle. Default 1 s. */
   pollWaitSeconds?: number;
+  /**
+   * Build the web dashboard into a temporary folder the api handler serves
+   * (the bundle is rebuilt at each start, so it always matches the source).
+   * Default true; false leaves /dashboard answering 503.
+   */
+  dashboard?: boolean;
   /** Progress lines. Default: silent. */
   log?: (line: string) => void;
   /** Handler and emulator failures. Default: console.error. */
@@ -61,6 +68,8 @@ export interface LocalTimings {
   queuesMs: number;
   /** Loading the handlers. */
   handlersMs: number;
+  /** Building the dashboard (alongside the emulators' boot). */
+  dashboardMs: number;
   /** startLocal from call to ready. */
   totalMs: number;
 }
@@ -169,6 +178,7 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
   let dynamo: DynamoLocal | undefined;
   let sqs: SqsLocal | undefined;
   let scheduler: SchedulerEmulator | undefined;
+  let dashboardDir: string | undefined;
   const pollers: SqsPoller[] = [];
   const previousEnv = new Map<string, string | undefined>();
 
@@ -180,6 +190,7 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
       await Promise.allSettled([scheduler?.stop()]);
       await Promise.allSettled([sqs?.stop()]);
       await Promise.allSettled([dynamo?.stop()]);
+      if (dashboardDir) await rm(dashboardDir, { recursive: true, force: true });
       for (const [name, value] of previousEnv) {
         if (value === undefined) delete process.env[name];
         else process.env[name] = value;
@@ -190,7 +201,16 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
   };
 
   try {
-    const [d, s] = await Promise.allSettled([
+    const dashboard = (async () => {
+      if (options.dashboard === false || options.env?.BILLHOOK_DASHBOARD_DIR) return 0;
+      const t = performance.now();
+      dashboardDir = await mkdtemp(path.join(tmpdir(), 'billhook-dashboard-'));
+      // Loaded here, not at the top: esbuild is a build tool that only local mode needs.
+      const { buildDashboard } = await import('../dashboard/build.ts');
+      await buildDashboard(dashboardDir);
+      return Math.round(performance.now() - t);
+    })();
+    const [d, s, b] = await Promise.allSettled([
       startDynamoLocal({ dbPath: dataDir === undefined ? undefined : path.join(dataDir, 'dynamodb'), log }).then(async (db) => {
         const t = performance.now();
         try {
@@ -207,11 +227,13 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
         const q = await startSqsLocal({ log });
         return { q, queuesMs: Math.max(0, Math.round(performance.now() - t) - q.bootMs) };
       })(),
+      dashboard,
     ]);
     if (d.status === 'fulfilled') dynamo = d.value.db;
     if (s.status === 'fulfilled') sqs = s.value.q;
     if (d.status === 'rejected') throw d.reason;
     if (s.status === 'rejected') throw s.reason;
+    if (b.status === 'rejected') throw new Error(`could not build the dashboard: ${b.reason instanceof Error ? b.reason.message : String(b.reason)}`, { cause: b.reason });
     const tablesMs = d.value.tablesMs;
     const db = dynamo!;
     const queue = sqs!;
@@ -236,6 +258,7 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
       BILLHOOK_ALLOW_HTTP: 'true',
       BILLHOOK_ALLOW_LOOPBACK: 'true',
       BILLHOOK_ADMIN_KEY: adminKey,
+      ...(dashboardDir ? { BILLHOOK_DASHBOARD_DIR: dashboardDir } : {}),
     };
     for (const def of Object.values(TABLES)) env[def.envVar] = def.localName;
     for (const [key, def] of Object.entries(QUEUES) as [QueueKey, (typeof QUEUES)[QueueKey]][]) env[def.envVar] = queue.queueUrls[key];
@@ -275,6 +298,7 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
       sqsBootMs: queue.bootMs,
       queuesMs: s.value.queuesMs,
       handlersMs,
+      dashboardMs: b.value,
       totalMs: Math.round(performance.now() - started),
     };
     log(`billhook local: ready in ${timings.totalMs} ms`);

@@ -430,10 +430,10 @@ describe('BillhookStack', () => {
   });
 
   describe('outputs', () => {
-    it('prints the API URL, the secret ARN, table names and queue URLs (no web dashboard URL until one is served)', () => {
+    it('prints the API and dashboard URLs, the secret ARN, table names and queue URLs', () => {
       const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
       expect(render(outputs.ApiUrl!.Value)).toMatch(/^https:\/\/.+\/$/);
-      expect(outputs.DashboardUrl).toBeUndefined();
+      expect(render(outputs.DashboardUrl!.Value)).toMatch(/^https:\/\/[^/].+[^/]\/dashboard$/);
       expect(outputs.AdminKeySecretArn!.Value).toEqual({ Ref: ids.secret });
       for (const t of TABLE_KEYS) expect(outputs[`${TABLES[t].id}Name`]!.Value).toEqual({ Ref: ids.table[t] });
       for (const q of QUEUE_KEYS) expect(outputs[`${QUEUES[q].id}Url`]!.Value).toEqual({ Ref: ids.queue[q] });
@@ -537,7 +537,7 @@ describe('BillhookStack', () => {
     const outdir = path.join(REPO_ROOT, 'test-output', `infra-bundle-${process.pid}`);
     afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
-    it('bundles the sender with local esbuild into a small ESM file that loads and exports handler', () => {
+    it('bundles the sender with local esbuild into a small ESM file that loads and exports handler, and ships the dashboard with the api', () => {
       // Arrange
       mkdirSync(outdir, { recursive: true });
       const { app, stack: bundled } = buildStack({}, { bundle: true, outdir });
@@ -560,6 +560,36 @@ describe('BillhookStack', () => {
       // Node loads it as ESM (the banner makes CommonJS dependencies work) and finds the handler.
       const probe = `const m = await import(${JSON.stringify(pathToFileURL(file).href)}); if (typeof m.handler !== 'function') process.exit(3);`;
       expect(() => execFileSync(process.execPath, ['--input-type=module', '-e', probe], { cwd: REPO_ROOT, stdio: 'pipe' })).not.toThrow();
+
+      // The api function carries the built dashboard beside its bundle, and serves it from there.
+      const api = Template.fromStack(bundled).toJSON().Resources[logicalId(bundled.delivery.functions.api)];
+      const apiDir = path.join(outdir, `asset.${String(api.Properties.Code.S3Key).replace(/\.zip$/, '')}`);
+      const html = readFileSync(path.join(apiDir, 'dashboard', 'index.html'), 'utf8');
+      const script = /src="\/dashboard\/(assets\/app-[\w-]+\.js)"/.exec(html)?.[1];
+      expect(script, html).toBeDefined();
+      expect(existsSync(path.join(apiDir, 'dashboard', script!))).toBe(true);
+      const serve = `
+        const m = await import(${JSON.stringify(pathToFileURL(path.join(apiDir, 'index.mjs')).href)});
+        const res = await m.handler({ rawPath: '/dashboard', headers: {}, requestContext: { http: { method: 'GET' }, requestId: 'r1' } }, { functionName: 'api', awsRequestId: 'r1', getRemainingTimeInMillis: () => 1000 });
+        process.stdout.write(JSON.stringify({ status: res.statusCode, csp: res.headers['content-security-policy'], body: res.body }));`;
+      const served = JSON.parse(
+        execFileSync(process.execPath, ['--input-type=module', '-e', serve], {
+          cwd: REPO_ROOT,
+          stdio: ['ignore', 'pipe', 'pipe'],
+          // Configured like the stack does, with queue URLs no request reaches: serving the page touches no AWS service.
+          env: {
+            PATH: process.env.PATH,
+            POWERTOOLS_LOG_LEVEL: 'SILENT',
+            POWERTOOLS_TRACE_ENABLED: 'false',
+            BILLHOOK_ADMIN_KEY: 'x'.repeat(32),
+            BILLHOOK_DLQ_URL: 'https://sqs.invalid/dlq',
+            BILLHOOK_DELIVERIES_QUEUE_URL: 'https://sqs.invalid/deliveries',
+            BILLHOOK_FANOUT_QUEUE_URL: 'https://sqs.invalid/fanout',
+          },
+        }).toString(),
+      );
+      expect(served).toMatchObject({ status: 200, body: html });
+      expect(served.csp).toContain("script-src 'self'");
     });
   });
 });

@@ -1,0 +1,103 @@
+/**
+ * Serves the built dashboard from the api function: `/dashboard` is the page
+ * shell, `/dashboard/assets/<hashed name>` its script and stylesheet. The
+ * files are read once per process, on the first dashboard request, so API
+ * calls never pay for them.
+ */
+import { readFile, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { BillhookError } from '../core/errors.ts';
+import type { Route } from '../http/router.ts';
+import type { HttpResponse } from '../http/types.ts';
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.map': 'application/json',
+};
+
+/**
+ * Only the page's own files: no inline script or style, no third-party
+ * origin, no framing unless the deployment names who may frame it (the
+ * embeddable customer portal).
+ */
+export function contentSecurityPolicy(frameAncestors: readonly string[] = []): string {
+  return [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "connect-src 'self'",
+    "img-src 'self' data:",
+    "base-uri 'none'",
+    "form-action 'none'",
+    `frame-ancestors ${frameAncestors.length ? frameAncestors.join(' ') : "'none'"}`,
+  ].join('; ');
+}
+
+export interface DashboardOptions {
+  /** Folder holding index.html and assets/ (what lib/dashboard/build.ts writes). */
+  dir: string;
+  /** Origins allowed to frame the dashboard. Default: none. */
+  frameAncestors?: readonly string[];
+}
+
+type Assets = Map<string, string>;
+
+async function loadAssets(dir: string): Promise<Assets> {
+  const assets: Assets = new Map();
+  let names: string[];
+  try {
+    names = ['index.html', ...(await readdir(path.join(dir, 'assets'))).map((f) => `assets/${f}`)];
+  } catch {
+    throw new BillhookError('service_unavailable', 'the dashboard is not built into this deployment (npm run build writes it)');
+  }
+  for (const name of names) assets.set(name, await readFile(path.join(dir, name), 'utf8'));
+  return assets;
+}
+
+/** The dashboard's routes (public: the page signs in with an API key it sends to the API itself). */
+export function dashboardRoutes(getOptions: () => DashboardOptions): Route[] {
+  let assets: Promise<Assets> | undefined;
+  let options: DashboardOptions | undefined;
+  const opts = () => (options ??= getOptions());
+  const load = (): Promise<Assets> => {
+    assets ??= loadAssets(opts().dir).catch((err: unknown) => {
+      assets = undefined; // a later request tries again
+      throw err;
+    });
+    return assets;
+  };
+  const securityHeaders = () => ({
+    'content-security-policy': contentSecurityPolicy(opts().frameAncestors),
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+    'cross-origin-opener-policy': 'same-origin',
+    ...(opts().frameAncestors?.length ? {} : { 'x-frame-options': 'DENY' }),
+  });
+  const serve = async (name: string): Promise<HttpResponse> => {
+    const body = (await load()).get(name);
+    if (body === undefined) throw new BillhookError('not_found', `no dashboard file ${name}`);
+    return {
+      statusCode: 200,
+      headers: {
+        ...securityHeaders(),
+        'content-type': CONTENT_TYPES[path.extname(name)] ?? 'application/octet-stream',
+        // Hashed names never change content; the shell must be fetched fresh to pick up a new build.
+        'cache-control': name === 'index.html' ? 'no-cache' : 'public, max-age=31536000, immutable',
+      },
+      body,
+    };
+  };
+  return [
+    { method: 'GET', path: '/dashboard', summary: 'Web dashboard', success: 200, auth: 'none', handle: () => serve('index.html') },
+    {
+      method: 'GET',
+      path: '/dashboard/assets/{file}',
+      summary: 'Web dashboard assets',
+      success: 200,
+      auth: 'none',
+      handle: ({ params }) => serve(`assets/${params.file ?? ''}`),
+    },
+  ];
+}
