@@ -15,6 +15,7 @@ import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../lib/local/dynamodb.ts';
 import { importRealHandlers, startLocal, type LocalSystem } from '../lib/local/system.ts';
 import { AwsMeter, diffSnapshots, type MeterSnapshot } from './aws-meter.ts';
 import { measureColdStart, median, type ColdStartFigures } from './cold-start.ts';
+import { cpuMeter, findDynamoLocalPid, type CpuSplit } from './cpu.ts';
 import { workFigures, type WorkFigures } from './cost-model.ts';
 import { billhookProducer, drive, EmulatorFloor, keepAliveAgent, postJson, rawPostLoop } from './load.ts';
 import { benchEventData, Run, VerifyingReceiver, type FaultPolicy } from './verifying-receiver.ts';
@@ -56,7 +57,7 @@ export const PROFILES: Record<BenchMode, BenchProfile> = {
   default: {
     warmupEvents: 1_000,
     throughputEvents: 5_000,
-    throughputRounds: 2,
+    throughputRounds: 3,
     rawPosts: 5_000,
     scale: [1_000, 10_000],
     scenarioEvents: { single: 1_000, batch: 2_000, tenEndpoints: 200, failures: 1_000 },
@@ -68,7 +69,7 @@ export const PROFILES: Record<BenchMode, BenchProfile> = {
   full: {
     warmupEvents: 1_000,
     throughputEvents: 5_000,
-    throughputRounds: 2,
+    throughputRounds: 3,
     rawPosts: 5_000,
     scale: [1_000, 10_000, 100_000],
     scenarioEvents: { single: 1_000, batch: 2_000, tenEndpoints: 200, failures: 1_000 },
@@ -138,6 +139,9 @@ export interface ThroughputFigures {
   /** AWS work of the last pipeline and floor rounds, for comparison. */
   pipelineWork: WorkFigures;
   floorWork: WorkFigures;
+  /** CPU ms per delivery over all rounds, this process and DynamoDB Local: which side bounds the rate. */
+  pipelineCpu: CpuSplit;
+  floorCpu: CpuSplit;
 }
 
 export interface ScenarioResult {
@@ -158,6 +162,8 @@ export interface FanoutFigures {
   sameTenantOneMs: number[];
   /** From POST to the last of the many deliveries arriving. */
   manyAllDeliveredMs: number[];
+  /** From POST to the one delivery arriving, for the one-endpoint tenant: latency of an idle pipeline. */
+  oneDeliveredMs: number[];
   ratio: number;
   sameTenantRatio: number;
 }
@@ -295,6 +301,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       },
     });
     const sys = local;
+    const dynamoPid = findDynamoLocalPid(Number(new URL(sys.dynamodbEndpoint).port));
     const auth = { authorization: `Bearer ${sys.adminKey}` };
     const call = async (path: string, body: unknown) => {
       const res = await postJson(agent, sys.apiUrl + path, body, auth);
@@ -338,6 +345,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       const run = receiver.track(new Run(`r${++runCounter}`, o.fault));
       const before = meter.snapshot();
       const mem = o.memory ? memorySampler() : undefined;
+      const cpu = cpuMeter(dynamoPid);
       await drive({
         run,
         events: o.events,
@@ -349,10 +357,11 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
         stallMs: profile.stallMs,
       });
       const memory = mem?.stop();
+      const cpuUsed = cpu.stop();
       if (!(await settle(meter, before, profile.stallMs))) problems.push(`run ${run.id}: the pipeline did not settle (a handler still running or received messages never deleted)`);
       const diff = diffSnapshots(meter.snapshot(), before);
       receiver.forget(run);
-      return { run, diff, memory, work: workFigures(diff, run.delivered, run.requests, memoryMb) };
+      return { run, diff, memory, cpu: cpuUsed, work: workFigures(diff, run.delivered, run.requests, memoryMb) };
     };
 
     const floorRun = async (events: number) => {
@@ -360,15 +369,17 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       const before = meter.snapshot();
       const stop = new AbortController();
       const consumers = theFloor.consume(run, stop.signal);
+      const cpu = cpuMeter(dynamoPid);
       try {
         await drive({ run, events, batch: LOAD.batch, producers: LOAD.producers, window: LOAD.window, deliveriesPerEvent: 1, produce: theFloor.producer(run), stallMs: profile.stallMs });
       } finally {
         stop.abort();
         await consumers;
       }
+      const cpuUsed = cpu.stop();
       const diff = diffSnapshots(meter.snapshot(), before);
       receiver.forget(run);
-      return { run, work: workFigures(diff, run.delivered, run.requests, memoryMb, new Set(['floor'])) };
+      return { run, cpu: cpuUsed, work: workFigures(diff, run.delivered, run.requests, memoryMb, new Set(['floor'])) };
     };
 
     // Warm-up: JIT, connection pools, the sender's endpoint cache, DynamoDB Local's own warm-up.
@@ -381,13 +392,22 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     const floorDps: number[] = [];
     let pipelineWork: WorkFigures | undefined;
     let floorWork: WorkFigures | undefined;
+    const cpuTotals = { pipeline: { nodeMs: 0, dynamoMs: 0, deliveries: 0 }, floor: { nodeMs: 0, dynamoMs: 0, deliveries: 0 } };
+    const addCpu = (into: { nodeMs: number; dynamoMs: number; deliveries: number }, cpu: CpuSplit, deliveries: number) => {
+      into.nodeMs += cpu.nodeMs;
+      into.dynamoMs += cpu.dynamoMs;
+      into.deliveries += deliveries;
+    };
+    const perDelivery = (t: { nodeMs: number; dynamoMs: number; deliveries: number }): CpuSplit => ({ nodeMs: t.nodeMs / t.deliveries, dynamoMs: t.dynamoMs / t.deliveries });
     for (let round = 1; round <= profile.throughputRounds; round++) {
       const f = await floorRun(profile.throughputEvents);
       floorDps.push(dps(f.run));
       floorWork = f.work;
+      addCpu(cpuTotals.floor, f.cpu, f.run.delivered);
       const p = await pipeline({ tenantId: 'ten_bench_one', mode: throughputMode, events: profile.throughputEvents, deliveriesPerEvent: 1 });
       pipelineDps.push(dps(p.run));
       pipelineWork = p.work;
+      addCpu(cpuTotals.pipeline, p.cpu, p.run.delivered);
       log(`throughput round ${round}: floor ${Math.round(floorDps.at(-1)!)}/s, pipeline ${Math.round(pipelineDps.at(-1)!)}/s`);
     }
     const rawRun = receiver.track(new Run(`r${++runCounter}`));
@@ -404,6 +424,8 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       ratioToRaw: median(pipelineDps) / rawDps,
       pipelineWork: pipelineWork!,
       floorWork: floorWork!,
+      pipelineCpu: perDelivery(cpuTotals.pipeline),
+      floorCpu: perDelivery(cpuTotals.floor),
     };
 
     // 5. Scaling.
@@ -461,11 +483,13 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       if (!(await settle(meter, before, profile.stallMs))) problems.push(`fan-out sample ${run.id}: the pipeline did not settle`);
       return { ingestMs, deliveries: run.expected, allMs: run.lastArrivalAt - t };
     };
-    const fan: FanoutFigures = { endpoints: profile.fanoutEndpoints, samples: profile.fanoutSamples, oneMs: [], manyMs: [], sameTenantOneMs: [], manyAllDeliveredMs: [], ratio: 0, sameTenantRatio: 0 };
+    const fan: FanoutFigures = { endpoints: profile.fanoutEndpoints, samples: profile.fanoutSamples, oneMs: [], manyMs: [], sameTenantOneMs: [], manyAllDeliveredMs: [], oneDeliveredMs: [], ratio: 0, sameTenantRatio: 0 };
     // One unmeasured round first: the large tenant's first event pays for cold paths.
     await fanSample('ten_bench_fan', 'invoice.paid');
     for (let i = 0; i < profile.fanoutSamples; i++) {
-      fan.oneMs.push((await fanSample('ten_bench_one', 'invoice.paid')).ingestMs);
+      const one = await fanSample('ten_bench_one', 'invoice.paid');
+      fan.oneMs.push(one.ingestMs);
+      fan.oneDeliveredMs.push(one.allMs);
       const many = await fanSample('ten_bench_fan', 'invoice.paid');
       if (many.deliveries !== profile.fanoutEndpoints) throw new Error(`fan-out: routed to ${many.deliveries} endpoints, expected ${profile.fanoutEndpoints}`);
       fan.manyMs.push(many.ingestMs);

@@ -38,9 +38,9 @@ const checkRows = (checks: Check[]): Cell[][] => checks.map((c) => [c.figure, c.
 function throughputRows(r: BenchReport): Cell[][] {
   const t = r.throughput;
   return [
-    ['Billhook pipeline', t.pipelineDps.map(n0).join(', '), n0(median(t.pipelineDps)), n2(t.pipelineWork.awsRequestsPerDelivery)],
-    ['emulator floor (no Billhook code)', t.floorDps.map(n0).join(', '), n0(median(t.floorDps)), n2(t.floorWork.awsRequestsPerDelivery)],
-    ['raw keep-alive POST loop', n0(t.rawDps), n0(t.rawDps), '0'],
+    ['Billhook pipeline', t.pipelineDps.map(n0).join(', '), n0(median(t.pipelineDps)), n2(t.pipelineWork.awsRequestsPerDelivery), n2(t.pipelineCpu.nodeMs), n2(t.pipelineCpu.dynamoMs)],
+    ['emulator floor (no Billhook code)', t.floorDps.map(n0).join(', '), n0(median(t.floorDps)), n2(t.floorWork.awsRequestsPerDelivery), n2(t.floorCpu.nodeMs), n2(t.floorCpu.dynamoMs)],
+    ['raw keep-alive POST loop', n0(t.rawDps), n0(t.rawDps), '0', '', ''],
   ];
 }
 
@@ -106,8 +106,12 @@ function sections(r: BenchReport, table: Table, heading: (text: string) => strin
   const single = r.scenarios.find((s) => s.key === 'single')?.work;
   const out: string[] = [];
   out.push(heading('Targets'), table(['figure', 'value', 'target', 'result'], checkRows(r.checks)));
-  out.push(heading(`Throughput: ${n0(r.throughput.events)} events, POST → verified at the receiver (deliveries/s)`), table(['loop', 'per round', 'median', 'AWS req / delivery'], throughputRows(r)));
-  out.push(heading(`Scaling (batch ingest, ${r.load.batch} per request, 1 endpoint)`), table(SCALING_HEADERS, scalingRows(r)));
+  out.push(heading(`Throughput: ${n0(r.throughput.events)} events, POST → verified at the receiver (deliveries/s)`), table(['loop', 'per round', 'median', 'AWS req / delivery', 'CPU ms / delivery: Node process', 'CPU ms / delivery: DynamoDB Local'], throughputRows(r)));
+  out.push(
+    heading(`Scaling (batch ingest, ${r.load.batch} per request, 1 endpoint, at most ${r.load.window} deliveries outstanding)`),
+    table(SCALING_HEADERS, scalingRows(r)),
+    `Latency under this load is mostly the wait behind the outstanding deliveries (Little's law: ${r.load.window} ÷ rate). An idle pipeline delivers one event (single POST) in ${ms(median(r.fanout.oneDeliveredMs))} (median of ${r.fanout.oneDeliveredMs.length}).`,
+  );
   out.push(heading('AWS work per delivery, by scenario'), table(SCENARIO_HEADERS, scenarioRows(r.scenarios)));
   out.push(heading('Cost per 1M deliveries, by line (list prices)'), table(COST_HEADERS, costRows(r.scenarios)));
   for (const s of r.scenarios) {
@@ -171,7 +175,8 @@ Every section below is one run on one machine; compare ratios and counts, not ab
   message, PutItem of its attempt, DeleteMessageBatch per consumer step; same tables (so the same index
   writes), same producers, window, consumer loops and socket pool. The *raw loop* is
   ${L.consumers * L.batchSize} concurrent signed keep-alive POSTs to the same receiver. Floor and pipeline
-  rounds alternate; the ratio is of medians.
+  rounds alternate; the ratio is of medians. CPU time of this process (handlers, fauxqs, receiver,
+  driver) and of DynamoDB Local's JVM (from /proc) per delivery shows which side bounds the rate.
 - **AWS work.** An AWS SDK middleware on every client (\`lib/adapters/aws-instrumentation.ts\`, also the
   local pollers' client, which stands in for Lambda's SQS event source mapping) counts requests (SDK
   retries included) per service and operation, attributed to the function whose invocation made them
@@ -199,7 +204,9 @@ Every section below is one run on one machine; compare ratios and counts, not ab
   memory is this process's RSS and V8 heap, sampled every 100 ms (DynamoDB Local's JVM not included).
 - **Cold start.** Bundles built by \`buildLambdas\` (bin/build-lambdas.ts, as \`npm run build\`); size of
   the .mjs (source map excluded). Import time = \`await import(bundle)\` timed inside a fresh \`node\`
-  process, over the same for an empty module; median of the runs, modules interleaved.
+  process, over the same for an empty module; median of the runs, modules interleaved, after one
+  unrecorded round. The empty module's import takes a few ms and moves with machine load, so the
+  ratio is coarse; the absolute times and the process wall times are printed beside it.
 `;
 }
 
