@@ -183,9 +183,17 @@ describe('web dashboard in Chromium', () => {
     await shot('09-event');
   }, 60_000);
 
-  it('shows the endpoint page with health, rotates the secret and disables the endpoint', async () => {
+  it('shows the endpoint page with health, recovers its failures with progress, rotates the secret and disables it', async () => {
+    receiver.script('/hooks', { status: 500, body: 'db down' });
+    const posted = await api.post(`/v1/tenants/${tenant}/events`, { type: 'invoice.created', data: { invoice: 'in_1003' } });
+    await waitFor('a failed delivery', async () => (await api.get(`/v1/tenants/${tenant}/deliveries?eventId=${posted.body.id}&status=failed`)).body.data[0]);
     await page.goto(`${local.dashboardUrl}#/t/${tenant}/endpoints/${endpointId}`);
     await expect.poll(() => page.locator('dd.big').textContent(), { timeout: 10_000 }).toContain('%');
+    await expect.poll(() => page.locator('dd.codes').textContent()).toContain('500');
+    await page.getByRole('button', { name: 'Recover' }).click();
+    await expect.poll(() => page.locator('.progress label').textContent(), { timeout: 20_000 }).toBe('Done: 1 of 1 delivered');
+    const recovered = (await api.get(`/v1/tenants/${tenant}/deliveries?eventId=${posted.body.id}`)).body.data[0];
+    expect(recovered).toMatchObject({ status: 'succeeded', attemptCount: 2 });
     await shot('10-endpoint');
     await page.getByRole('button', { name: 'Rotate secret…' }).click();
     await page.getByRole('button', { name: 'Rotate now' }).click();

@@ -244,7 +244,7 @@ function EndpointForm(props: { initial: Endpoint | undefined; api: ReturnType<ty
           </div>
         )}
         <Field id="url" label="URL" help="Where Billhook POSTs events. https:// in production." error={errors.url}>
-          {(a) => <input {...a} type="url" required value={url} onInput={(e) => setUrl(e.currentTarget.value)} placeholder="https://example.com/webhooks" />}
+          {(a) => <input {...a} type="url" required value={url} onInput={(e) => (setUrl(e.currentTarget.value), setError(undefined))} placeholder="https://example.com/webhooks" />}
         </Field>
         <Field id="description" label="Description (optional)" error={errors.description}>
           {(a) => <input {...a} type="text" value={description} onInput={(e) => setDescription(e.currentTarget.value)} />}
