@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * The dashboard in a real browser (Debian's Chromium driven by
  * playwright-core) against local mode: the real handlers on DynamoDB Local
