@@ -1,4 +1,5 @@
 /// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
 /**
  * The dashboard in a real browser (Debian's Chromium driven by
  * playwright-core) against local mode: the real handlers on DynamoDB Local
