@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
@@ -189,14 +190,18 @@ describe('runLocal (npm start)', () => {
       });
       const text = out.join('\n');
       const health = await fetch(`${system!.apiUrl}/v1/health`);
+      const dashboardDir = system!.env.BILLHOOK_DASHBOARD_DIR!;
+      const dashboardBuilt = existsSync(path.join(dashboardDir, 'index.html'));
       signal!('SIGTERM');
       await until('exit', () => exits.length > 0);
 
       // Assert
       expect(registered).toEqual(['SIGINT', 'SIGTERM']);
       expect(text).toContain(`API        ${system!.apiUrl}`);
-      // No dashboard line until the dashboard is served.
-      expect(text).not.toContain('Dashboard');
+      expect(text).toContain(`Dashboard  ${system!.apiUrl}/dashboard`);
+      // Built for this run, into a temporary folder that stop() removes.
+      expect(dashboardBuilt).toBe(true);
+      expect(existsSync(dashboardDir)).toBe(false);
       expect(text).toContain(`Admin key  ${system!.adminKey}`);
       expect(text).toContain(`curl -s -H "Authorization: Bearer ${system!.adminKey}" ${system!.apiUrl}/v1/tenants`);
       expect(text).toMatch(/ready in \d+\.\d s/);
