@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SsrfGuard } from '../../lib/adapters/http/url-guard.ts';
 import { HttpWebhookSender } from '../../lib/adapters/http/webhook-sender.ts';
@@ -32,6 +32,12 @@ describe('HttpWebhookSender (real loopback server)', () => {
             return;
           case '/hang':
             return; // never answers
+          case '/drip': {
+            res.writeHead(200);
+            const timer = setInterval(() => res.write('.'), 50);
+            res.on('close', () => clearInterval(timer));
+            return;
+          }
           default:
             res.writeHead(404).end();
         }
@@ -91,6 +97,24 @@ describe('HttpWebhookSender (real loopback server)', () => {
     expect(r.statusCode).toBeUndefined();
     expect(r.error).toMatch(/timeout/);
     expect(r.durationMs).toBeLessThan(5000);
+  });
+
+  it('gives up on a body that never completes, saying so', async () => {
+    const r = await post(make(300), '/drip');
+    expect(r.statusCode).toBeUndefined();
+    expect(r.error).toBe('timeout: response body not complete within 300 ms');
+  });
+
+  it('reports an answer that is not HTTP', async () => {
+    const raw = createNetServer((s) => s.once('data', () => s.end('SSH-2.0-OpenSSH_9.6\r\n')));
+    await new Promise<void>((res) => raw.listen(0, '127.0.0.1', res));
+    try {
+      const r = await make().post({ url: `http://127.0.0.1:${(raw.address() as AddressInfo).port}/`, headers: {}, body: '{}' });
+      expect(r.statusCode).toBeUndefined();
+      expect(r.error).toBe('invalid HTTP response from the endpoint');
+    } finally {
+      await new Promise((res) => raw.close(res));
+    }
   });
 
   it('reports a refused connection', async () => {

@@ -1,12 +1,15 @@
 /**
- * The outbound webhook POST. One undici Agent keeps a keep-alive pool per
- * origin; every connection's DNS lookup goes through the SSRF guard; IP
- * literals are checked before connecting; redirects are never followed.
- * Timeouts bound connect, first byte and the whole exchange, and the response
- * body is read only up to a cap.
+ * The outbound webhook POST, on Node's own http/https (no HTTP library in the
+ * sender's bundle). One keep-alive Agent per scheme keeps a pool per origin
+ * (`maxSockets` is per host:port); every connection's DNS lookup goes through
+ * the SSRF guard; IP literals are checked before connecting; redirects are
+ * never followed. Timeouts bound the connect and the whole exchange, and the
+ * response body is read only up to a cap.
  */
-import { Agent, request } from 'undici';
-import { isIP } from 'node:net';
+import http, { type IncomingMessage } from 'node:http';
+import https from 'node:https';
+import { isIP, type Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import { isBillhookError } from '../../core/errors.ts';
 import type { Clock, OutboundRequest, OutboundResponse, WebhookSender } from '../../ports.ts';
 import { bareHost, SsrfGuard } from './url-guard.ts';
@@ -22,7 +25,7 @@ export interface SenderOptions {
 }
 
 export class HttpWebhookSender implements WebhookSender {
-  private readonly agent: Agent;
+  private readonly agents: { 'http:': http.Agent; 'https:': https.Agent };
   private readonly excerptBytes: number;
   private readonly maxReadBytes: number;
 
@@ -33,72 +36,123 @@ export class HttpWebhookSender implements WebhookSender {
   ) {
     this.excerptBytes = options.excerptBytes ?? 4096;
     this.maxReadBytes = options.maxReadBytes ?? 64 * 1024;
-    this.agent = new Agent({
-      connect: { timeout: options.connectTimeoutMs, lookup: guard.lookup },
-      headersTimeout: options.timeoutMs,
-      bodyTimeout: options.timeoutMs,
-      keepAliveTimeout: 30_000,
-      keepAliveMaxTimeout: 60_000,
-      connections: options.connectionsPerOrigin ?? 16,
-    });
+    const pool = {
+      keepAlive: true,
+      maxSockets: options.connectionsPerOrigin ?? 16,
+      maxFreeSockets: options.connectionsPerOrigin ?? 16,
+      // The most recently used socket first: the others age out instead of being kept half-warm.
+      scheduling: 'lifo' as const,
+      // Passed to net/tls.connect: the SSRF guard resolves, checks and pins the address.
+      lookup: guard.lookup,
+    };
+    this.agents = { 'http:': new http.Agent(pool), 'https:': new https.Agent(pool) };
   }
 
-  async post(req: OutboundRequest): Promise<OutboundResponse> {
+  post(req: OutboundRequest): Promise<OutboundResponse> {
     const started = this.clock.now();
     const elapsed = () => Math.max(0, this.clock.now() - started);
+    let url: URL;
     try {
-      const url = this.guard.parse(req.url);
+      url = this.guard.parse(req.url);
       const host = bareHost(url.hostname);
       if (isIP(host)) this.guard.assertAddress(host);
     } catch (e) {
-      return { blocked: true, error: isBillhookError(e) ? e.message : 'url not allowed', durationMs: elapsed() };
+      return Promise.resolve({ blocked: true, error: isBillhookError(e) ? e.message : 'url not allowed', durationMs: elapsed() });
     }
 
-    const signal = AbortSignal.timeout(this.options.timeoutMs);
-    try {
-      const res = await request(req.url, {
-        method: 'POST',
-        headers: req.headers,
-        body: req.body,
-        dispatcher: this.agent,
-        signal,
+    return new Promise<OutboundResponse>((resolve) => {
+      const body = Buffer.from(req.body, 'utf8');
+      const timers: NodeJS.Timeout[] = [];
+      let settled = false;
+      const finish = (result: OutboundResponse) => {
+        if (settled) return;
+        settled = true;
+        for (const t of timers) clearTimeout(t);
+        resolve(result);
+      };
+      const fail = (error: string, blocked = false) => finish({ error, ...(blocked ? { blocked } : {}), durationMs: elapsed() });
+
+      const transport = url.protocol === 'https:' ? https : http;
+      const request = transport.request(
+        url,
+        {
+          method: 'POST',
+          headers: { ...req.headers, 'content-length': String(body.length) },
+          agent: url.protocol === 'https:' ? this.agents['https:'] : this.agents['http:'],
+        },
+        (res) => {
+          phase = 'body';
+          readCapped(res, this.maxReadBytes, this.excerptBytes, (text, truncated) => {
+            const out: OutboundResponse = { statusCode: res.statusCode ?? 0, durationMs: elapsed() };
+            if (text) out.responseBody = truncated ? text + '…' : text;
+            const retryAfter = res.headers['retry-after'];
+            if (retryAfter !== undefined) out.retryAfter = retryAfter;
+            finish(out);
+          });
+          res.on('error', (e) => fail(describeError(e, this.options)));
+        },
+      );
+      let phase: 'connect' | 'headers' | 'body' = 'connect';
+      request.on('socket', (socket: Socket) => {
+        if (!socket.connecting) {
+          phase = 'headers'; // a kept-alive connection
+          return;
+        }
+        const connected = socket instanceof TLSSocket ? 'secureConnect' : 'connect';
+        const timer = setTimeout(() => {
+          fail(`connect timeout: no connection within ${this.options.connectTimeoutMs} ms`);
+          request.destroy();
+        }, this.options.connectTimeoutMs);
+        timers.push(timer);
+        socket.once(connected, () => {
+          clearTimeout(timer);
+          phase = 'headers';
+        });
       });
-      const { text, truncated } = await readCapped(res.body, this.maxReadBytes, this.excerptBytes);
-      const retryAfter = res.headers['retry-after'];
-      const out: OutboundResponse = { statusCode: res.statusCode, durationMs: elapsed() };
-      if (text) out.responseBody = truncated ? text + '…' : text;
-      if (retryAfter !== undefined) out.retryAfter = Array.isArray(retryAfter) ? retryAfter[0] : retryAfter;
-      return out;
-    } catch (e) {
-      return { error: describeError(e, this.options), blocked: isBlocked(e), durationMs: elapsed() };
-    }
+      timers.push(
+        setTimeout(() => {
+          fail(
+            phase === 'body'
+              ? `timeout: response body not complete within ${this.options.timeoutMs} ms`
+              : phase === 'headers'
+                ? `timeout: no response headers within ${this.options.timeoutMs} ms`
+                : `timeout: no connection within ${this.options.timeoutMs} ms`,
+          );
+          request.destroy();
+        }, this.options.timeoutMs),
+      );
+      request.on('error', (e) => fail(describeError(e, this.options), isBlocked(e)));
+      request.end(body);
+    });
   }
 
   async close(): Promise<void> {
-    await this.agent.close();
+    this.agents['http:'].destroy();
+    this.agents['https:'].destroy();
   }
 }
 
-async function readCapped(
-  body: AsyncIterable<Buffer> & { destroy(err?: Error): void },
-  maxRead: number,
-  excerpt: number,
-): Promise<{ text: string; truncated: boolean }> {
+/** Keep the first `excerpt` bytes; stop reading (and drop the connection) past `maxRead`. */
+function readCapped(res: IncomingMessage, maxRead: number, excerpt: number, done: (text: string, truncated: boolean) => void): void {
   const chunks: Buffer[] = [];
+  let kept = 0;
   let total = 0;
-  let truncated = false;
-  for await (const chunk of body) {
-    if (total < excerpt) chunks.push(chunk);
+  const finish = (truncated: boolean) => {
+    const buf = Buffer.concat(chunks);
+    done(new TextDecoder('utf-8', { fatal: false }).decode(buf.subarray(0, excerpt)), truncated || buf.length > excerpt);
+  };
+  res.on('data', (chunk: Buffer) => {
+    if (kept < excerpt) {
+      chunks.push(chunk);
+      kept += chunk.length;
+    }
     total += chunk.length;
     if (total > maxRead) {
-      truncated = true;
-      body.destroy();
-      break;
+      res.destroy();
+      finish(true);
     }
-  }
-  const buf = Buffer.concat(chunks);
-  if (buf.length > excerpt) truncated = true;
-  return { text: new TextDecoder('utf-8', { fatal: false }).decode(buf.subarray(0, excerpt)), truncated };
+  });
+  res.on('end', () => finish(false));
 }
 
 function isBlocked(e: unknown): boolean {
@@ -113,16 +167,10 @@ export function describeError(e: unknown, options: { timeoutMs: number; connectT
   switch (code) {
     case 'BILLHOOK_ADDRESS_BLOCKED':
       return err.message ?? err.cause?.message ?? 'address blocked';
-    case 'UND_ERR_CONNECT_TIMEOUT':
-      return `connect timeout: no connection within ${options.connectTimeoutMs} ms`;
-    case 'UND_ERR_HEADERS_TIMEOUT':
-      return `timeout: no response headers within ${options.timeoutMs} ms`;
-    case 'UND_ERR_BODY_TIMEOUT':
-      return `timeout: response body stalled for ${options.timeoutMs} ms`;
     case 'ECONNREFUSED':
       return 'connection refused';
     case 'ECONNRESET':
-    case 'UND_ERR_SOCKET':
+    case 'EPIPE':
       return 'connection reset by the endpoint';
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
@@ -130,6 +178,12 @@ export function describeError(e: unknown, options: { timeoutMs: number; connectT
     case 'EHOSTUNREACH':
     case 'ENETUNREACH':
       return 'host unreachable';
+    case 'ETIMEDOUT':
+      return `connect timeout: no connection within ${options.connectTimeoutMs} ms`;
+    case 'HPE_INVALID_CONSTANT':
+    case 'HPE_INVALID_STATUS':
+    case 'HPE_INVALID_HEADER_TOKEN':
+      return 'invalid HTTP response from the endpoint';
   }
   if (err?.name === 'TimeoutError' || err?.name === 'AbortError') return `timeout: no complete response within ${options.timeoutMs} ms`;
   if (code && /CERT|SSL|TLS|ERR_TLS/i.test(code)) return `TLS error: ${code}`;
