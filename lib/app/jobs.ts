@@ -33,7 +33,18 @@ export async function runJob(deps: AppDeps & { tenantCache: TenantExistenceCache
       return;
     case 'emit': {
       // Operational events go through ingest, to the tenant's endpoints subscribed to them.
-      const r = await ingestEvent(deps, job.tenantId, { type: job.type, data: job.data }, job.key);
+      let r: Awaited<ReturnType<typeof ingestEvent>>;
+      try {
+        r = await ingestEvent(deps, job.tenantId, { type: job.type, data: job.data }, job.key);
+      } catch (e) {
+        // The key names the occurrence (this endpoint recovered from this failure run): two sender
+        // instances may both report it, with different timestamps. The first report stands.
+        if (isBillhookError(e) && e.code === 'idempotency_key_reused') {
+          log.info('operational event already reported', { tenantId: job.tenantId, type: job.type, key: job.key });
+          return;
+        }
+        throw e;
+      }
       log.info('operational event', { tenantId: job.tenantId, type: job.type, eventId: r.accepted.id, deliveries: r.accepted.deliveries, replayed: r.replayed });
       return;
     }

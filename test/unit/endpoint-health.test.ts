@@ -99,6 +99,16 @@ describe('operational events', () => {
     await runJob(deps, job, silentLogger);
     expect(deps.queue.sent.map((s) => [s.message.endpointId, s.message.event.type])).toEqual([['ep_ops', 'endpoint.disabled']]);
   });
+
+  it('count a second report of the same occurrence with other details as done, not as a failure to retry', async () => {
+    // Two sender instances both saw the endpoint recover, at different instants.
+    const { deps } = await setup();
+    const first: EmitJob = { v: 1, kind: 'emit', tenantId: T, type: 'endpoint.recovered', data: { endpointId: 'ep_1', recoveredAt: '2026-01-01T00:00:01.000Z' }, key: 'endpoint.recovered:ep_1:x' };
+    await runJob(deps, first, silentLogger);
+    await expect(runJob(deps, { ...first, data: { endpointId: 'ep_1', recoveredAt: '2026-01-01T00:00:02.000Z' } }, silentLogger)).resolves.toBeUndefined();
+    expect(deps.queue.sent.filter((s) => s.message.event.type === 'endpoint.recovered')).toHaveLength(deps.queue.sent.length);
+    expect(new Set(deps.queue.sent.map((s) => s.message.event.id)).size).toBe(1);
+  });
 });
 
 describe('circuit breaker', () => {
