@@ -2,55 +2,61 @@
  * The environment, parsed once with zod. Every setting Billhook reads lives
  * here; nothing else touches process.env.
  */
-import { z } from 'zod';
+import * as z from './core/zod.ts';
 import { TABLES } from './definitions.ts';
 import { DEFAULT_RETRY_SCHEDULE, parseRetrySchedule } from './core/retry-policy.ts';
 import { parseExtraEventTypes, type EventTypeDef } from './core/event-types.ts';
 import { DEFAULT_PORT_POLICY, parsePortPolicy, type PortPolicy } from './core/ip-policy.ts';
 
-const bool = z
-  .enum(['true', 'false', '1', '0', ''])
-  .optional()
-  .transform((v) => v === 'true' || v === '1');
+const bool = z.pipe(
+  z.optional(z.enum(['true', 'false', '1', '0', ''])),
+  z.transform((v: 'true' | 'false' | '1' | '0' | '' | undefined) => v === 'true' || v === '1'),
+);
+const text = () => z.optional(z.string());
+const url = () => z.optional(z.url());
+/** A whole number from the environment, within bounds, with a default. */
+const int = (min: number, max: number, fallback: number) =>
+  z._default(z.coerce.number().check(z.multipleOf(1, 'must be a whole number'), z.minimum(min), z.maximum(max)), fallback);
+const name = (fallback: string) => z._default(z.string().check(z.minLength(1)), fallback);
 
 const envSchema = z.object({
   // Names match TABLES/QUEUES envVar in definitions.ts (a unit test checks).
-  BILLHOOK_ENTITIES_TABLE: z.string().min(1).default(TABLES.entities.localName),
-  BILLHOOK_EVENTS_TABLE: z.string().min(1).default(TABLES.events.localName),
-  BILLHOOK_LOGS_TABLE: z.string().min(1).default(TABLES.logs.localName),
-  BILLHOOK_DELIVERIES_QUEUE_URL: z.string().optional(),
-  BILLHOOK_DLQ_URL: z.string().optional(),
-  BILLHOOK_FANOUT_QUEUE_URL: z.string().optional(),
-  AWS_REGION: z.string().default('us-east-1'),
+  BILLHOOK_ENTITIES_TABLE: name(TABLES.entities.localName),
+  BILLHOOK_EVENTS_TABLE: name(TABLES.events.localName),
+  BILLHOOK_LOGS_TABLE: name(TABLES.logs.localName),
+  BILLHOOK_DELIVERIES_QUEUE_URL: text(),
+  BILLHOOK_DLQ_URL: text(),
+  BILLHOOK_FANOUT_QUEUE_URL: text(),
+  AWS_REGION: z._default(z.string(), 'us-east-1'),
   /** Local mode only: the DynamoDB Local and SQS emulator endpoints. */
-  BILLHOOK_DYNAMODB_ENDPOINT: z.string().url().optional(),
-  BILLHOOK_SQS_ENDPOINT: z.string().url().optional(),
-  BILLHOOK_SCHEDULER_ENDPOINT: z.string().url().optional(),
-  BILLHOOK_SCHEDULER_GROUP: z.string().optional(),
-  BILLHOOK_SCHEDULER_ROLE_ARN: z.string().optional(),
-  BILLHOOK_DELIVERIES_QUEUE_ARN: z.string().optional(),
-  BILLHOOK_ADMIN_KEY: z.string().min(16, 'BILLHOOK_ADMIN_KEY must be at least 16 characters').optional(),
-  BILLHOOK_ADMIN_KEY_SECRET_ARN: z.string().optional(),
-  BILLHOOK_RETRY_SCHEDULE: z.string().optional(),
-  BILLHOOK_EXTRA_EVENT_TYPES: z.string().optional(),
+  BILLHOOK_DYNAMODB_ENDPOINT: url(),
+  BILLHOOK_SQS_ENDPOINT: url(),
+  BILLHOOK_SCHEDULER_ENDPOINT: url(),
+  BILLHOOK_SCHEDULER_GROUP: text(),
+  BILLHOOK_SCHEDULER_ROLE_ARN: text(),
+  BILLHOOK_DELIVERIES_QUEUE_ARN: text(),
+  BILLHOOK_ADMIN_KEY: z.optional(z.string().check(z.minLength(16, 'BILLHOOK_ADMIN_KEY must be at least 16 characters'))),
+  BILLHOOK_ADMIN_KEY_SECRET_ARN: text(),
+  BILLHOOK_RETRY_SCHEDULE: text(),
+  BILLHOOK_EXTRA_EVENT_TYPES: text(),
   BILLHOOK_ALLOW_HTTP: bool,
   BILLHOOK_ALLOW_LOOPBACK: bool,
-  BILLHOOK_ALLOW_PRIVATE_CIDRS: z.string().optional(),
-  BILLHOOK_ALLOWED_PORTS: z.string().default(DEFAULT_PORT_POLICY),
-  BILLHOOK_FANOUT_THRESHOLD: z.coerce.number().int().min(1).default(50),
-  BILLHOOK_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(15_000),
-  BILLHOOK_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
-  BILLHOOK_MAX_SQS_DELAY: z.coerce.number().int().min(0).max(900).default(900),
-  BILLHOOK_EVENT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
-  BILLHOOK_LOG_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
-  BILLHOOK_VERSION: z.string().default('0.1.0'),
+  BILLHOOK_ALLOW_PRIVATE_CIDRS: text(),
+  BILLHOOK_ALLOWED_PORTS: z._default(z.string(), DEFAULT_PORT_POLICY),
+  BILLHOOK_FANOUT_THRESHOLD: int(1, Number.MAX_SAFE_INTEGER, 50),
+  BILLHOOK_REQUEST_TIMEOUT_MS: int(100, 60_000, 15_000),
+  BILLHOOK_CONNECT_TIMEOUT_MS: int(100, 60_000, 5_000),
+  BILLHOOK_MAX_SQS_DELAY: int(0, 900, 900),
+  BILLHOOK_EVENT_RETENTION_DAYS: int(1, 3650, 90),
+  BILLHOOK_LOG_RETENTION_DAYS: int(1, 3650, 30),
+  BILLHOOK_VERSION: z._default(z.string(), '0.1.0'),
   BILLHOOK_PERMANENT_4XX: bool,
-  BILLHOOK_BREAKER_THRESHOLD: z.coerce.number().int().min(0).max(1000).default(5),
-  BILLHOOK_BREAKER_COOLDOWN_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
-  BILLHOOK_DISABLE_AFTER_DAYS: z.coerce.number().min(0).max(365).default(5),
-  BILLHOOK_DASHBOARD_DIR: z.string().min(1).optional(),
-  BILLHOOK_DASHBOARD_FRAME_ANCESTORS: z.string().optional(),
-  BILLHOOK_DISABLE_AFTER_EXHAUSTED: z.coerce.number().int().min(0).max(100_000).default(20),
+  BILLHOOK_BREAKER_THRESHOLD: int(0, 1000, 5),
+  BILLHOOK_BREAKER_COOLDOWN_SECONDS: int(1, 3600, 30),
+  BILLHOOK_DISABLE_AFTER_DAYS: z._default(z.coerce.number().check(z.minimum(0), z.maximum(365)), 5),
+  BILLHOOK_DASHBOARD_DIR: z.optional(z.string().check(z.minLength(1))),
+  BILLHOOK_DASHBOARD_FRAME_ANCESTORS: text(),
+  BILLHOOK_DISABLE_AFTER_EXHAUSTED: int(0, 100_000, 20),
 });
 
 export interface Config {

@@ -7,13 +7,13 @@
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import type { z } from 'zod';
+import * as z from './core/zod.ts';
 import type { Logger } from './log.ts';
 
-export async function processBatch<S extends z.ZodType>(
+export async function processBatch<S extends z.Schema>(
   event: SQSEvent,
   schema: S,
-  process: (message: z.infer<S>, record: SQSRecord) => Promise<unknown>,
+  process: (message: z.output<S>, record: SQSRecord) => Promise<unknown>,
   log: Logger,
   context?: Context,
 ): Promise<SQSBatchResponse> {
@@ -28,8 +28,8 @@ export async function processBatch<S extends z.ZodType>(
         } catch {
           throw new Error('message body is not JSON');
         }
-        const parsed = schema.safeParse(body);
-        if (!parsed.success) throw new Error(`message is not valid: ${parsed.error.issues.map((i) => i.path.join('.') + ' ' + i.message).join('; ')}`);
+        const parsed = z.safeParse(schema, body);
+        if (!parsed.success) throw new Error(`message is not valid: ${parsed.error.issues.map((i) => i.path.map(String).join('.') + ' ' + i.message).join('; ')}`);
         return await process(parsed.data, record);
       } catch (error) {
         log.error('message failed; it will be retried by SQS', {

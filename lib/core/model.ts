@@ -3,7 +3,7 @@
  * attempt. Input schemas validate API bodies; record types are what stores
  * keep; views are what the API returns (never a secret).
  */
-import { z } from 'zod';
+import * as z from './zod.ts';
 
 export const ID_PREFIX = { tenant: 'ten_', endpoint: 'ep_', event: 'evt_', delivery: 'dlv_', key: 'key_' } as const;
 
@@ -24,23 +24,23 @@ export const LIMITS = {
 } as const;
 
 const idSuffix = /^[A-Za-z0-9_-]{1,64}$/;
-export const tenantIdSchema = z.string().regex(/^ten_[A-Za-z0-9_-]{1,64}$/, 'must look like ten_<letters, digits, _ or ->');
-export const endpointIdSchema = z.string().regex(/^ep_[A-Za-z0-9_-]{1,64}$/, 'must look like ep_<id>');
-export const eventIdSchema = z.string().regex(/^evt_[A-Za-z0-9_-]{1,64}$/, 'must look like evt_<id>');
-export const keyIdSchema = z.string().regex(/^key_[A-Za-z0-9_-]{1,64}$/, 'must look like key_<id>');
-export const deliveryIdSchema = z.string().regex(/^dlv_[A-Za-z0-9_-]{1,64}$/, 'must look like dlv_<id>');
+export const tenantIdSchema = z.string().check(z.regex(/^ten_[A-Za-z0-9_-]{1,64}$/, 'must look like ten_<letters, digits, _ or ->'));
+export const endpointIdSchema = z.string().check(z.regex(/^ep_[A-Za-z0-9_-]{1,64}$/, 'must look like ep_<id>'));
+export const eventIdSchema = z.string().check(z.regex(/^evt_[A-Za-z0-9_-]{1,64}$/, 'must look like evt_<id>'));
+export const keyIdSchema = z.string().check(z.regex(/^key_[A-Za-z0-9_-]{1,64}$/, 'must look like key_<id>'));
+export const deliveryIdSchema = z.string().check(z.regex(/^dlv_[A-Za-z0-9_-]{1,64}$/, 'must look like dlv_<id>'));
 
 export const SIGNATURE_SCHEMES = ['standard-webhooks', 'standard-webhooks-ed25519', 'hmac-sha256-hex'] as const;
 export type SignatureScheme = (typeof SIGNATURE_SCHEMES)[number];
 
 /** `whsec_` + base64 of 24 to 64 bytes. */
-export const secretSchema = z
-  .string()
-  .regex(/^whsec_[A-Za-z0-9+/]+={0,2}$/, 'must be whsec_ followed by base64')
-  .refine((s) => {
+export const secretSchema = z.string().check(
+  z.regex(/^whsec_[A-Za-z0-9+/]+={0,2}$/, 'must be whsec_ followed by base64'),
+  z.refine((s: string) => {
     const bytes = Buffer.from(s.slice('whsec_'.length), 'base64').length;
     return bytes >= 24 && bytes <= 64;
-  }, 'must encode 24 to 64 bytes');
+  }, 'must encode 24 to 64 bytes'),
+);
 
 // Headers that Billhook owns on every request; an endpoint may not override them.
 const RESERVED_HEADERS = new Set([
@@ -49,9 +49,8 @@ const RESERVED_HEADERS = new Set([
 ]);
 const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$/;
 
-export const headersSchema = z
-  .record(z.string(), z.string().max(LIMITS.headerValueLength).regex(/^[^\r\n\0]*$/, 'must not contain CR, LF or NUL'))
-  .superRefine((h, ctx) => {
+export const headersSchema = z.record(z.string(), z.string().check(z.maxLength(LIMITS.headerValueLength), z.regex(/^[^\r\n\0]*$/, 'must not contain CR, LF or NUL'))).check(
+  z.superRefine((h: Record<string, string>, ctx) => {
     const names = Object.keys(h);
     if (names.length > LIMITS.headersPerEndpoint) ctx.addIssue({ code: 'custom', message: `at most ${LIMITS.headersPerEndpoint} headers` });
     for (const name of names) {
@@ -59,43 +58,42 @@ export const headersSchema = z
       else if (RESERVED_HEADERS.has(name.toLowerCase()) || name.toLowerCase().startsWith('webhook-'))
         ctx.addIssue({ code: 'custom', path: [name], message: 'is reserved and cannot be set' });
     }
-  });
+  }),
+);
 
-export const retryScheduleSchema = z
-  .array(z.number().int().min(0).max(LIMITS.maxRetryDelaySeconds))
-  .max(LIMITS.retryScheduleLength);
+export const retryScheduleSchema = z.array(z.int().check(z.minimum(0), z.maximum(LIMITS.maxRetryDelaySeconds))).check(z.maxLength(LIMITS.retryScheduleLength));
 
 export const endpointInputSchema = z.strictObject({
-  url: z.string().min(1).max(LIMITS.urlLength),
-  eventTypes: z.array(z.string().min(1).max(200)).min(1).max(LIMITS.eventTypesPerEndpoint).optional(),
-  description: z.string().max(LIMITS.descriptionLength).optional(),
-  secret: secretSchema.optional(),
-  headers: headersSchema.optional(),
-  disabled: z.boolean().optional(),
-  signatureScheme: z.enum(SIGNATURE_SCHEMES).optional(),
-  retrySchedule: retryScheduleSchema.optional(),
-  rateLimitPerSecond: z.number().int().min(1).max(10_000).optional(),
+  url: z.string().check(z.minLength(1), z.maxLength(LIMITS.urlLength)),
+  eventTypes: z.optional(z.array(z.string().check(z.minLength(1), z.maxLength(200))).check(z.minLength(1), z.maxLength(LIMITS.eventTypesPerEndpoint))),
+  description: z.optional(z.string().check(z.maxLength(LIMITS.descriptionLength))),
+  secret: z.optional(secretSchema),
+  headers: z.optional(headersSchema),
+  disabled: z.optional(z.boolean()),
+  signatureScheme: z.optional(z.enum(SIGNATURE_SCHEMES)),
+  retrySchedule: z.optional(retryScheduleSchema),
+  rateLimitPerSecond: z.optional(z.int().check(z.minimum(1), z.maximum(10_000))),
 });
 export type EndpointInput = z.infer<typeof endpointInputSchema>;
 
-export const endpointPatchSchema = endpointInputSchema.partial().omit({ secret: true });
+export const endpointPatchSchema = z.omit(z.partial(endpointInputSchema), { secret: true });
 export type EndpointPatch = z.infer<typeof endpointPatchSchema>;
 
 export const tenantInputSchema = z.strictObject({
-  name: z.string().trim().min(1).max(LIMITS.nameLength),
-  id: tenantIdSchema.optional(),
+  name: z.string().check(z.trim(), z.minLength(1), z.maxLength(LIMITS.nameLength)),
+  id: z.optional(tenantIdSchema),
 });
 export type TenantInput = z.infer<typeof tenantInputSchema>;
 
 export const eventInputSchema = z.strictObject({
-  type: z.string().min(1).max(200),
+  type: z.string().check(z.minLength(1), z.maxLength(200)),
   data: z.record(z.string(), z.unknown()),
-  id: z.string().min(1).max(LIMITS.idempotencyKeyLength).regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces').optional(),
+  id: z.optional(z.string().check(z.minLength(1), z.maxLength(LIMITS.idempotencyKeyLength), z.regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces'))),
 });
 export type EventInput = z.infer<typeof eventInputSchema>;
 
 export const eventBatchInputSchema = z.strictObject({
-  events: z.array(eventInputSchema).min(1).max(LIMITS.batchEvents),
+  events: z.array(eventInputSchema).check(z.minLength(1), z.maxLength(LIMITS.batchEvents)),
 });
 
 export interface Tenant {
@@ -294,7 +292,7 @@ export function signingSecrets(e: Pick<EndpointRecord, 'secret' | 'previousSecre
   return [e.secret, ...(e.previousSecrets ?? []).filter((p) => Date.parse(p.expiresAt) > nowMs).map((p) => p.secret)];
 }
 
-export const rotateSecretSchema = z.strictObject({ secret: secretSchema.optional() });
+export const rotateSecretSchema = z.strictObject({ secret: z.optional(secretSchema) });
 
 /** Turn a stored endpoint into its API view. */
 export function endpointView(e: EndpointRecord, defaultSchedule: readonly number[]): EndpointView {
@@ -317,7 +315,7 @@ export function endpointView(e: EndpointRecord, defaultSchedule: readonly number
 }
 
 /** Turn a zod error into field errors for a 422. */
-export function fieldErrors(error: z.ZodError): { path: string; message: string }[] {
+export function fieldErrors(error: z.SchemaIssues): { path: string; message: string }[] {
   return error.issues.map((i) => ({ path: i.path.map(String).join('.') || '(body)', message: i.message }));
 }
 
@@ -336,15 +334,15 @@ export const deliveryMessageSchema = z.object({
   deliveryId: deliveryIdSchema,
   tenantId: tenantIdSchema,
   endpointId: endpointIdSchema,
-  endpointVersion: z.number().int().min(0),
+  endpointVersion: z.int().check(z.minimum(0)),
   event: payloadSchema,
-  attempt: z.number().int().min(1),
+  attempt: z.int().check(z.minimum(1)),
   trigger: z.enum(TRIGGERS),
   createdAt: z.string(),
-  notBefore: z.string().optional(),
-  chain: z.number().int().min(0).optional(),
-  attemptKey: z.string().max(100).optional(),
-  onFailure: z.enum(['failed', 'exhausted']).optional(),
+  notBefore: z.optional(z.string()),
+  chain: z.optional(z.int().check(z.minimum(0))),
+  attemptKey: z.optional(z.string().check(z.maxLength(100))),
+  onFailure: z.optional(z.enum(['failed', 'exhausted'])),
 });
 
 export const fanoutMessageSchema = z.object({
@@ -352,7 +350,7 @@ export const fanoutMessageSchema = z.object({
   kind: z.literal('fanout'),
   tenantId: tenantIdSchema,
   event: payloadSchema,
-  cursor: z.string().optional(),
+  cursor: z.optional(z.string()),
 });
 
 export const recoverJobSchema = z.object({
@@ -361,11 +359,11 @@ export const recoverJobSchema = z.object({
   tenantId: tenantIdSchema,
   endpointId: endpointIdSchema,
   since: z.string(),
-  until: z.string().optional(),
-  jobId: z.string().min(1).max(64),
-  cursor: z.string().optional(),
-  statuses: z.array(z.enum(['failed', 'exhausted', 'skipped'])).optional(),
-  ratePerSecond: z.number().positive().optional(),
+  until: z.optional(z.string()),
+  jobId: z.string().check(z.minLength(1), z.maxLength(64)),
+  cursor: z.optional(z.string()),
+  statuses: z.optional(z.array(z.enum(['failed', 'exhausted', 'skipped']))),
+  ratePerSecond: z.optional(z.number().check(z.positive())),
 });
 
 export const emitJobSchema = z.object({
@@ -374,7 +372,7 @@ export const emitJobSchema = z.object({
   tenantId: tenantIdSchema,
   type: z.string(),
   data: z.record(z.string(), z.unknown()),
-  key: z.string().min(1).max(255),
+  key: z.string().check(z.minLength(1), z.maxLength(255)),
 });
 
 export const jobMessageSchema = z.discriminatedUnion('kind', [fanoutMessageSchema, recoverJobSchema, emitJobSchema]);

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../core/zod.ts';
 import { BillhookError } from '../core/errors.ts';
 import {
   DELIVERY_STATUSES,
@@ -24,22 +24,25 @@ import { json, noContent } from './respond.ts';
 import type { Route } from './router.ts';
 
 /** An id in the path that cannot exist reads as 404, like any unknown id. */
-function id(schema: z.ZodString, value: string | undefined, what: string): string {
-  if (value === undefined || !schema.safeParse(value).success) throw new BillhookError('not_found', `${what} ${value ?? ''} not found`);
+function id(schema: z.Schema<string>, value: string | undefined, what: string): string {
+  if (value === undefined || !z.safeParse(schema, value).success) throw new BillhookError('not_found', `${what} ${value ?? ''} not found`);
   return value;
 }
 
 const isoTime = z.iso.datetime({ offset: true });
-const testEventSchema = z.strictObject({ type: z.string().min(1).max(200).optional() });
-const recoverSchema = z.strictObject({ since: isoTime, until: isoTime.optional() });
-const redriveSchema = z.strictObject({ max: z.number().int().min(1).max(1000).optional(), ratePerSecond: z.number().min(0.1).max(100).optional() });
+const testEventSchema = z.strictObject({ type: z.optional(z.string().check(z.minLength(1), z.maxLength(200))) });
+const recoverSchema = z.strictObject({ since: isoTime, until: z.optional(isoTime) });
+const redriveSchema = z.strictObject({
+  max: z.optional(z.int().check(z.minimum(1), z.maximum(1000))),
+  ratePerSecond: z.optional(z.number().check(z.minimum(0.1), z.maximum(100))),
+});
 
 /** A request id → an id safe for attempt keys and job ids. */
 const jobIdOf = (requestId: string): string => requestId.replace(/[^A-Za-z0-9_-]/g, '').slice(0, 48) || 'job';
 
-function optionalQuery<T>(schema: z.ZodType<T>, value: string | undefined, name: string): T | undefined {
+function optionalQuery<T>(schema: z.Schema<T>, value: string | undefined, name: string): T | undefined {
   if (value === undefined || value === '') return undefined;
-  const r = schema.safeParse(value);
+  const r = z.safeParse(schema, value);
   if (!r.success) throw new BillhookError('invalid_query', `query parameter ${name} is invalid: ${r.error.issues[0]?.message ?? 'bad value'}`);
   return r.data;
 }
@@ -256,7 +259,7 @@ export function apiRoutes(deps: () => Promise<AppDeps>): Route[] {
       auth: 'tenant',
       async handle({ req, params }) {
         const since = optionalQuery(isoTime, req.query.since, 'since');
-        const type = optionalQuery(z.string().max(200), req.query.type, 'type');
+        const type = optionalQuery(z.string().check(z.maxLength(200)), req.query.type, 'type');
         const q = { ...pageQuery(req.query), ...(since ? { since: new Date(since).toISOString() } : {}), ...(type ? { type } : {}) };
         return json(200, await listEvents(await deps(), params.tenantId!, q));
       },
@@ -280,7 +283,7 @@ export function apiRoutes(deps: () => Promise<AppDeps>): Route[] {
         const status = optionalQuery(z.enum(DELIVERY_STATUSES), req.query.status, 'status');
         const endpointId = optionalQuery(endpointIdSchema, req.query.endpointId, 'endpointId');
         const eventId = optionalQuery(eventIdSchema, req.query.eventId, 'eventId');
-        const eventType = optionalQuery(z.string().max(200), req.query.eventType, 'eventType');
+        const eventType = optionalQuery(z.string().check(z.maxLength(200)), req.query.eventType, 'eventType');
         const since = optionalQuery(isoTime, req.query.since, 'since');
         const until = optionalQuery(isoTime, req.query.until, 'until');
         const q = {

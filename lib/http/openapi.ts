@@ -3,7 +3,7 @@
  * bodies come from the same zod schemas the handlers validate with, so the
  * document cannot drift from the code.
  */
-import { z } from 'zod';
+import * as z from '../core/zod.ts';
 import type { Route } from './router.ts';
 
 const QUERY_DOCS: Record<string, { description: string; schema: Record<string, unknown> }> = {

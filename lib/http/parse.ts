@@ -3,7 +3,7 @@
  * wrong content type → 415, malformed JSON → 400, too deeply nested → 422,
  * schema violations → 422 with the failing fields.
  */
-import type { z } from 'zod';
+import * as z from '../core/zod.ts';
 import { BillhookError } from '../core/errors.ts';
 import { fieldErrors, LIMITS } from '../core/model.ts';
 import type { HttpRequest } from './types.ts';
@@ -54,13 +54,13 @@ export function parseJson(req: HttpRequest, { optional = false } = {}): unknown 
   return value;
 }
 
-export function validate<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
-  const result = schema.safeParse(value);
+export function validate<S extends z.Schema>(schema: S, value: unknown): z.output<S> {
+  const result = z.safeParse(schema, value);
   if (!result.success) throw new BillhookError('validation_failed', 'request body failed validation', { fields: fieldErrors(result.error) });
   return result.data;
 }
 
-export const parseBody = <S extends z.ZodType>(req: HttpRequest, schema: S, options?: { optional?: boolean }): z.infer<S> =>
+export const parseBody = <S extends z.Schema>(req: HttpRequest, schema: S, options?: { optional?: boolean }): z.output<S> =>
   validate(schema, parseJson(req, options));
 
 /** `limit` and `cursor` query parameters. */

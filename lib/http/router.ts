@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from '../core/zod.ts';
 import { BillhookError } from '../core/errors.ts';
 import { templateToRegExp } from '../definitions.ts';
 import type { HttpRequest, HttpResponse, Principal } from './types.ts';
@@ -18,7 +18,7 @@ export interface Route {
   /** Status of a successful answer (documented in OpenAPI). */
   success: number;
   /** Request body schema, for the OpenAPI document (handlers validate with the same schema). */
-  body?: z.ZodType;
+  body?: z.Schema;
   /** Documented query parameters. */
   query?: readonly string[];
   /** `admin`: admin key only; `tenant`: admin or a key of the `{tenantId}` in the path; `none`: public. */
