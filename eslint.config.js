@@ -14,6 +14,14 @@ export default tseslint.config(
     },
   },
   {
+    // One zod: lib/core/zod.ts (tree-shakable zod/mini with English messages).
+    files: ['**/*.ts'],
+    ignores: ['lib/core/zod.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [{ name: 'zod', message: "import * as z from 'lib/core/zod.ts'" }], patterns: ['zod/*'] }],
+    },
+  },
+  {
     // The dashboard runs in the browser.
     files: ['lib/dashboard/ui/**/*.{ts,tsx}'],
     languageOptions: {
