@@ -1,6 +1,5 @@
 /** The sender's wiring: cached endpoint reads and the SSRF-guarded HTTP client. */
 import { HttpWebhookSender } from '../adapters/http/webhook-sender.ts';
-import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { instrumentClient } from '../adapters/aws-instrumentation.ts';
 import { EventBridgeRetryScheduler } from '../adapters/scheduler/eventbridge-scheduler.ts';
 import { QueueHopScheduler } from '../adapters/sqs/queue-hop-scheduler.ts';
@@ -29,7 +28,10 @@ export function buildSenderDeps(config: Config, clock: Clock = systemClock): Sen
     }),
     scheduler: config.scheduler
       ? new EventBridgeRetryScheduler(
-          instrumentClient(new SchedulerClient({ region: config.region, ...(config.endpoints.scheduler ? { endpoint: config.endpoints.scheduler } : {}), maxAttempts: 3 })),
+          async () => {
+            const { SchedulerClient } = await import('@aws-sdk/client-scheduler');
+            return instrumentClient(new SchedulerClient({ region: config.region, ...(config.endpoints.scheduler ? { endpoint: config.endpoints.scheduler } : {}), maxAttempts: 3 }));
+          },
           config.scheduler,
           app.queue,
           clock,

@@ -45,6 +45,19 @@ describe('EventBridgeRetryScheduler', () => {
     expect(queue.sent).toEqual([{ message, delaySeconds: 30 }]);
   });
 
+  it('makes its client on the first long retry only, and once (the SDK stays off the cold start)', async () => {
+    scheduler.on(CreateScheduleCommand).resolves({ ScheduleArn: 'arn' });
+    let made = 0;
+    const lazy = new EventBridgeRetryScheduler(async () => (made++, new SchedulerClient({ region: 'us-east-1' })), target, new MemoryDeliveryQueue(), { now: () => now });
+    expect(made).toBe(0);
+    await lazy.scheduleAt(message, '2026-11-23T10:00:30.000Z'); // near: straight to the queue
+    expect(made).toBe(0);
+    await lazy.scheduleAt(message, '2026-11-23T11:00:00.000Z');
+    await lazy.scheduleAt({ ...message, attempt: 5 }, '2026-11-23T12:00:00.000Z');
+    expect(made).toBe(1);
+    expect(scheduler.commandCalls(CreateScheduleCommand)).toHaveLength(2);
+  });
+
   it('names and expressions follow the service rules', () => {
     expect(atExpression('2026-01-01T00:00:00.000Z')).toBe('at(2026-01-01T00:00:00)');
     expect(atExpression('2026-01-01T00:00:00.001Z')).toBe('at(2026-01-01T00:00:01)');

@@ -4,7 +4,7 @@
  * deliveries queue. The schedule name is derived from the delivery and
  * attempt, so a duplicated request creates one schedule.
  */
-import { ConflictException, CreateScheduleCommand, type SchedulerClient } from '@aws-sdk/client-scheduler';
+import type { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { DeliveryMessage } from '../../core/model.ts';
 import type { Clock, DeliveryQueue, RetryScheduler } from '../../ports.ts';
 
@@ -27,9 +27,17 @@ export function atExpression(atIso: string): string {
 export const scheduleName = (m: Pick<DeliveryMessage, 'deliveryId' | 'attempt' | 'chain'>): string =>
   `${m.deliveryId}-c${m.chain ?? 0}-a${m.attempt}`.replace(/[^0-9A-Za-z_.-]/g, '_').slice(0, 64);
 
+/**
+ * The client, or how to make it: long retries are the cold path, so the
+ * sender loads the Scheduler SDK on the first one, not at every cold start.
+ */
+export type SchedulerClientSource = SchedulerClient | (() => Promise<SchedulerClient>);
+
 export class EventBridgeRetryScheduler implements RetryScheduler {
+  private client: Promise<SchedulerClient> | undefined;
+
   constructor(
-    private readonly client: SchedulerClient,
+    private readonly clientSource: SchedulerClientSource,
     private readonly target: SchedulerTarget,
     private readonly queue: Pick<DeliveryQueue, 'enqueue'>,
     private readonly clock: Clock,
@@ -43,8 +51,11 @@ export class EventBridgeRetryScheduler implements RetryScheduler {
       await this.queue.enqueue([message], Math.min(Math.max(0, inSeconds), MAX_SQS_DELAY));
       return;
     }
+    const { ConflictException, CreateScheduleCommand } = await import('@aws-sdk/client-scheduler');
+    this.client ??= typeof this.clientSource === 'function' ? this.clientSource() : Promise.resolve(this.clientSource);
+    const client = await this.client;
     try {
-      await this.client.send(
+      await client.send(
         new CreateScheduleCommand({
           Name: scheduleName(message),
           GroupName: this.target.group,
