@@ -6,8 +6,10 @@
  *
  * Used by bench/bench.ts (the command) and test/bench/bench-smoke.test.ts.
  */
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { LIMITS } from '../lib/core/model.ts';
 import { CONSUMERS, INGEST_ROUTES } from '../lib/definitions.ts';
 import { DEFAULT_MEMORY_MB } from '../lib/infra/webhook-delivery.ts';
@@ -121,6 +123,12 @@ export interface MachineInfo {
   date: string;
 }
 
+/** The code measured: its commit, and how many files outside bench/ and test/ differ from it. */
+export interface SourceInfo {
+  commit: string;
+  uncommittedFiles: number;
+}
+
 export interface Check {
   figure: string;
   value: string;
@@ -187,6 +195,7 @@ export interface BenchReport {
   profile: BenchProfile;
   load: typeof LOAD;
   machine: MachineInfo;
+  source: SourceInfo;
   /** Lambda memory used for GB-seconds. */
   memoryMb: number;
   throughput: ThroughputFigures;
@@ -218,6 +227,22 @@ export function machineInfo(): MachineInfo {
     totalMemoryGb: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
     date: new Date().toISOString(),
   };
+}
+
+/** The commit under measurement; 'unknown' outside a git checkout. The bench's own files do not count as changes. */
+export function sourceInfo(): SourceInfo {
+  const cwd = fileURLToPath(new URL('../', import.meta.url));
+  try {
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd, encoding: 'utf8' }).trim();
+    const status = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd, encoding: 'utf8' });
+    const changed = status
+      .split('\n')
+      .map((l) => l.slice(3))
+      .filter((f) => f && !f.startsWith('bench/') && !f.startsWith('test/') && f !== 'BENCHMARKS.md');
+    return { commit, uncommittedFiles: changed.length };
+  } catch {
+    return { commit: 'unknown', uncommittedFiles: 0 };
+  }
 }
 
 /** Nearest-rank percentile of unsorted values. */
@@ -515,6 +540,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       profile,
       load: LOAD,
       machine: machineInfo(),
+      source: sourceInfo(),
       memoryMb: DEFAULT_MEMORY_MB,
       throughput,
       scenarios,

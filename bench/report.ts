@@ -131,7 +131,7 @@ function sections(r: BenchReport, table: Table, heading: (text: string) => strin
 /** The report for a terminal. */
 export function formatReport(r: BenchReport): string {
   const m = r.machine;
-  const head = `Billhook benchmark (${r.mode}) — ${m.cpu}, ${m.cores} cores, Node ${m.node}, ${m.date} — ${(r.durationMs / 1000).toFixed(0)} s`;
+  const head = `Billhook benchmark (${r.mode}) — commit ${r.source.commit}${r.source.uncommittedFiles ? ' + changes' : ''} — ${m.cpu}, ${m.cores} cores, Node ${m.node}, ${m.date} — ${(r.durationMs / 1000).toFixed(0)} s`;
   const problems = r.problems.length ? `\nPROBLEMS:\n- ${r.problems.join('\n- ')}` : '';
   return [head, ...sections(r, textTable, (t) => `\n== ${t}`)].join('\n') + problems + '\n';
 }
@@ -144,6 +144,7 @@ export function renderSection(r: BenchReport, label: string): string {
     '',
     `\`npm run bench${r.mode === 'default' ? '' : ` -- --${r.mode}`}\`, ${m.date.slice(0, 16).replace('T', ' ')} UTC, ${(r.durationMs / 1000).toFixed(0)} s.`,
     `Machine: ${m.cpu}, ${m.cores} cores, ${m.totalMemoryGb} GB, ${m.platform}, Node ${m.node}.`,
+    `Code: commit ${r.source.commit}${r.source.uncommittedFiles ? ` with ${r.source.uncommittedFiles} uncommitted file(s) outside bench/ and test/` : ''}.`,
   ];
   if (r.problems.length) lines.push('', `**Problems in this run:** ${r.problems.join('; ')}`);
   for (const block of sections(r, mdTable, (t) => `### ${t}`)) lines.push('', block);
