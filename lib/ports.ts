@@ -93,6 +93,8 @@ export interface EventStore {
   /** Conditional put: stores the event unless one with the same id exists, which it returns. */
   putIfAbsent(event: EventRecord): Promise<PutEventResult>;
   get(tenantId: string, id: string): Promise<EventRecord | undefined>;
+  /** The events among `ids` that exist (any order): one round trip per 100 ids, strongly consistent. */
+  getMany(tenantId: string, ids: readonly string[]): Promise<EventRecord[]>;
   list(tenantId: string, query: EventListQuery): Promise<Page<EventRecord>>;
 }
 

@@ -61,7 +61,7 @@ function checkTypes(deps: Pick<AppDeps, 'catalogue'>, inputs: readonly EventInpu
   if (fields.length) throw new BillhookError('unknown_event_type', 'unknown event type', { fields });
 }
 
-async function prepare(deps: Deps, tenantId: string, input: EventInput, key: string | undefined, now: string): Promise<Prepared> {
+function newRecord(deps: Deps, tenantId: string, input: EventInput, key: string | undefined, now: string): EventRecord {
   const record: EventRecord = {
     id: key ? idempotentEventId(tenantId, key) : deps.ids.event(),
     tenantId,
@@ -71,12 +71,28 @@ async function prepare(deps: Deps, tenantId: string, input: EventInput, key: str
     deliveries: 0,
     fingerprint: fingerprint({ type: input.type, data: input.data }),
   };
+  if (key) record.idempotencyKey = key;
+  return record;
+}
+
+async function prepare(deps: Deps, tenantId: string, input: EventInput, key: string | undefined, now: string): Promise<Prepared> {
+  const record = newRecord(deps, tenantId, input, key, now);
   if (key) {
-    record.idempotencyKey = key;
     const existing = await deps.events.get(tenantId, record.id);
     if (existing) return { record, replay: replayOf(existing, record) };
   }
   return { record };
+}
+
+/** A batch's records, with the replays among them found in one BatchGetItem per 100 keys. */
+async function prepareBatch(deps: Deps, tenantId: string, inputs: readonly EventInput[], now: string): Promise<Prepared[]> {
+  const records = inputs.map((input) => newRecord(deps, tenantId, input, input.id, now));
+  const keyed = records.filter((r) => r.idempotencyKey !== undefined).map((r) => r.id);
+  const existing = new Map((keyed.length ? await deps.events.getMany(tenantId, keyed) : []).map((e) => [e.id, e]));
+  return records.map((record) => {
+    const found = existing.get(record.id);
+    return found ? { record, replay: replayOf(found, record) } : { record };
+  });
 }
 
 async function loadEndpoints(deps: Deps, tenantId: string): Promise<EndpointRecord[]> {
@@ -134,7 +150,7 @@ export async function ingestBatch(deps: Deps, tenantId: string, inputs: readonly
   }
   await deps.tenantCache.assertExists(deps, tenantId);
   const now = isoNow(deps.clock);
-  const prepared = await Promise.all(inputs.map((input) => prepare(deps, tenantId, input, input.id, now)));
+  const prepared = await prepareBatch(deps, tenantId, inputs, now);
   const fresh = prepared.filter((p) => !p.replay).map((p) => p.record);
   await dispatch(deps, tenantId, fresh);
   const stored = new Map((await Promise.all(fresh.map((r) => store(deps, r)))).map((r) => [r.accepted.id, r]));

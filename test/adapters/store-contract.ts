@@ -125,6 +125,17 @@ export function eventStoreContract(name: string, make: Factory<EventStore>) {
       expect(await store.get('ten_b', 'evt_1')).toBeUndefined();
     });
 
+    it('gets many by id in one call: the ones that exist, of that tenant only', async () => {
+      const store = await make();
+      for (let i = 0; i < 130; i++) await store.putIfAbsent(event('ten_a', `evt_m${i}`, '2026-01-01T00:00:00.000Z'));
+      await store.putIfAbsent(event('ten_b', 'evt_other', '2026-01-01T00:00:00.000Z'));
+      const wanted = [...Array.from({ length: 130 }, (_, i) => `evt_m${i}`), 'evt_missing', 'evt_other', 'evt_m0'];
+      const got = await store.getMany('ten_a', wanted);
+      expect(got.map((e) => e.id).sort()).toEqual(Array.from({ length: 130 }, (_, i) => `evt_m${i}`).sort());
+      expect(got.find((e) => e.id === 'evt_m7')).toEqual(event('ten_a', 'evt_m7', '2026-01-01T00:00:00.000Z'));
+      expect(await store.getMany('ten_a', [])).toEqual([]);
+    });
+
     it('lists by creation time with since and type filters, per tenant', async () => {
       const store = await make();
       for (let i = 0; i < 6; i++) await store.putIfAbsent(event('ten_a', `evt_${i}`, `2026-01-0${i + 1}T00:00:00.000Z`, i % 2 ? 'invoice.paid' : 'customer.created'));

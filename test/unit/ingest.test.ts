@@ -134,6 +134,23 @@ describe('fanoutStep', () => {
 });
 
 describe('ingestBatch', () => {
+  it('finds the replays among keyed events with one batched read, not one read per event', async () => {
+    // Arrange: 3 of 5 keys seen before
+    const deps = await setup();
+    await ingestBatch(deps, TENANT, [1, 2, 3].map((n) => ({ type: 'invoice.paid', data: { n }, id: `k${n}` })));
+    const calls = { get: 0, getMany: 0 };
+    const { get, getMany } = deps.events;
+    deps.events.get = (...a) => (calls.get++, get.apply(deps.events, a));
+    deps.events.getMany = (...a) => (calls.getMany++, getMany.apply(deps.events, a));
+    deps.queue.sent.length = 0;
+    // Act
+    const out = await ingestBatch(deps, TENANT, [1, 2, 3, 4, 5].map((n) => ({ type: 'invoice.paid', data: { n }, id: `k${n}` })));
+    // Assert
+    expect(calls).toEqual({ get: 0, getMany: 1 });
+    expect(out.map((r) => r.replayed)).toEqual([true, true, true, false, false]);
+    expect(deps.queue.sent.map((s) => s.message.event.data.n)).toEqual([4, 5]);
+  });
+
   it('routes every event and replays the ones already accepted', async () => {
     const deps = await setup([{ eventTypes: ['invoice.*'] }]);
     await ingestEvent(deps, TENANT, { type: 'invoice.paid', data: {}, id: 'one' });

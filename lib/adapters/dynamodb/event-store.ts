@@ -1,8 +1,11 @@
-import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, type BatchGetCommandOutput, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { EventRecord } from '../../core/model.ts';
 import type { EventListQuery, EventStore, Page, PutEventResult } from '../../ports.ts';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
 import { conditionFailureItem, isConditionalCheckFailed } from './client.ts';
+
+/** BatchGetItem's limit per request. */
+const BATCH_GET_MAX = 100;
 
 /**
  * Events table. The payload is kept as the JSON text it arrived as
@@ -40,6 +43,23 @@ export class DynamoEventStore implements EventStore {
   async get(tenantId: string, id: string): Promise<EventRecord | undefined> {
     const out = await this.db.send(new GetCommand({ TableName: this.table, Key: { tenantId, id }, ConsistentRead: true }));
     return out.Item ? fromItem(out.Item) : undefined;
+  }
+
+  async getMany(tenantId: string, ids: readonly string[]): Promise<EventRecord[]> {
+    const found: EventRecord[] = [];
+    const unique = [...new Set(ids)];
+    for (let i = 0; i < unique.length; i += BATCH_GET_MAX) {
+      let keys: Record<string, unknown>[] | undefined = unique.slice(i, i + BATCH_GET_MAX).map((id) => ({ tenantId, id }));
+      // DynamoDB may return part of a batch as UnprocessedKeys (throttling, 16 MB cap): ask again, backing off.
+      for (let round = 0; keys?.length; round++) {
+        if (round > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** round)));
+        if (round > 8) throw new Error(`BatchGetItem left ${keys.length} keys unprocessed after ${round} rounds`);
+        const out: BatchGetCommandOutput = await this.db.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: keys, ConsistentRead: true } } }));
+        for (const item of out.Responses?.[this.table] ?? []) found.push(fromItem(item));
+        keys = out.UnprocessedKeys?.[this.table]?.Keys;
+      }
+    }
+    return found;
   }
 
   async list(tenantId: string, query: EventListQuery): Promise<Page<EventRecord>> {

@@ -113,6 +113,12 @@ export class MemoryEventStore implements EventStore {
     const e = this.items.get(this.key(t, id));
     return e && clone(e);
   }
+  async getMany(t: string, ids: readonly string[]) {
+    return [...new Set(ids)].flatMap((id) => {
+      const e = this.items.get(this.key(t, id));
+      return e ? [clone(e)] : [];
+    });
+  }
   async list(t: string, q: EventListQuery) {
     const k = (e: EventRecord) => `${e.createdAt}#${e.id}`;
     const mine = [...this.items.values()]
