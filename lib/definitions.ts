@@ -15,6 +15,13 @@ export interface IndexDef {
   indexName: string;
   partitionKey: KeyDef;
   sortKey?: KeyDef;
+  /**
+   * Non-key attributes copied into the index (projection INCLUDE). Absent:
+   * the whole item (ALL). Every write of an item writes each index it is in,
+   * billed by the size of what the index holds: a small projection keeps that
+   * at 1 WCU however large the item grows.
+   */
+  include?: readonly string[];
 }
 
 export interface TableDef {
@@ -32,6 +39,9 @@ export interface TableDef {
 }
 
 const S = (name: string): KeyDef => ({ name, type: 'S' });
+
+/** What a delivery list shows and filters on (lib/adapters/dynamodb/delivery-log.ts). */
+export const DELIVERY_SUMMARY = ['tenantId', 'eventId', 'endpointId', 'eventType', 'status', 'attemptCount', 'lastStatusCode', 'lastAttemptAt', 'nextAttemptAt', 'createdAt'] as const;
 
 export const TABLES = {
   /** Tenants, endpoints and API keys. */
@@ -59,10 +69,11 @@ export const TABLES = {
     localName: 'billhook-logs',
     envVar: 'BILLHOOK_LOGS_TABLE',
     partitionKey: S('id'),
+    // The lists show summaries; attempts (with response excerpts up to 4 KB each) stay in the table.
     indexes: [
-      { indexName: 'byTenant', partitionKey: S('tenantId'), sortKey: S('createdAtId') },
-      { indexName: 'byEndpoint', partitionKey: S('tenantEndpoint'), sortKey: S('createdAtId') },
-      { indexName: 'byEvent', partitionKey: S('tenantEvent'), sortKey: S('createdAtId') },
+      { indexName: 'byTenant', partitionKey: S('tenantId'), sortKey: S('createdAtId'), include: DELIVERY_SUMMARY },
+      { indexName: 'byEndpoint', partitionKey: S('tenantEndpoint'), sortKey: S('createdAtId'), include: DELIVERY_SUMMARY },
+      { indexName: 'byEvent', partitionKey: S('tenantEvent'), sortKey: S('createdAtId'), include: DELIVERY_SUMMARY },
     ],
     ttlAttribute: 'expiresAt',
   },

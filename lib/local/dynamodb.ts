@@ -154,7 +154,11 @@ function keySchema(partitionKey: KeyDef, sortKey?: KeyDef): KeySchemaElement[] {
 }
 
 function gsi(index: IndexDef): GlobalSecondaryIndex {
-  return { IndexName: index.indexName, KeySchema: keySchema(index.partitionKey, index.sortKey), Projection: { ProjectionType: 'ALL' } };
+  return {
+    IndexName: index.indexName,
+    KeySchema: keySchema(index.partitionKey, index.sortKey),
+    Projection: index.include ? { ProjectionType: 'INCLUDE', NonKeyAttributes: [...index.include] } : { ProjectionType: 'ALL' },
+  };
 }
 
 export interface EnsureTablesResult {

@@ -118,7 +118,7 @@ describe('BillhookStack', () => {
       }
     });
 
-    it('uses the keys and GSIs (projection ALL) of the shared definitions', () => {
+    it('uses the keys and GSIs of the shared definitions: delivery lists project a summary, others ALL', () => {
       for (const k of TABLE_KEYS) {
         const def = TABLES[k];
         const props = template.toJSON().Resources[ids.table[k]].Properties;
@@ -126,8 +126,15 @@ describe('BillhookStack', () => {
         if ('sortKey' in def) keySchema.push({ AttributeName: def.sortKey.name, KeyType: 'RANGE' });
         expect(props.KeySchema).toEqual(keySchema);
         expect(props.GlobalSecondaryIndexes.map((g: { IndexName: string }) => g.IndexName)).toEqual(def.indexes.map((i) => i.indexName));
-        for (const g of props.GlobalSecondaryIndexes) expect(g.Projection).toEqual({ ProjectionType: 'ALL' });
+        for (const [i, g] of (props.GlobalSecondaryIndexes as { Projection: unknown }[]).entries()) {
+          const include = (def.indexes[i] as { include?: readonly string[] }).include;
+          expect(g.Projection).toEqual(include ? { ProjectionType: 'INCLUDE', NonKeyAttributes: [...include] } : { ProjectionType: 'ALL' });
+        }
       }
+      // The delivery log's indexes hold summaries, never the attempts with their response excerpts.
+      const logIndexes = template.toJSON().Resources[ids.table.logs].Properties.GlobalSecondaryIndexes as { Projection: { ProjectionType: string; NonKeyAttributes: string[] } }[];
+      expect(logIndexes.map((g) => g.Projection.ProjectionType)).toEqual(['INCLUDE', 'INCLUDE', 'INCLUDE']);
+      for (const g of logIndexes) expect(g.Projection.NonKeyAttributes).not.toContain('attempts');
       // One spot-check by literal value, so a wrong definition cannot pass by mirroring itself.
       template.hasResourceProperties('AWS::DynamoDB::Table', {
         GlobalSecondaryIndexes: Match.arrayWith([

@@ -27,17 +27,22 @@ describe('DynamoDB Local boot (in memory)', () => {
     expect([...(TableNames ?? [])].sort()).toEqual(expected);
   });
 
-  it.each(Object.entries(TABLES))('%s has its keys, indexes (projection ALL), on-demand billing and TTL', async (_, def) => {
+  it.each(Object.entries(TABLES))('%s has its keys, indexes (with their projections), on-demand billing and TTL', async (_, def) => {
     const { Table } = await ddb.client.send(new DescribeTableCommand({ TableName: def.localName }));
     const ttl = await ddb.client.send(new DescribeTimeToLiveCommand({ TableName: def.localName }));
 
     const keys = (schema: { AttributeName?: string; KeyType?: string }[] | undefined) => (schema ?? []).map((k) => `${k.KeyType}:${k.AttributeName}`);
     expect(keys(Table?.KeySchema)).toEqual([`HASH:${def.partitionKey.name}`, ...('sortKey' in def ? [`RANGE:${def.sortKey.name}`] : [])]);
     expect(Table?.BillingModeSummary?.BillingMode).toBe('PAY_PER_REQUEST');
-    const indexes = Object.fromEntries((Table?.GlobalSecondaryIndexes ?? []).map((i) => [i.IndexName, { keys: keys(i.KeySchema), projection: i.Projection?.ProjectionType }]));
+    const indexes = Object.fromEntries(
+      (Table?.GlobalSecondaryIndexes ?? []).map((i) => [i.IndexName, { keys: keys(i.KeySchema), projection: i.Projection?.ProjectionType, include: i.Projection?.NonKeyAttributes }]),
+    );
     expect(indexes).toEqual(
       Object.fromEntries(
-        def.indexes.map((i) => [i.indexName, { keys: [`HASH:${i.partitionKey.name}`, ...('sortKey' in i ? [`RANGE:${i.sortKey.name}`] : [])], projection: 'ALL' }]),
+        def.indexes.map((i) => {
+          const include = (i as { include?: readonly string[] }).include;
+          return [i.indexName, { keys: [`HASH:${i.partitionKey.name}`, ...('sortKey' in i ? [`RANGE:${i.sortKey.name}`] : [])], projection: include ? 'INCLUDE' : 'ALL', include: include ? [...include] : undefined }];
+        }),
       ),
     );
     const attrTypes = Object.fromEntries((Table?.AttributeDefinitions ?? []).map((a) => [a.AttributeName, a.AttributeType]));
