@@ -73,7 +73,6 @@ export const TABLES = {
     indexes: [
       { indexName: 'byTenant', partitionKey: S('tenantId'), sortKey: S('createdAtId'), include: DELIVERY_SUMMARY },
       { indexName: 'byEndpoint', partitionKey: S('tenantEndpoint'), sortKey: S('createdAtId'), include: DELIVERY_SUMMARY },
-      { indexName: 'byEvent', partitionKey: S('tenantEvent'), sortKey: S('createdAtId'), include: DELIVERY_SUMMARY },
     ],
     ttlAttribute: 'expiresAt',
   },

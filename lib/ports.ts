@@ -123,6 +123,7 @@ export interface DeliveryListQuery extends PageRequest {
   since?: string;
   until?: string;
   endpointId?: string;
+  /** An event's deliveries: give its creation time as since/until too, or stores may scan the tenant. */
   eventId?: string;
   /** Exact event type (a filter, not a key: it narrows a page, so pages may come back short). */
   eventType?: string;

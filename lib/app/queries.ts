@@ -32,8 +32,15 @@ export async function getEvent(deps: Pick<AppDeps, 'events'>, tenantId: string, 
   return eventView(e);
 }
 
-export async function listDeliveries(deps: Pick<AppDeps, 'tenants' | 'deliveries'>, tenantId: string, q: DeliveryListQuery): Promise<Page<Delivery>> {
+export async function listDeliveries(deps: Pick<AppDeps, 'tenants' | 'deliveries' | 'events'>, tenantId: string, q: DeliveryListQuery): Promise<Page<Delivery>> {
   await getTenant(deps, tenantId);
+  if (q.eventId) {
+    // An event's deliveries are created with it: its creation time bounds the search to a key range.
+    const event = await deps.events.get(tenantId, q.eventId);
+    if (!event) return { data: [], nextCursor: null };
+    if ((q.since && q.since > event.createdAt) || (q.until && q.until < event.createdAt)) return { data: [], nextCursor: null };
+    return deps.deliveries.list(tenantId, { ...q, since: event.createdAt, until: event.createdAt });
+  }
   return deps.deliveries.list(tenantId, q);
 }
 

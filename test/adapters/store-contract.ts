@@ -195,6 +195,10 @@ export function deliveryLogContract(name: string, make: Factory<DeliveryLog>) {
         expect(await ids({ limit: 10, status: 'failed' })).toEqual(['dlv_d', 'dlv_a']);
         expect(await ids({ limit: 10, statuses: ['failed', 'exhausted'], endpointId: 'ep_1' })).toEqual(['dlv_b', 'dlv_a']);
         expect(await ids({ limit: 10, eventId: 'evt_dlv_c' })).toEqual(['dlv_c']);
+        // As the app asks for an event's deliveries: bounded by the event's creation time.
+        expect(await ids({ limit: 10, eventId: 'evt_dlv_c', since: '2026-01-01T00:00:03.000Z', until: '2026-01-01T00:00:03.000Z' })).toEqual(['dlv_c']);
+        expect(await ids({ limit: 10, eventId: 'evt_dlv_c', endpointId: 'ep_1' })).toEqual(['dlv_c']);
+        expect(await ids({ limit: 10, eventId: 'evt_dlv_d', endpointId: 'ep_1' })).toEqual([]);
         expect(await ids({ limit: 10, eventType: 'invoice.created' })).toEqual(['dlv_d']);
         expect(await ids({ limit: 10, endpointId: 'ep_1', eventType: 'invoice.paid', status: 'failed' })).toEqual(['dlv_a']);
         expect(await ids({ limit: 10, endpointId: 'ep_1', since: '2026-01-01T00:00:02.000Z', until: '2026-01-01T00:00:03.000Z' })).toEqual(['dlv_c', 'dlv_b']);
