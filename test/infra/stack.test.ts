@@ -147,7 +147,7 @@ describe('BillhookStack', () => {
           }),
         ]),
       });
-      expect(template.toJSON().Resources[ids.table.logs].Properties.GlobalSecondaryIndexes).toHaveLength(3);
+      expect(template.toJSON().Resources[ids.table.logs].Properties.GlobalSecondaryIndexes).toHaveLength(2);
     });
 
     it('expires events and log items through TTL on expiresAt, and entities never', () => {
