@@ -60,7 +60,8 @@ export const TABLES = {
     envVar: 'BILLHOOK_EVENTS_TABLE',
     partitionKey: S('tenantId'),
     sortKey: S('id'),
-    indexes: [{ indexName: 'byCreatedAt', partitionKey: S('tenantId'), sortKey: S('createdAtId') }],
+    // Keys and type only: listing fetches the page's events from the table, so a payload is stored (and billed) once.
+    indexes: [{ indexName: 'byCreatedAt', partitionKey: S('tenantId'), sortKey: S('createdAtId'), include: ['type'] }],
     ttlAttribute: 'expiresAt',
   },
   /** One item per delivery, holding its attempts: the delivery log. */

@@ -170,12 +170,14 @@ export const ESM_REQUIRE_BANNER = "import { createRequire } from 'module'; const
 const TABLE_ACCESS: Record<FunctionKey, Partial<Record<TableKey, readonly string[]>>> = {
   ingest: {
     entities: ['dynamodb:GetItem', 'dynamodb:Query'],
-    events: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+    // BatchGetItem: a batch's replays are found in one read per 100 keys.
+    events: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem'],
   },
   api: {
     entities: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem'],
-    // PutItem: test events sent from the api are stored like ingested ones.
-    events: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem'],
+    // PutItem: test events sent from the api are stored like ingested ones. BatchGetItem: listing
+    // events reads the page's items (the index holds keys and type only).
+    events: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem'],
     logs: ['dynamodb:GetItem', 'dynamodb:Query'],
   },
   sender: {

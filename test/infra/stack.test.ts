@@ -358,7 +358,7 @@ describe('BillhookStack', () => {
       expect(new Set(ingest.filter(onTable('entities')).map((g) => `${g.action} ${g.resource}`))).toEqual(
         new Set([`dynamodb:GetItem ${ids.table.entities}.Arn`, `dynamodb:Query ${ids.table.entities}.Arn`, `dynamodb:Query ${ids.table.entities}.Arn/index/*`]),
       );
-      expect(new Set(ingest.filter(onTable('events')).map((g) => g.action))).toEqual(new Set(['dynamodb:GetItem', 'dynamodb:PutItem']));
+      expect(new Set(ingest.filter(onTable('events')).map((g) => g.action))).toEqual(new Set(['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem']));
       const sends = ingest.filter((g) => g.action === 'sqs:SendMessage').map((g) => g.resource);
       expect(new Set(sends)).toEqual(new Set([`${ids.queue.deliveries}.Arn`, `${ids.queue.fanout}.Arn`]));
     });
@@ -369,7 +369,7 @@ describe('BillhookStack', () => {
       expect(on('entities')).toEqual(
         new Set(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem']),
       );
-      expect(on('events')).toEqual(new Set(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem']));
+      expect(on('events')).toEqual(new Set(['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem']));
       expect(on('logs')).toEqual(new Set(['dynamodb:GetItem', 'dynamodb:Query']));
       // Index ARNs carry Query and nothing else.
       const indexGrants = allGrants.filter((g) => g.resource.endsWith('/index/*'));

@@ -45,7 +45,11 @@ export class DynamoEventStore implements EventStore {
     return out.Item ? fromItem(out.Item) : undefined;
   }
 
-  async getMany(tenantId: string, ids: readonly string[]): Promise<EventRecord[]> {
+  getMany(tenantId: string, ids: readonly string[]): Promise<EventRecord[]> {
+    return this.batchGet(tenantId, ids, true);
+  }
+
+  private async batchGet(tenantId: string, ids: readonly string[], consistent: boolean): Promise<EventRecord[]> {
     const found: EventRecord[] = [];
     const unique = [...new Set(ids)];
     for (let i = 0; i < unique.length; i += BATCH_GET_MAX) {
@@ -54,7 +58,7 @@ export class DynamoEventStore implements EventStore {
       for (let round = 0; keys?.length; round++) {
         if (round > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** round)));
         if (round > 8) throw new Error(`BatchGetItem left ${keys.length} keys unprocessed after ${round} rounds`);
-        const out: BatchGetCommandOutput = await this.db.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: keys, ConsistentRead: true } } }));
+        const out: BatchGetCommandOutput = await this.db.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: keys, ConsistentRead: consistent } } }));
         for (const item of out.Responses?.[this.table] ?? []) found.push(fromItem(item));
         keys = out.UnprocessedKeys?.[this.table]?.Keys;
       }
@@ -89,8 +93,12 @@ export class DynamoEventStore implements EventStore {
         ExclusiveStartKey: decodeCursor(scope, query.cursor),
       }),
     );
+    // The index holds keys and type only (an event's data is written once, not twice): fetch the page's items.
+    const ids = (out.Items ?? []).map((i) => i.id as string);
+    const byId = new Map((await this.batchGet(tenantId, ids, false)).map((e) => [e.id, e]));
     return {
-      data: (out.Items ?? []).map(fromItem),
+      // In index order; an event that expired between the two reads is left out.
+      data: ids.flatMap((id) => byId.get(id) ?? []),
       nextCursor: out.LastEvaluatedKey ? encodeCursor(scope, out.LastEvaluatedKey) : null,
     };
   }
