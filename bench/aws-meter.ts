@@ -68,6 +68,19 @@ const SQS_CHUNK_BYTES = 64 * 1024;
 
 const SERVICE_OF_CLIENT: Record<string, string> = { DynamoDBClient: 'DynamoDB', SQSClient: 'SQS', SchedulerClient: 'Scheduler' };
 
+/**
+ * DynamoDB Local reports no ConsumedCapacity for BatchGetItem. DynamoDB bills
+ * each item read as a GetItem: 1 RCU per 4 KB strongly consistent, half that
+ * eventually consistent; the items read here are under 4 KB.
+ */
+function batchGetEstimate(input: Record<string, unknown>, out: Record<string, unknown> | undefined): number {
+  const requests = (input.RequestItems ?? {}) as Record<string, { ConsistentRead?: boolean }>;
+  const responses = (out?.Responses ?? {}) as Record<string, unknown[]>;
+  let units = 0;
+  for (const [table, items] of Object.entries(responses)) units += items.length * (requests[table]?.ConsistentRead ? 1 : 0.5);
+  return units;
+}
+
 const zero = (): Counters => ({ requests: 0, billedRequests: 0, errors: 0, wcu: 0, rcu: 0, estimatedWcu: 0, messages: 0, emptyReceives: 0 });
 
 /**
@@ -211,7 +224,7 @@ export class AwsMeter {
                 c.requests += attempts;
                 if (service === 'DynamoDB') {
                   const units = capacityUnits(out?.ConsumedCapacity);
-                  if (DYNAMO_READS.has(operation)) c.rcu += units;
+                  if (DYNAMO_READS.has(operation)) c.rcu += out?.ConsumedCapacity === undefined && operation === 'BatchGetItem' ? batchGetEstimate(args.input, out) : units;
                   else c.wcu += units;
                   c.billedRequests += attempts;
                 } else if (service === 'SQS') {
