@@ -68,6 +68,12 @@ export interface EndpointReader {
   get(tenantId: string, id: string, minVersion: number): Promise<import('../core/model.ts').EndpointRecord | undefined>;
   /** Forget a cached endpoint (after the sender changed it). */
   invalidate(tenantId: string, id: string): void;
+  /**
+   * The sender just wrote this endpoint's health: keep the cached record with
+   * it instead of reading the endpoint again (a flapping receiver would
+   * otherwise cost a read per change).
+   */
+  noteHealth(tenantId: string, id: string, health: import('../core/model.ts').EndpointHealth | undefined): void;
 }
 
 export const isoNow = (clock: Clock): string => new Date(clock.now()).toISOString();

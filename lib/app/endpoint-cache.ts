@@ -1,4 +1,4 @@
-import type { EndpointRecord } from '../core/model.ts';
+import type { EndpointHealth, EndpointRecord } from '../core/model.ts';
 import type { Clock, EndpointStore } from '../ports.ts';
 import type { EndpointReader } from './deps.ts';
 
@@ -21,6 +21,15 @@ export class CachedEndpointReader implements EndpointReader {
 
   invalidate(tenantId: string, id: string): void {
     this.entries.delete(`${tenantId}/${id}`);
+  }
+
+  noteHealth(tenantId: string, id: string, health: EndpointHealth | undefined): void {
+    const hit = this.entries.get(`${tenantId}/${id}`);
+    if (!hit?.record) return;
+    const record = { ...hit.record };
+    if (health) record.health = health;
+    else delete record.health;
+    this.entries.set(`${tenantId}/${id}`, { record, at: hit.at });
   }
 
   async get(tenantId: string, id: string, minVersion: number): Promise<EndpointRecord | undefined> {

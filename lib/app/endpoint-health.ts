@@ -38,7 +38,7 @@ export async function afterAttempt(
     const h = endpoint.health;
     if (h?.failingSince || h?.consecutiveExhausted) {
       await deps.health.noteSuccess(tenantId, id);
-      deps.endpoints.invalidate(tenantId, id);
+      deps.endpoints.noteHealth(tenantId, id, undefined);
       if (h.consecutiveExhausted) {
         await emit(deps, tenantId, 'endpoint.recovered', { endpointId: id, url: endpoint.url, failingSince: h.failingSince, recoveredAt: atIso }, `endpoint.recovered:${id}:${h.failingSince ?? atIso}`);
       }
@@ -54,15 +54,18 @@ export async function afterAttempt(
   if (status === 'failed') {
     let since = endpoint.health?.failingSince;
     if (!since) {
-      since = (await deps.health.noteFailure(tenantId, id, atIso))?.failingSince;
-      deps.endpoints.invalidate(tenantId, id);
+      const health = await deps.health.noteFailure(tenantId, id, atIso);
+      since = health?.failingSince;
+      if (health) deps.endpoints.noteHealth(tenantId, id, health);
+      else deps.endpoints.invalidate(tenantId, id);
     }
     if (tooLong(since)) await disable(deps, endpoint, `failing continuously since ${since}`, atIso);
     return;
   }
   if (status === 'exhausted') {
     const h = await deps.health.noteExhausted(tenantId, id, atIso);
-    deps.endpoints.invalidate(tenantId, id);
+    if (h) deps.endpoints.noteHealth(tenantId, id, h);
+    else deps.endpoints.invalidate(tenantId, id);
     if (!isOperationalEventType(m.event.type)) {
       await emit(
         deps,

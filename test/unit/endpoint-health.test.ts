@@ -162,3 +162,19 @@ describe('re-enabling an endpoint', () => {
     for (const { message: m } of deps.queue.sent.splice(0)) expect(await deliver(sender, { ...m, endpointVersion: 3 })).toBe('succeeded');
   });
 });
+
+describe('CachedEndpointReader health notes', () => {
+  it('keeps serving the cached endpoint with the health the sender just wrote, without a read', async () => {
+    const { CachedEndpointReader } = await import('../../lib/app/endpoint-cache.ts');
+    let reads = 0;
+    const record = { id: 'ep_1', tenantId: 'ten_a', version: 1, status: 'enabled' } as unknown as import('../../lib/core/model.ts').EndpointRecord;
+    const cache = new CachedEndpointReader({ get: async () => (reads++, record) }, { now: () => 0 });
+    await cache.get('ten_a', 'ep_1', 1);
+    cache.noteHealth('ten_a', 'ep_1', { failingSince: '2026-01-01T00:00:00.000Z' });
+    expect((await cache.get('ten_a', 'ep_1', 1))?.health).toEqual({ failingSince: '2026-01-01T00:00:00.000Z' });
+    cache.noteHealth('ten_a', 'ep_1', undefined);
+    expect((await cache.get('ten_a', 'ep_1', 1))?.health).toBeUndefined();
+    expect(reads).toBe(1);
+    expect(record.health).toBeUndefined(); // the store's record is not mutated
+  });
+});
