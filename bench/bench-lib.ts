@@ -600,5 +600,8 @@ export function checksOf(r: Omit<BenchReport, 'checks'>): Check[] {
   for (const b of r.coldStart.bundles) {
     checks.push({ figure: `${b.name} import time ÷ empty module`, value: fmt(b.importRatio, 0), target: '≤ 10', status: verdict(b.importRatio <= 10) });
   }
+  for (const b of r.coldStart.bundles) {
+    checks.push({ figure: `${b.name} import time less the AWS SDK ÷ empty module`, value: fmt(b.ownRatio, 0), target: 'context', status: 'info' });
+  }
   return checks;
 }

@@ -32,12 +32,16 @@ export interface BundleFigures {
   importRatio: number;
   /** Median wall time of the whole child process (start-up, import, exit), for context. */
   processMs: number;
+  /** importMs less the AWS SDK clients' import (the part this bundle adds), over the empty module's. */
+  ownRatio: number;
 }
 
 export interface ColdStartFigures {
   runs: number;
   emptyImportMs: number;
   emptyProcessMs: number;
+  /** Median import of the AWS SDK clients every handler uses (the Lambda runtime ships them; they load at init). */
+  sdkImportMs: number;
   bundles: BundleFigures[];
 }
 
@@ -71,8 +75,10 @@ export async function measureColdStart(options: { runs: number }): Promise<ColdS
   const empty = path.join(outDir, 'empty.mjs');
   await writeFile(probe, PROBE);
   await writeFile(empty, '');
+  const sdk = path.join(outDir, 'aws-sdk.mjs');
+  await writeFile(sdk, "import '@aws-sdk/client-dynamodb';\nimport '@aws-sdk/lib-dynamodb';\nimport '@aws-sdk/client-sqs';\n");
 
-  const modules = [{ key: 'empty', file: empty }, ...built.map((b) => ({ key: b.name, file: b.file }))];
+  const modules = [{ key: 'empty', file: empty }, { key: 'aws-sdk', file: sdk }, ...built.map((b) => ({ key: b.name, file: b.file }))];
   const samples = new Map<string, { importMs: number[]; processMs: number[] }>(modules.map((m) => [m.key, { importMs: [], processMs: [] }]));
   // One unrecorded round first (the first child of each module reads it from disk), unless a single quick run was asked for.
   if (options.runs > 1) for (const m of modules) await timeImport(probe, m.file);
@@ -84,14 +90,23 @@ export async function measureColdStart(options: { runs: number }): Promise<ColdS
     }
   }
   const emptyImportMs = median(samples.get('empty')!.importMs);
+  const sdkImportMs = median(samples.get('aws-sdk')!.importMs);
   return {
     runs: options.runs,
     emptyImportMs,
     emptyProcessMs: median(samples.get('empty')!.processMs),
+    sdkImportMs,
     bundles: built.map((b) => {
       const s = samples.get(b.name)!;
       const importMs = median(s.importMs);
-      return { name: b.name, bytes: b.bytes, importMs, importRatio: importMs / emptyImportMs, processMs: median(s.processMs) };
+      return {
+        name: b.name,
+        bytes: b.bytes,
+        importMs,
+        importRatio: importMs / emptyImportMs,
+        processMs: median(s.processMs),
+        ownRatio: Math.max(0, importMs - sdkImportMs) / emptyImportMs,
+      };
     }),
   };
 }
