@@ -165,11 +165,16 @@ describe('billhook CLI against local mode', () => {
     const env = { BILLHOOK_URL: local.apiUrl, BILLHOOK_KEY: local.adminKey };
     const human = startBillhook(['tail', 'ten_tail', '--interval', '0.2'], { env });
     const json = startBillhook(['tail', 'ten_tail', '--interval', '0.2', '--json'], { env });
-    await waitFor('tail header', () => human.out.stdout.startsWith('TIME'), 10_000);
-    // Act
-    await api.post('/v1/tenants/ten_tail/events', { type: 'invoice.paid', data: { n: 1 } });
-    await waitFor('succeeded in both', () => /succeeded/.test(human.out.stdout) && /"succeeded"/.test(json.out.stdout), 15_000);
-    const codes = await Promise.all([human.interrupt(), json.interrupt()]);
+    let codes: (number | null)[];
+    try {
+      await waitFor('tail header', () => human.out.stdout.startsWith('TIME'), 20_000);
+      // Act
+      await api.post('/v1/tenants/ten_tail/events', { type: 'invoice.paid', data: { n: 1 } });
+      await waitFor('succeeded in both', () => /succeeded/.test(human.out.stdout) && /"succeeded"/.test(json.out.stdout), 30_000);
+    } finally {
+      // Ctrl+C either way: a failed wait must not leave two tails running after the test.
+      codes = await Promise.all([human.interrupt(), json.interrupt()]);
+    }
     // Assert
     expect(codes).toEqual([0, 0]);
     expect(human.out.stdout.split('\n')[0]).toMatch(/^TIME\s+ID\s+STATUS\s+CODE\s+EVENT TYPE\s+ENDPOINT$/);
@@ -178,7 +183,7 @@ describe('billhook CLI against local mode', () => {
     const lines = json.out.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(lines.at(-1)).toMatchObject({ id: expect.stringMatching(/^dlv_/), status: 'succeeded', lastStatusCode: 200, eventType: 'invoice.paid', attemptCount: 2 });
     expect(new Set(lines.map((l) => `${l.id}|${l.status}|${l.attemptCount}`)).size).toBe(lines.length); // each state once
-  });
+  }, 60_000);
 
   it('verify checks captured webhooks: v1, v1a (Ed25519), hex; tampered and stale are invalid', async () => {
     // Arrange: one endpoint per scheme, each sent a real test event
