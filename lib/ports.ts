@@ -69,10 +69,18 @@ export interface EndpointHealthStore {
   disable(tenantId: string, id: string, reason: string, atIso: string): Promise<boolean>;
 }
 
+export type EndpointRoute = Pick<EndpointRecord, 'id' | 'version' | 'status' | 'eventTypes'>;
+
 export interface EndpointStore {
   create(endpoint: EndpointRecord): Promise<void>;
   get(tenantId: string, id: string): Promise<EndpointRecord | undefined>;
   list(tenantId: string, page: PageRequest): Promise<Page<EndpointRecord>>;
+  /**
+   * What routing needs of every endpoint of a tenant (id, version, status,
+   * event types), read consistently and without the rest of each record, so
+   * an event of a tenant with thousands of endpoints stays cheap to route.
+   */
+  routes(tenantId: string): Promise<EndpointRoute[]>;
   /**
    * Replace an endpoint if its stored version is `expectedVersion` (optimistic
    * concurrency). Throws BillhookError `conflict` otherwise, `not_found` if gone.

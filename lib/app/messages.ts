@@ -2,7 +2,7 @@ import { deliveryId } from '../core/ids.ts';
 import type { DeliveryMessage, EndpointRecord, EventRecord, WebhookPayload } from '../core/model.ts';
 
 /** The first message of a delivery (event × endpoint). */
-export function deliveryMessage(event: WebhookPayload, tenantId: string, endpoint: EndpointRecord): DeliveryMessage {
+export function deliveryMessage(event: WebhookPayload, tenantId: string, endpoint: Pick<EndpointRecord, 'id' | 'version'>): DeliveryMessage {
   return {
     v: 1,
     deliveryId: deliveryId(event.id, endpoint.id),

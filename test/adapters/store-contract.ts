@@ -71,6 +71,19 @@ export function endpointStoreContract(name: string, make: Factory<EndpointStore 
       expect((await store.list('ten_b', { limit: 10 })).data.map((e) => e.id)).toEqual(['ep_b0']);
     });
 
+    it('lists routes: id, version, status and event types of every endpoint of the tenant, at once', async () => {
+      const store = await make();
+      for (let i = 0; i < 3; i++) await store.create({ ...endpointRecord('ten_a', `ep_r${i}`), eventTypes: [`invoice.*`, `customer.created`], version: i + 1, status: i === 2 ? 'disabled' : 'enabled' });
+      await store.create(endpointRecord('ten_b', 'ep_other'));
+      const routes = await store.routes('ten_a');
+      expect(routes.sort((a, b) => a.id.localeCompare(b.id))).toEqual([
+        { id: 'ep_r0', version: 1, status: 'enabled', eventTypes: ['invoice.*', 'customer.created'] },
+        { id: 'ep_r1', version: 2, status: 'enabled', eventTypes: ['invoice.*', 'customer.created'] },
+        { id: 'ep_r2', version: 3, status: 'disabled', eventTypes: ['invoice.*', 'customer.created'] },
+      ]);
+      expect(await store.routes('ten_none')).toEqual([]);
+    });
+
     it('round-trips every field, updates with optimistic versions and deletes', async () => {
       const store = await make();
       const rec: EndpointRecord = endpointRecord('ten_a', 'ep_x', { headers: { 'x-a': 'b' }, retrySchedule: [1, 2], rateLimitPerSecond: 7, previousSecrets: [{ secret: 'whsec_old', expiresAt: '2026-01-02T00:00:00.000Z' }] });

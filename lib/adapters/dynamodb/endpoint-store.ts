@@ -1,7 +1,7 @@
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
 import { BillhookError } from '../../core/errors.ts';
 import type { EndpointHealth, EndpointRecord } from '../../core/model.ts';
-import type { EndpointHealthStore, EndpointStore, Page, PageRequest } from '../../ports.ts';
+import type { EndpointHealthStore, EndpointRoute, EndpointStore, Page, PageRequest } from '../../ports.ts';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
 import { isConditionalCheckFailed } from './client.ts';
 
@@ -51,6 +51,28 @@ export class DynamoEndpointStore implements EndpointStore, EndpointHealthStore {
       data: (out.Items ?? []).map(toEndpoint),
       nextCursor: out.LastEvaluatedKey ? encodeCursor(scope, out.LastEvaluatedKey) : null,
     };
+  }
+
+  async routes(tenantId: string): Promise<EndpointRoute[]> {
+    const routes: EndpointRoute[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out: QueryCommandOutput = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :p AND begins_with(sk, :ep)',
+          // Routing must see an endpoint created a moment ago.
+          ConsistentRead: true,
+          ProjectionExpression: '#id, #version, #status, eventTypes',
+          ExpressionAttributeNames: { '#id': 'id', '#version': 'version', '#status': 'status' },
+          ExpressionAttributeValues: { ':p': pk(tenantId), ':ep': 'EP#' },
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const i of out.Items ?? []) routes.push({ id: i.id as string, version: Number(i.version), status: i.status as EndpointRoute['status'], eventTypes: i.eventTypes as string[] });
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return routes;
   }
 
   async update(endpoint: EndpointRecord, expectedVersion: number): Promise<void> {

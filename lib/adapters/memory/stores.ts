@@ -63,6 +63,11 @@ export class MemoryEndpointStore implements EndpointStore, EndpointHealthStore {
     const e = this.items.get(this.key(t, id));
     return e && clone(e);
   }
+  async routes(t: string) {
+    return [...this.items.values()]
+      .filter((e) => e.tenantId === t)
+      .map((e) => ({ id: e.id, version: e.version, status: e.status, eventTypes: [...e.eventTypes] }));
+  }
   async list(t: string, page: PageRequest) {
     const mine = [...this.items.values()].filter((e) => e.tenantId === t).sort((a, b) => a.id.localeCompare(b.id));
     return pageOf(mine, (e) => e.id, `endpoints:${t}`, page);
