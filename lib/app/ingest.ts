@@ -12,7 +12,7 @@
 import { fingerprint } from '../core/canonical-json.ts';
 import { BillhookError, type FieldError } from '../core/errors.ts';
 import { idempotentEventId } from '../core/ids.ts';
-import type { DeliveryMessage, EndpointRecord, EventAccepted, EventInput, EventRecord } from '../core/model.ts';
+import type { DeliveryMessage, EventAccepted, EventInput, EventRecord } from '../core/model.ts';
 import { route } from '../core/routing.ts';
 import { deliveryMessage, payloadOf } from './messages.ts';
 import { isoNow, type AppDeps } from './deps.ts';
