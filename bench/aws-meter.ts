@@ -70,14 +70,15 @@ const SERVICE_OF_CLIENT: Record<string, string> = { DynamoDBClient: 'DynamoDB', 
 
 /**
  * DynamoDB Local reports no ConsumedCapacity for BatchGetItem. DynamoDB bills
- * each item read as a GetItem: 1 RCU per 4 KB strongly consistent, half that
- * eventually consistent; the items read here are under 4 KB.
+ * each key asked for as a GetItem, found or not: 1 RCU per 4 KB strongly
+ * consistent, half that eventually consistent (the items here are under 4 KB).
+ * Keys handed back unprocessed are not billed.
  */
 function batchGetEstimate(input: Record<string, unknown>, out: Record<string, unknown> | undefined): number {
-  const requests = (input.RequestItems ?? {}) as Record<string, { ConsistentRead?: boolean }>;
-  const responses = (out?.Responses ?? {}) as Record<string, unknown[]>;
+  const requests = (input.RequestItems ?? {}) as Record<string, { Keys?: unknown[]; ConsistentRead?: boolean }>;
+  const unprocessed = (out?.UnprocessedKeys ?? {}) as Record<string, { Keys?: unknown[] }>;
   let units = 0;
-  for (const [table, items] of Object.entries(responses)) units += items.length * (requests[table]?.ConsistentRead ? 1 : 0.5);
+  for (const [table, r] of Object.entries(requests)) units += ((r.Keys?.length ?? 0) - (unprocessed[table]?.Keys?.length ?? 0)) * (r.ConsistentRead ? 1 : 0.5);
   return units;
 }
 

@@ -185,7 +185,7 @@ Every section below is one run on one machine; compare ratios and counts, not ab
   (\`platform\` = event source polling). It sets \`ReturnConsumedCapacity: TOTAL\` on DynamoDB calls:
   DynamoDB Local does report ConsumedCapacity (GSI writes included), so WCU and RCU are DynamoDB's own
   figures; a failed conditional write returns none and is counted as 1 WCU, and BatchGetItem (for which
-  DynamoDB Local reports none) as 1 RCU per item read consistently, ½ eventually. Empty long polls are an
+  DynamoDB Local reports none) as 1 RCU per key asked for consistently, ½ eventually, found or not. Empty long polls are an
   idle, per-poller cost and are left out of per-delivery figures. Scenarios post with ${L.producers}
   concurrent clients; a window is measured from the first POST until the pipeline is
   idle (no invocation running, every received message deleted). The batch scenario posts ${L.costBatch}
