@@ -225,7 +225,7 @@ export class AwsMeter {
                 c.requests += attempts;
                 if (service === 'DynamoDB') {
                   const units = capacityUnits(out?.ConsumedCapacity);
-                  if (DYNAMO_READS.has(operation)) c.rcu += out?.ConsumedCapacity === undefined && operation === 'BatchGetItem' ? batchGetEstimate(args.input, out) : units;
+                  if (DYNAMO_READS.has(operation)) c.rcu += units === 0 && operation === 'BatchGetItem' ? batchGetEstimate(args.input, out) : units;
                   else c.wcu += units;
                   c.billedRequests += attempts;
                 } else if (service === 'SQS') {
