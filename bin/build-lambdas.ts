@@ -60,10 +60,10 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(path.reso
   for (const b of await buildLambdas()) {
     console.log(`${b.name.padEnd(8)} ${(b.bytes / 1024).toFixed(1).padStart(7)} KB  ${path.relative(process.cwd(), b.file)}`);
   }
-}
 
-// The api function serves the dashboard from `dashboard/` beside its bundle, as the stack ships it.
-const { buildDashboard } = await import('../lib/dashboard/build.ts');
-for (const f of await buildDashboard('dist/api/dashboard')) {
-  console.log(`${('dashboard ' + f.name).padEnd(36)} ${(f.bytes / 1024).toFixed(1).padStart(7)} KB  (${(f.gzipBytes / 1024).toFixed(1)} KB gzip)`);
+  // The api function serves the dashboard from `dashboard/` beside its bundle, as the stack ships it.
+  const { buildDashboard } = await import('../lib/dashboard/build.ts');
+  for (const f of await buildDashboard('dist/api/dashboard')) {
+    console.log(`${('dashboard ' + f.name).padEnd(36)} ${(f.bytes / 1024).toFixed(1).padStart(7)} KB  (${(f.gzipBytes / 1024).toFixed(1)} KB gzip)`);
+  }
 }
