@@ -115,6 +115,8 @@ export function queryOf(params: Record<string, string | number | undefined | nul
 }
 
 export class Api {
+  private catalogue: Promise<EventType[]> | undefined;
+
   constructor(
     private readonly key: string,
     private readonly onUnauthorized: () => void,
@@ -153,6 +155,18 @@ export class Api {
   post = <T>(path: string, body: unknown = {}) => this.call<T>('POST', path, body);
   patch = <T>(path: string, body: unknown) => this.call<T>('PATCH', path, body);
   del = (path: string) => this.call<void>('DELETE', path);
+
+  /** The event-type catalogue: fixed for a deployment, so read once per sign-in and shared by every view. */
+  eventTypes(): Promise<EventType[]> {
+    this.catalogue ??= this.get<{ data: EventType[] }>('/v1/event-types').then(
+      (r) => r.data,
+      (err: unknown) => {
+        this.catalogue = undefined; // a later view asks again
+        throw err;
+      },
+    );
+    return this.catalogue;
+  }
 }
 
 /** Check a key without keeping it: who it belongs to, or the API's error. */

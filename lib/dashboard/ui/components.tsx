@@ -1,6 +1,6 @@
 /** Small shared pieces: states (loading, error, empty), badges, times, the pager. */
 import type { ComponentChildren } from 'preact';
-import { ApiError, type DeliveryStatus } from './api.ts';
+import { ApiError, type DeliveryStatus, type EventType } from './api.ts';
 
 export function Loading({ what }: { what: string }) {
   return (
@@ -79,6 +79,19 @@ export function Pager(props: { page: number; hasNext: boolean; onNext: () => voi
         Older →
       </button>
     </nav>
+  );
+}
+
+/** `<option>`s for a `<select>` of event types (the catalogue may still be loading: none yet). */
+export function EventTypeOptions({ types }: { types: EventType[] | undefined }) {
+  return (
+    <>
+      {types?.map((t) => (
+        <option key={t.type} value={t.type}>
+          {t.type}
+        </option>
+      ))}
+    </>
   );
 }
 

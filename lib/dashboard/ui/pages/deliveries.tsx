@@ -1,7 +1,7 @@
 /** Deliveries: the filtered list, and one delivery with every attempt, its payload and a retry. */
 import { useState } from 'preact/hooks';
-import { DELIVERY_STATUSES, pathOf, queryOf, type Attempt, type Delivery, type Endpoint, type Event as BillingEvent, type EventType, type Page } from '../api.ts';
-import { Code, Empty, ErrorBox, Loading, Pager, StatusBadge, Table, Time, fromLocalInput, shortId, toLocalInput } from '../components.tsx';
+import { DELIVERY_STATUSES, pathOf, queryOf, type Attempt, type Delivery, type Endpoint, type Event as BillingEvent, type Page } from '../api.ts';
+import { Code, Empty, ErrorBox, EventTypeOptions, Loading, Pager, StatusBadge, Table, Time, fromLocalInput, shortId, toLocalInput } from '../components.tsx';
 import { useSession } from '../context.ts';
 import { useCursorPager, useInterval, useLoad } from '../hooks.ts';
 import { link, navigate, useRoute } from '../router.ts';
@@ -69,7 +69,7 @@ export function DeliveriesPage() {
   const [auto, setAuto] = useState(true);
   const base = pathOf('v1', 'tenants', tenantId);
   const endpoints = useLoad(() => api.get<Page<Endpoint>>(`${base}/endpoints?limit=250`), [tenantId]);
-  const catalogue = useLoad(() => api.get<{ data: EventType[] }>('/v1/event-types'), []);
+  const catalogue = useLoad(() => api.eventTypes(), []);
   const list = useLoad(() => api.get<Page<Delivery>>(`${base}/deliveries` + queryOf({ ...filters, limit: PAGE_SIZE, cursor: pager.cursor })), [filterKey, pager.cursor]);
   // Keep the first page fresh while deliveries are moving; later pages stay put for reading.
   useInterval(list.reload, 5000, auto && pager.page === 1);
@@ -130,11 +130,7 @@ export function DeliveriesPage() {
           Event type
           <select name="eventType" defaultValue={filters.eventType}>
             <option value="">Any</option>
-            {catalogue.data?.data.map((t) => (
-              <option key={t.type} value={t.type}>
-                {t.type}
-              </option>
-            ))}
+            <EventTypeOptions types={catalogue.data} />
           </select>
         </label>
         <label>

@@ -1,7 +1,7 @@
 /** Endpoints: the list with health, create/edit with the event-type picker, and one endpoint's page. */
 import { useState } from 'preact/hooks';
 import { ApiError, pathOf, queryOf, type Delivery, type Endpoint, type EndpointStats, type EventType, type Page } from '../api.ts';
-import { Code, Empty, ErrorBox, Loading, Pager, StatusBadge, Table, Time, fieldErrors, fromLocalInput, toLocalInput } from '../components.tsx';
+import { Code, Empty, ErrorBox, EventTypeOptions, Loading, Pager, StatusBadge, Table, Time, fieldErrors, fromLocalInput, toLocalInput } from '../components.tsx';
 import { useSession } from '../context.ts';
 import { useCursorPager, useInterval, useLoad } from '../hooks.ts';
 import { link, navigate } from '../router.ts';
@@ -118,11 +118,11 @@ export function EndpointsPage() {
  */
 function EventTypePicker({ value, onChange, error }: { value: string[]; onChange: (v: string[]) => void; error?: string | undefined }) {
   const { api } = useSession();
-  const catalogue = useLoad(() => api.get<{ data: EventType[] }>('/v1/event-types'), []);
+  const catalogue = useLoad(() => api.eventTypes(), []);
   if (catalogue.error) return <ErrorBox error={catalogue.error} retry={catalogue.reload} />;
   if (!catalogue.data) return <Loading what="event types" />;
   const groups = new Map<string, EventType[]>();
-  for (const t of catalogue.data.data) {
+  for (const t of catalogue.data) {
     const g = t.type.split('.')[0] ?? t.type;
     groups.set(g, [...(groups.get(g) ?? []), t]);
   }
@@ -424,7 +424,7 @@ export function EndpointPage({ endpointId }: { endpointId: string }) {
   const p = useTenantPath();
   const ep = useLoad(() => api.get<Endpoint>(p('endpoints', endpointId)), [endpointId]);
   const stats = useLoad(() => api.get<EndpointStats>(p('endpoints', endpointId, 'stats')), [endpointId]);
-  const catalogue = useLoad(() => api.get<{ data: { type: string }[] }>('/v1/event-types'), []);
+  const catalogue = useLoad(() => api.eventTypes(), []);
   const [testType, setTestType] = useState('');
   const [actionError, setActionError] = useState<Error>();
   const [confirmDelete, setConfirmDelete] = useState(false);
@@ -473,11 +473,7 @@ export function EndpointPage({ endpointId }: { endpointId: string }) {
           </label>
           <select id="test-type" value={testType} onChange={(ev) => setTestType(ev.currentTarget.value)}>
             <option value="">Default test event</option>
-            {catalogue.data?.data.map((t) => (
-              <option key={t.type} value={t.type}>
-                {t.type}
-              </option>
-            ))}
+            <EventTypeOptions types={catalogue.data} />
           </select>
           <button type="button" onClick={sendTest}>
             Send test event

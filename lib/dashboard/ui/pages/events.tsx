@@ -1,7 +1,7 @@
 /** Events: the log with search by id and type, and one event with its deliveries. */
 import { useState } from 'preact/hooks';
-import { pathOf, queryOf, type Delivery, type Event as BillingEvent, type EventType, type Page } from '../api.ts';
-import { Empty, ErrorBox, Loading, Pager, Table, Time } from '../components.tsx';
+import { pathOf, queryOf, type Delivery, type Event as BillingEvent, type Page } from '../api.ts';
+import { Empty, ErrorBox, EventTypeOptions, Loading, Pager, Table, Time } from '../components.tsx';
 import { useSession } from '../context.ts';
 import { useCursorPager, useLoad } from '../hooks.ts';
 import { link, navigate, useRoute } from '../router.ts';
@@ -16,7 +16,7 @@ export function EventsPage() {
   const pager = useCursorPager(`${tenantId}|${type}`);
   const [searchId, setSearchId] = useState('');
   const base = pathOf('v1', 'tenants', tenantId);
-  const catalogue = useLoad(() => api.get<{ data: EventType[] }>('/v1/event-types'), []);
+  const catalogue = useLoad(() => api.eventTypes(), []);
   const list = useLoad(() => api.get<Page<BillingEvent>>(`${base}/events` + queryOf({ type, limit: PAGE_SIZE, cursor: pager.cursor })), [tenantId, type, pager.cursor]);
   return (
     <section aria-labelledby="events-title">
@@ -46,11 +46,7 @@ export function EventsPage() {
           Type
           <select value={type} onChange={(e) => navigate(link('t', tenantId, 'events', new URLSearchParams(e.currentTarget.value ? { type: e.currentTarget.value } : {})))}>
             <option value="">Any</option>
-            {catalogue.data?.data.map((t) => (
-              <option key={t.type} value={t.type}>
-                {t.type}
-              </option>
-            ))}
+            <EventTypeOptions types={catalogue.data} />
           </select>
         </label>
       </div>
