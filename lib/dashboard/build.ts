@@ -4,11 +4,10 @@
  * from elsewhere at run time, so the page works under a `'self'`-only CSP.
  */
 import { build } from 'esbuild';
-import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { readFileSync } from 'node:fs';
 
 const UI_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'ui');
 
@@ -70,7 +69,7 @@ export async function buildDashboard(outDir: string, options: { minify?: boolean
   await writeFile(path.join(outDir, 'index.html'), indexHtml(script, stylesheet));
   const files: BuiltFile[] = [];
   for (const name of ['index.html', ...(await readdir(path.join(outDir, 'assets'))).map((f) => `assets/${f}`)]) {
-    const body = readFileSync(path.join(outDir, name));
+    const body = await readFile(path.join(outDir, name));
     files.push({ name, bytes: body.length, gzipBytes: gzipSync(body).length });
   }
   return files;

@@ -72,13 +72,15 @@ export class HttpWebhookSender implements WebhookSender {
       };
       const fail = (error: string, blocked = false) => finish({ error, ...(blocked ? { blocked } : {}), durationMs: elapsed() });
 
-      const transport = url.protocol === 'https:' ? https : http;
-      const request = transport.request(
+      // Which step the exchange is in, for a timeout message that says where it stalled.
+      let phase: 'connect' | 'headers' | 'body' = 'connect';
+      const secure = url.protocol === 'https:';
+      const request = (secure ? https : http).request(
         url,
         {
           method: 'POST',
           headers: { ...req.headers, 'content-length': String(body.length) },
-          agent: url.protocol === 'https:' ? this.agents['https:'] : this.agents['http:'],
+          agent: secure ? this.agents['https:'] : this.agents['http:'],
         },
         (res) => {
           phase = 'body';
@@ -92,7 +94,6 @@ export class HttpWebhookSender implements WebhookSender {
           res.on('error', (e) => fail(describeError(e, this.options)));
         },
       );
-      let phase: 'connect' | 'headers' | 'body' = 'connect';
       request.on('socket', (socket: Socket) => {
         if (!socket.connecting) {
           phase = 'headers'; // a kept-alive connection
