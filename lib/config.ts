@@ -6,6 +6,7 @@ import * as z from './core/zod.ts';
 import { TABLES } from './definitions.ts';
 import { DEFAULT_RETRY_SCHEDULE, parseRetrySchedule } from './core/retry-policy.ts';
 import { parseExtraEventTypes, type EventTypeDef } from './core/event-types.ts';
+import { MAX_IN_FLIGHT } from './core/lanes.ts';
 import { DEFAULT_PORT_POLICY, parsePortPolicy, type PortPolicy } from './core/ip-policy.ts';
 
 const bool = z.pipe(
@@ -24,8 +25,11 @@ const envSchema = z.object({
   BILLHOOK_ENTITIES_TABLE: name(TABLES.entities.localName),
   BILLHOOK_EVENTS_TABLE: name(TABLES.events.localName),
   BILLHOOK_LOGS_TABLE: name(TABLES.logs.localName),
+  BILLHOOK_LIMITS_TABLE: name(TABLES.limits.localName),
   BILLHOOK_DELIVERIES_QUEUE_URL: text(),
   BILLHOOK_DLQ_URL: text(),
+  BILLHOOK_RETRIES_QUEUE_URL: text(),
+  BILLHOOK_RETRIES_DLQ_URL: text(),
   BILLHOOK_FANOUT_QUEUE_URL: text(),
   AWS_REGION: z._default(z.string(), 'us-east-1'),
   /** Local mode only: the DynamoDB Local and SQS emulator endpoints. */
@@ -34,7 +38,9 @@ const envSchema = z.object({
   BILLHOOK_SCHEDULER_ENDPOINT: url(),
   BILLHOOK_SCHEDULER_GROUP: text(),
   BILLHOOK_SCHEDULER_ROLE_ARN: text(),
-  BILLHOOK_DELIVERIES_QUEUE_ARN: text(),
+  /** The Scheduler's target: the retries queue, whose messages are forwarded into their lanes. */
+  BILLHOOK_RETRIES_QUEUE_ARN: text(),
+  BILLHOOK_DEFAULT_MAX_IN_FLIGHT: int(MAX_IN_FLIGHT.min, MAX_IN_FLIGHT.max, MAX_IN_FLIGHT.default),
   BILLHOOK_ADMIN_KEY: z.optional(z.string().check(z.minLength(16, 'BILLHOOK_ADMIN_KEY must be at least 16 characters'))),
   BILLHOOK_ADMIN_KEY_SECRET_ARN: text(),
   BILLHOOK_RETRY_SCHEDULE: text(),
@@ -60,8 +66,10 @@ const envSchema = z.object({
 });
 
 export interface Config {
-  tables: { entities: string; events: string; logs: string };
-  queues: { deliveries?: string; dlq?: string; fanout?: string };
+  tables: { entities: string; events: string; logs: string; limits: string };
+  queues: { deliveries?: string; dlq?: string; retries?: string; retriesDlq?: string; fanout?: string };
+  /** An endpoint's maxInFlight when it sets none. */
+  defaultMaxInFlight: number;
   region: string;
   endpoints: { dynamodb?: string; sqs?: string; scheduler?: string };
   /** EventBridge Scheduler for retries beyond 900 s; absent: messages hop through the queue. */
@@ -97,12 +105,19 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const e = parsed.data;
   return {
-    tables: { entities: e.BILLHOOK_ENTITIES_TABLE, events: e.BILLHOOK_EVENTS_TABLE, logs: e.BILLHOOK_LOGS_TABLE },
-    queues: { deliveries: e.BILLHOOK_DELIVERIES_QUEUE_URL, dlq: e.BILLHOOK_DLQ_URL, fanout: e.BILLHOOK_FANOUT_QUEUE_URL },
+    tables: { entities: e.BILLHOOK_ENTITIES_TABLE, events: e.BILLHOOK_EVENTS_TABLE, logs: e.BILLHOOK_LOGS_TABLE, limits: e.BILLHOOK_LIMITS_TABLE },
+    queues: {
+      deliveries: e.BILLHOOK_DELIVERIES_QUEUE_URL,
+      dlq: e.BILLHOOK_DLQ_URL,
+      retries: e.BILLHOOK_RETRIES_QUEUE_URL,
+      retriesDlq: e.BILLHOOK_RETRIES_DLQ_URL,
+      fanout: e.BILLHOOK_FANOUT_QUEUE_URL,
+    },
+    defaultMaxInFlight: e.BILLHOOK_DEFAULT_MAX_IN_FLIGHT,
     region: e.AWS_REGION,
     endpoints: { dynamodb: e.BILLHOOK_DYNAMODB_ENDPOINT, sqs: e.BILLHOOK_SQS_ENDPOINT, scheduler: e.BILLHOOK_SCHEDULER_ENDPOINT },
-    ...(e.BILLHOOK_SCHEDULER_GROUP && e.BILLHOOK_SCHEDULER_ROLE_ARN && e.BILLHOOK_DELIVERIES_QUEUE_ARN
-      ? { scheduler: { group: e.BILLHOOK_SCHEDULER_GROUP, roleArn: e.BILLHOOK_SCHEDULER_ROLE_ARN, queueArn: e.BILLHOOK_DELIVERIES_QUEUE_ARN } }
+    ...(e.BILLHOOK_SCHEDULER_GROUP && e.BILLHOOK_SCHEDULER_ROLE_ARN && e.BILLHOOK_RETRIES_QUEUE_ARN
+      ? { scheduler: { group: e.BILLHOOK_SCHEDULER_GROUP, roleArn: e.BILLHOOK_SCHEDULER_ROLE_ARN, queueArn: e.BILLHOOK_RETRIES_QUEUE_ARN } }
       : {}),
     adminKey: e.BILLHOOK_ADMIN_KEY,
     adminKeySecretArn: e.BILLHOOK_ADMIN_KEY_SECRET_ARN,

@@ -41,7 +41,7 @@ export interface TableDef {
 const S = (name: string): KeyDef => ({ name, type: 'S' });
 
 /** What a delivery list shows and filters on (lib/adapters/dynamodb/delivery-log.ts). */
-export const DELIVERY_SUMMARY = ['tenantId', 'eventId', 'endpointId', 'eventType', 'status', 'attemptCount', 'lastStatusCode', 'lastAttemptAt', 'nextAttemptAt', 'createdAt'] as const;
+export const DELIVERY_SUMMARY = ['tenantId', 'eventId', 'endpointId', 'eventType', 'orderingKey', 'status', 'attemptCount', 'lastStatusCode', 'lastAttemptAt', 'nextAttemptAt', 'createdAt'] as const;
 
 export const TABLES = {
   /** Tenants, endpoints and API keys. */
@@ -77,10 +77,25 @@ export const TABLES = {
     ],
     ttlAttribute: 'expiresAt',
   },
+  /**
+   * Deployment-wide delivery limits (lib/adapters/dynamodb/delivery-limiter.ts):
+   * one item per rate-limited endpoint (its next free send time) and one per
+   * held concurrency lease of an ordered endpoint. Small items, one write each.
+   */
+  limits: {
+    id: 'LimitsTable',
+    localName: 'billhook-limits',
+    envVar: 'BILLHOOK_LIMITS_TABLE',
+    partitionKey: S('pk'),
+    indexes: [],
+    ttlAttribute: 'expiresAt',
+  },
 } as const satisfies Record<string, TableDef>;
 
 export interface QueueDef {
   id: string;
+  /** A FIFO queue (its localName ends in `.fifo`): per-group order, one in-flight message per group. */
+  fifo?: boolean;
   localName: string;
   envVar: string;
   visibilityTimeoutSeconds: number;
@@ -91,7 +106,7 @@ export interface QueueDef {
   deadLetterQueue?: QueueKey;
 }
 
-export type QueueKey = 'deliveries' | 'deliveriesDlq' | 'fanout' | 'fanoutDlq';
+export type QueueKey = 'deliveries' | 'deliveriesDlq' | 'retries' | 'retriesDlq' | 'fanout' | 'fanoutDlq';
 
 const FOURTEEN_DAYS = 14 * 24 * 3600;
 
@@ -99,19 +114,48 @@ const FOURTEEN_DAYS = 14 * 24 * 3600;
 export const FUNCTION_TIMEOUT_SECONDS = { ingest: 29, api: 29, sender: 30, fanout: 60 } as const;
 
 export const QUEUES: Record<QueueKey, QueueDef> = {
+  /**
+   * FIFO: message groups are the delivery lanes (lib/core/lanes.ts). Held
+   * messages (rate limit, lease, an ordered retry's backoff) are received
+   * again, so the redrive threshold leaves room for those receives; a message
+   * whose handling throws comes back after the visibility timeout.
+   */
   deliveries: {
     id: 'DeliveriesQueue',
-    localName: 'billhook-deliveries',
+    fifo: true,
+    localName: 'billhook-deliveries.fifo',
     envVar: 'BILLHOOK_DELIVERIES_QUEUE_URL',
     visibilityTimeoutSeconds: FUNCTION_TIMEOUT_SECONDS.sender * 6,
     retentionSeconds: FOURTEEN_DAYS,
-    maxReceiveCount: 5,
+    maxReceiveCount: 50,
     deadLetterQueue: 'deliveriesDlq',
   },
   deliveriesDlq: {
     id: 'DeliveriesDlq',
-    localName: 'billhook-deliveries-dlq',
+    fifo: true,
+    localName: 'billhook-deliveries-dlq.fifo',
     envVar: 'BILLHOOK_DLQ_URL',
+    visibilityTimeoutSeconds: 30,
+    retentionSeconds: FOURTEEN_DAYS,
+  },
+  /**
+   * Standard queue for anything due later (unordered retries, deferrals,
+   * Scheduler targets): FIFO queues have no per-message delay. The sender
+   * forwards each message into its FIFO lane when it comes due.
+   */
+  retries: {
+    id: 'RetriesQueue',
+    localName: 'billhook-retries',
+    envVar: 'BILLHOOK_RETRIES_QUEUE_URL',
+    visibilityTimeoutSeconds: FUNCTION_TIMEOUT_SECONDS.sender * 6,
+    retentionSeconds: FOURTEEN_DAYS,
+    maxReceiveCount: 5,
+    deadLetterQueue: 'retriesDlq',
+  },
+  retriesDlq: {
+    id: 'RetriesDlq',
+    localName: 'billhook-retries-dlq',
+    envVar: 'BILLHOOK_RETRIES_DLQ_URL',
     visibilityTimeoutSeconds: 30,
     retentionSeconds: FOURTEEN_DAYS,
   },
@@ -133,11 +177,13 @@ export const QUEUES: Record<QueueKey, QueueDef> = {
   },
 };
 
-/** Each queue's consumer function and its SQS event-source settings. */
+/** Each SQS event source: the queue, the function it invokes, and its settings. */
 export const CONSUMERS = {
-  sender: { queue: 'deliveries', batchSize: 10, maxBatchingWindowSeconds: 0, maxConcurrency: 50 },
-  fanout: { queue: 'fanout', batchSize: 1, maxBatchingWindowSeconds: 0, maxConcurrency: 10 },
-} as const satisfies Record<string, { queue: QueueKey; batchSize: number; maxBatchingWindowSeconds: number; maxConcurrency: number }>;
+  sender: { queue: 'deliveries', function: 'sender', batchSize: 10, maxBatchingWindowSeconds: 0, maxConcurrency: 50 },
+  // Forwarding due messages into their lanes is one SendMessageBatch per batch: few instances suffice.
+  retries: { queue: 'retries', function: 'sender', batchSize: 10, maxBatchingWindowSeconds: 0, maxConcurrency: 5 },
+  fanout: { queue: 'fanout', function: 'fanout', batchSize: 1, maxBatchingWindowSeconds: 0, maxConcurrency: 10 },
+} as const satisfies Record<string, { queue: QueueKey; function: 'sender' | 'fanout'; batchSize: number; maxBatchingWindowSeconds: number; maxConcurrency: number }>;
 
 export type HttpFunction = 'ingest' | 'api';
 

@@ -69,7 +69,7 @@ export interface EndpointHealthStore {
   disable(tenantId: string, id: string, reason: string, atIso: string): Promise<boolean>;
 }
 
-export type EndpointRoute = Pick<EndpointRecord, 'id' | 'version' | 'status' | 'eventTypes'>;
+export type EndpointRoute = Pick<EndpointRecord, 'id' | 'version' | 'status' | 'eventTypes' | 'maxInFlight' | 'ordering'>;
 
 export interface EndpointStore {
   create(endpoint: EndpointRecord): Promise<void>;
@@ -107,7 +107,7 @@ export interface EventStore {
 }
 
 export interface AttemptRecord {
-  delivery: Pick<Delivery, 'id' | 'tenantId' | 'eventId' | 'endpointId' | 'eventType' | 'createdAt'>;
+  delivery: Pick<Delivery, 'id' | 'tenantId' | 'eventId' | 'endpointId' | 'eventType' | 'createdAt' | 'orderingKey'>;
   /** The attempt; stores number attempts by their order, so `attempt.attempt` is not trusted. */
   attempt: Attempt;
   /**
@@ -155,12 +155,53 @@ export interface DeliveryLog {
 }
 
 export interface DeliveryQueue {
-  /** Enqueue deliveries (batched internally). Resolves only when every message is accepted; throws otherwise. */
+  /**
+   * Enqueue deliveries (batched internally). Resolves only when every message
+   * is accepted; throws otherwise. With no delay a message goes straight into
+   * its FIFO lane (`message.group`), and messages of one lane keep their
+   * order; with a delay it waits in the retries queue and is forwarded into
+   * its lane when due (FIFO queues have no per-message delay).
+   */
   enqueue(messages: readonly DeliveryMessage[], delaySeconds?: number): Promise<void>;
   /** Enqueue a job (fan-out or recover step) on the jobs queue. */
   enqueueJob(message: JobMessage, delaySeconds?: number): Promise<void>;
   /** Park an exhausted or unprocessable delivery in the dead-letter queue. */
   sendToDeadLetter(message: DeliveryMessage, reason: string): Promise<void>;
+}
+
+/**
+ * A held message: it stays in its lane, invisible for `seconds`, so the
+ * lane (a key's order, or one of an endpoint's concurrency slots) waits
+ * with it. Implemented with ChangeMessageVisibility on the received message.
+ */
+export interface MessageHolds {
+  hold(receiptHandle: string, seconds: number): Promise<void>;
+}
+
+/** A concurrency lease of an endpoint, held while one request is in flight. */
+export interface Lease {
+  key: string;
+  slot: number;
+  holder: string;
+}
+
+/**
+ * Deployment-wide per-endpoint limits, shared by every sender instance
+ * (DynamoDB on AWS and in local mode; in memory in unit tests).
+ */
+export interface DeliveryLimiter {
+  /**
+   * Reserve the endpoint's next send slot, with sends spaced at least
+   * 1/perSecond apart across the deployment (so no 1 s window sees more than
+   * perSecond + 1). Returns how long to wait for the slot, at most
+   * `maxWaitMs`; or, when the next free slot is further off, `retryInMs`
+   * with nothing reserved.
+   */
+  reserveRate(key: string, perSecond: number, maxWaitMs: number): Promise<{ waitMs: number } | { retryInMs: number }>;
+  /** Take one of `max` leases for at most `ttlMs` (a crashed holder's lease lapses); undefined when all are held. */
+  acquireLease(key: string, max: number, ttlMs: number): Promise<Lease | undefined>;
+  /** Give a lease back (a no-op if it lapsed and was taken by another). */
+  releaseLease(lease: Lease): Promise<void>;
 }
 
 /** The deliveries dead-letter queue, as the redrive operation needs it. */

@@ -45,3 +45,76 @@ export async function processBatch<S extends z.Schema>(
     { throwOnFullBatchFailure: false, ...(context ? { context } : {}) },
   );
 }
+
+/** What a FIFO record's processing asks for: nothing (done, delete it) or to stay held in its lane. */
+export type FifoRecordResult = { holdSeconds?: number } | void;
+
+/**
+ * A batch from a FIFO queue, the way ordered lanes need it: records of one
+ * message group are handled one after another, in order; groups run
+ * concurrently (so one slow endpoint's lane never waits for another's).
+ * When a record is held or fails, it and every later record of its group
+ * are reported in `batchItemFailures` (Lambda's FIFO rule) without being
+ * handled, and made visible again at once: the group stays locked by its
+ * held head, so nothing overtakes it.
+ *
+ * A held record becomes visible after its hold. A record whose handling
+ * threw comes back after a short backoff (2^(receives-1) s, at most 60 s),
+ * and one that is not a valid message at once, so SQS's redrive policy
+ * moves a poison message to the DLQ quickly instead of blocking its lane.
+ */
+export async function processFifoBatch<S extends z.Schema>(
+  event: SQSEvent,
+  schema: S,
+  process: (message: z.output<S>, record: SQSRecord) => Promise<FifoRecordResult>,
+  log: Logger,
+  holds: { hold(receiptHandle: string, seconds: number): Promise<void> },
+): Promise<SQSBatchResponse> {
+  const groups = new Map<string, SQSRecord[]>();
+  for (const r of event.Records) {
+    const g = r.attributes?.MessageGroupId ?? r.messageId;
+    groups.set(g, [...(groups.get(g) ?? []), r]);
+  }
+  const failures: string[] = [];
+  const release = async (r: SQSRecord, seconds: number) => {
+    try {
+      await holds.hold(r.receiptHandle, seconds);
+    } catch (error) {
+      // It comes back after the queue's visibility timeout instead.
+      log.warn('could not change a message visibility', { messageId: r.messageId, error });
+    }
+  };
+  await Promise.all(
+    [...groups.values()].map(async (records) => {
+      for (let i = 0; i < records.length; i++) {
+        const record = records[i]!;
+        let hold: number | undefined;
+        try {
+          let body: unknown;
+          try {
+            body = JSON.parse(record.body);
+          } catch {
+            throw new InvalidMessage('message body is not JSON');
+          }
+          const parsed = z.safeParse(schema, body);
+          if (!parsed.success) throw new InvalidMessage(`message is not valid: ${parsed.error.issues.map((x) => x.path.map(String).join('.') + ' ' + x.message).join('; ')}`);
+          const result = await process(parsed.data, record);
+          hold = result?.holdSeconds;
+        } catch (error) {
+          const receives = Number(record.attributes?.ApproximateReceiveCount ?? 1);
+          hold = error instanceof InvalidMessage ? 0 : Math.min(60, 2 ** Math.max(0, receives - 1));
+          log.error('message failed; it will be retried by SQS', { messageId: record.messageId, receiveCount: receives, error });
+        }
+        if (hold === undefined) continue;
+        // This record stays (held, or failed), and so do the later ones of its group, in order.
+        await release(record, hold);
+        for (const later of records.slice(i + 1)) await release(later, 0);
+        failures.push(...records.slice(i).map((r) => r.messageId));
+        return;
+      }
+    }),
+  );
+  return { batchItemFailures: failures.map((itemIdentifier) => ({ itemIdentifier })) };
+}
+
+class InvalidMessage extends Error {}

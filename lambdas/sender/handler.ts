@@ -1,15 +1,21 @@
-/** Deliveries queue consumer: POSTs each delivery, signed, and logs the attempt. */
+/**
+ * The sender, on two event sources:
+ * - the FIFO deliveries queue: POSTs each delivery, signed, and logs the
+ *   attempt; a message that must wait (a limit, an ordered retry) is held in
+ *   its lane;
+ * - the retries queue: due retries and deferrals, forwarded into their lanes.
+ */
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { Context, SQSEvent } from 'aws-lambda';
-import { deliver } from '../../lib/app/deliver.ts';
+import { deliver, type DeliveryContext } from '../../lib/app/deliver.ts';
 import { once, processConfig, processObservability } from '../../lib/composition/process.ts';
 import { buildSenderDeps } from '../../lib/composition/sender.ts';
-import { deliveryMessageSchema } from '../../lib/core/model.ts';
+import { deliveryMessageSchema, type DeliveryMessage } from '../../lib/core/model.ts';
 import { MetricUnit } from '../../lib/observability.ts';
-import { processBatch } from '../../lib/sqs-batch.ts';
+import { processBatch, processFifoBatch } from '../../lib/sqs-batch.ts';
 
 const obs = processObservability();
 const senderDeps = once(() => ({
@@ -20,24 +26,41 @@ const senderDeps = once(() => ({
   },
 }));
 
-const OUTCOME_METRIC: Record<string, string> = { succeeded: 'DeliveriesSucceeded', failed: 'DeliveriesFailed', exhausted: 'DeliveriesExhausted', deferred: 'DeliveriesDeferred', skipped: 'DeliveriesSkipped' };
+const OUTCOME_METRIC: Record<string, string> = {
+  succeeded: 'DeliveriesSucceeded',
+  failed: 'DeliveriesFailed',
+  exhausted: 'DeliveriesExhausted',
+  deferred: 'DeliveriesDeferred',
+  held: 'DeliveriesHeld',
+  skipped: 'DeliveriesSkipped',
+};
 
 export const handler = middy(async (event: SQSEvent, context: Context) => {
   const deps = senderDeps();
   obs.metrics.addMetric('MessagesReceived', MetricUnit.Count, event.Records.length);
-  return processBatch(
+  if (event.Records.length > 0 && event.Records.every((r) => r.attributes?.MessageGroupId === undefined)) {
+    // The retries queue: each due message goes into its lane, in one batched send.
+    const due: DeliveryMessage[] = [];
+    const response = await processBatch(event, deliveryMessageSchema, async (m) => void due.push(m), obs.log, context);
+    if (due.length) await deps.queue.enqueue(due, 0);
+    obs.metrics.addMetric('RetriesForwarded', MetricUnit.Count, due.length);
+    return response;
+  }
+  return processFifoBatch(
     event,
     deliveryMessageSchema,
     async (m, record) => {
       const sent = Number(record.attributes?.SentTimestamp);
       if (sent) obs.metrics.addMetric('QueueLag', MetricUnit.Milliseconds, Math.max(0, Date.now() - sent));
-      const outcome = await deliver(deps, m);
+      const ctx: DeliveryContext = { receiveCount: Number(record.attributes?.ApproximateReceiveCount ?? 1), canHold: true };
+      const outcome = await deliver(deps, m, ctx);
       const metric = OUTCOME_METRIC[outcome];
       if (metric) obs.metrics.addMetric(metric, MetricUnit.Count, 1);
-      obs.log.info('delivery attempt', { tenantId: m.tenantId, eventId: m.event.id, deliveryId: m.deliveryId, endpointId: m.endpointId, attempt: m.attempt, trigger: m.trigger, outcome });
+      obs.log.info('delivery attempt', { tenantId: m.tenantId, eventId: m.event.id, deliveryId: m.deliveryId, endpointId: m.endpointId, attempt: m.attempt, trigger: m.trigger, outcome, ...(ctx.holdSeconds !== undefined ? { holdSeconds: ctx.holdSeconds } : {}) });
+      return ctx.holdSeconds === undefined ? undefined : { holdSeconds: ctx.holdSeconds };
     },
     obs.log,
-    context,
+    deps.holds,
   );
 })
   .use(captureLambdaHandler(obs.tracer, { captureResponse: false }))

@@ -8,16 +8,44 @@
  * a crash between "logged" and "retry enqueued" cannot lose the delivery.
  * Errors from AWS calls propagate: the message then stays on the queue and
  * is retried by SQS.
+ *
+ * Lanes (lib/core/lanes.ts): a message that must wait without spending an
+ * attempt (a rate limit, a full set of concurrency leases) is *held*: it
+ * stays in its FIFO lane, invisible until it may go, so nothing behind it in
+ * the lane overtakes it. A keyed message (an ordered endpoint's key order)
+ * also waits out its retry backoff held in its lane, so the key's next
+ * event waits for it; every other retry leaves the lane through the retries
+ * queue and comes back when due, so one failing delivery never blocks a lane.
  */
 import { classify } from '../core/outcome.ts';
+import { isKeyed, MAX_HOLD_SECONDS, maxInFlightOf } from '../core/lanes.ts';
 import { nextRetry } from '../core/retry-policy.ts';
 import { signatureHeaders } from '../core/signing.ts';
 import { attemptKeyOf, signingSecrets, type Attempt, type DeliveryMessage, type DeliveryStatus, type EndpointRecord } from '../core/model.ts';
-import type { AttemptRecord } from '../ports.ts';
+import type { AttemptRecord, Lease } from '../ports.ts';
 import type { SenderDeps } from './deps.ts';
 import { afterAttempt } from './endpoint-health.ts';
+import { inLane } from './messages.ts';
 
-export type DeliveryOutcome = 'succeeded' | 'failed' | 'exhausted' | 'skipped' | 'deferred' | 'duplicate' | 'already_succeeded';
+export type DeliveryOutcome = 'succeeded' | 'failed' | 'exhausted' | 'skipped' | 'deferred' | 'held' | 'duplicate' | 'already_succeeded';
+
+/**
+ * What the queue consumer knows of the received message. `holdSeconds` is
+ * set by deliver() when the message must stay in its lane, invisible for
+ * that long, instead of being deleted.
+ */
+export interface DeliveryContext {
+  /** SQS ApproximateReceiveCount. */
+  receiveCount?: number;
+  /** True when the message came from its FIFO lane and can be held there. */
+  canHold?: boolean;
+  holdSeconds?: number;
+}
+
+/** Longest wait for a reserved rate slot inside one invocation; a later slot holds the message instead. */
+export const MAX_RATE_WAIT_MS = 1000;
+/** How long a message waits when every concurrency lease of its endpoint is taken. */
+export const LEASE_RETRY_SECONDS = 1;
 
 /** The exact bytes every attempt of an event sends. */
 export const webhookBody = (m: DeliveryMessage): string =>
@@ -32,38 +60,105 @@ export function requestHeaders(endpoint: EndpointRecord, m: DeliveryMessage, bod
   };
 }
 
-export async function deliver(deps: SenderDeps, m: DeliveryMessage): Promise<DeliveryOutcome> {
+/** Wait without spending an attempt: held in the lane when the consumer can, else re-enqueued for later. */
+async function holdOrDefer(deps: SenderDeps, m: DeliveryMessage, ctx: DeliveryContext, seconds: number): Promise<DeliveryOutcome> {
+  const s = Math.max(1, Math.ceil(seconds));
+  if (ctx.canHold) {
+    ctx.holdSeconds = Math.min(s, MAX_HOLD_SECONDS);
+    return 'held';
+  }
+  await deps.queue.enqueue([{ ...m, hop: (m.hop ?? 0) + 1 }], Math.min(s, deps.settings.maxSqsDelaySeconds));
+  return 'deferred';
+}
+
+/**
+ * A keyed message received again has been held (a backoff, a limit) and its
+ * attempt number is in the log, not in the message, which SQS cannot
+ * change: read the delivery to find which attempt is due, and when.
+ */
+async function keyedState(deps: SenderDeps, m: DeliveryMessage): Promise<{ done: DeliveryOutcome } | { due: DeliveryMessage } | { waitSeconds: number }> {
+  const d = await deps.deliveries.get(m.tenantId, m.deliveryId);
+  if (!d) return { due: m };
+  if (d.status === 'succeeded') return { done: 'already_succeeded' };
+  if (d.status === 'exhausted' || d.status === 'skipped') {
+    // The chain ended; a crash may have come between logging it and the dead-letter copy.
+    if (d.status === 'exhausted' && d.attempts.at(-1)?.trigger === 'scheduled') await deps.queue.sendToDeadLetter(m, 'exhausted');
+    return { done: 'duplicate' };
+  }
+  const next = d.nextAttemptAt ? Date.parse(d.nextAttemptAt) : 0;
+  const now = deps.clock.now();
+  if (next > now + 1000) return { waitSeconds: (next - now) / 1000 };
+  const scheduled = d.attempts.filter((a) => a.trigger === 'scheduled').length;
+  return { due: { ...m, attempt: scheduled + 1 } };
+}
+
+export async function deliver(deps: SenderDeps, received: DeliveryMessage, ctx: DeliveryContext = {}): Promise<DeliveryOutcome> {
+  let m = received;
   const now = deps.clock.now();
   if (m.notBefore && Date.parse(m.notBefore) > now + 1000) {
-    // Not due yet: hop through the queue again for (at most) the SQS maximum.
+    // Not due yet: hop through the retries queue again for (at most) the SQS maximum.
     const remaining = Math.ceil((Date.parse(m.notBefore) - now) / 1000);
-    await deps.queue.enqueue([m], Math.min(remaining, deps.settings.maxSqsDelaySeconds));
+    await deps.queue.enqueue([{ ...m, hop: (m.hop ?? 0) + 1 }], Math.min(remaining, deps.settings.maxSqsDelaySeconds));
     return 'deferred';
-  }
-  const key = attemptKeyOf(m);
-
-  // A retry (never a first attempt: the steady path stays read-free) first
-  // checks that no other attempt, e.g. a manual one, has delivered it meanwhile.
-  if (m.trigger === 'scheduled' && (m.attempt > 1 || (m.chain ?? 0) > 0)) {
-    const current = await deps.deliveries.get(m.tenantId, m.deliveryId);
-    if (current?.status === 'succeeded') return 'already_succeeded';
   }
 
   const endpoint = await deps.endpoints.get(m.tenantId, m.endpointId, m.endpointVersion);
+  const keyed = ctx.canHold === true && endpoint !== undefined && isKeyed(endpoint, m);
+
+  if (keyed && (ctx.receiveCount ?? 1) > 1) {
+    const state = await keyedState(deps, m);
+    if ('done' in state) return state.done;
+    if ('waitSeconds' in state) return holdOrDefer(deps, m, ctx, state.waitSeconds);
+    m = state.due;
+  } else if (m.trigger === 'scheduled' && (m.attempt > 1 || (m.chain ?? 0) > 0)) {
+    // A retry (never a first attempt: the steady path stays read-free) first
+    // checks that no other attempt, e.g. a manual one, has delivered it meanwhile.
+    const current = await deps.deliveries.get(m.tenantId, m.deliveryId);
+    if (current?.status === 'succeeded') return 'already_succeeded';
+  }
+  const key = attemptKeyOf(m);
+
   if (!endpoint || endpoint.status !== 'enabled') {
     const why = !endpoint ? 'endpoint was deleted; not sent' : `endpoint is disabled${endpoint.disabledReason ? ` (${endpoint.disabledReason})` : ''}; not sent`;
     const r = await deps.deliveries.recordAttempt(attemptRecord(m, key, { attempt: m.attempt, at: iso(now), trigger: m.trigger, durationMs: 0, error: why }, 'skipped'));
     return r.result === 'recorded' ? 'skipped' : 'duplicate';
   }
 
-  // Circuit breaker: while an endpoint is down, defer without spending an attempt.
+  // Circuit breaker (per sender instance): while an endpoint is down, unordered scheduled
+  // deliveries wait in the retries queue without spending an attempt. A manual or recover
+  // attempt is an operator's probe and goes out at once; its success closes the circuit.
+  // Keyed deliveries already go one at a time per key, on their own schedule.
   const breakerKey = `${m.tenantId}/${m.endpointId}`;
-  const gate = deps.breakers.check(breakerKey);
-  if (gate.kind === 'open') {
-    await deps.queue.enqueue([m], Math.min(Math.ceil(gate.retryInMs / 1000), deps.settings.maxSqsDelaySeconds));
-    return 'deferred';
+  if (m.trigger === 'scheduled' && !keyed) {
+    const gate = deps.breakers.check(breakerKey);
+    if (gate.kind === 'open') {
+      await deps.queue.enqueue([{ ...m, hop: (m.hop ?? 0) + 1 }], Math.min(Math.ceil(gate.retryInMs / 1000), deps.settings.maxSqsDelaySeconds));
+      return 'deferred';
+    }
   }
 
+  // Deployment-wide limits. Shard lanes already cap an unordered endpoint's concurrency;
+  // an ordered endpoint has a lane per key, so its requests take a lease.
+  let lease: Lease | undefined;
+  const limitKey = `${m.tenantId}/${m.endpointId}`;
+  if (endpoint.ordering === 'key') {
+    lease = await deps.limiter.acquireLease(limitKey, maxInFlightOf(endpoint, deps.settings.defaultMaxInFlight), deps.leaseTtlMs);
+    if (!lease) return holdOrDefer(deps, m, ctx, LEASE_RETRY_SECONDS * (1 + deps.random()));
+  }
+  try {
+    if (endpoint.rateLimitPerSecond) {
+      const slot = await deps.limiter.reserveRate(limitKey, endpoint.rateLimitPerSecond, MAX_RATE_WAIT_MS);
+      if ('retryInMs' in slot) return await holdOrDefer(deps, m, ctx, slot.retryInMs / 1000);
+      if (slot.waitMs > 0) await deps.sleep(slot.waitMs);
+    }
+    return await attempt(deps, m, endpoint, key, keyed, breakerKey, ctx);
+  } finally {
+    if (lease) await deps.limiter.releaseLease(lease);
+  }
+}
+
+async function attempt(deps: SenderDeps, m: DeliveryMessage, endpoint: EndpointRecord, key: string, keyed: boolean, breakerKey: string, ctx: DeliveryContext): Promise<DeliveryOutcome> {
+  const now = deps.clock.now();
   const body = webhookBody(m);
   const response = await deps.http.post({ url: endpoint.url, headers: requestHeaders(endpoint, m, body, now, deps.settings.version), body });
   const doneAt = deps.clock.now();
@@ -113,8 +208,15 @@ export async function deliver(deps: SenderDeps, m: DeliveryMessage): Promise<Del
   if (logged.result === 'recorded') await afterAttempt(deps, endpoint, m, status, outcome, { ...(attempt.statusCode !== undefined ? { lastStatusCode: attempt.statusCode } : {}), ...(attempt.error ? { lastError: attempt.error } : {}) }, iso(doneAt));
 
   if (scheduled && status === 'failed') {
-    const next: DeliveryMessage = { ...m, attempt: m.attempt + 1, trigger: 'scheduled' };
+    if (keyed) {
+      // The key's order waits with its head: the message stays in its lane until the retry is due
+      // (beyond SQS's 12 h it is held again when it comes back early, see keyedState).
+      ctx.holdSeconds = Math.min(Math.max(1, delaySeconds), MAX_HOLD_SECONDS);
+      return logged.result === 'duplicate' ? 'duplicate' : status;
+    }
+    const next: DeliveryMessage = inLane({ ...m, attempt: m.attempt + 1, trigger: 'scheduled' }, endpoint, deps.settings.defaultMaxInFlight);
     delete next.notBefore;
+    delete next.hop;
     if (delaySeconds <= deps.settings.maxSqsDelaySeconds) await deps.queue.enqueue([next], delaySeconds);
     else await deps.scheduler.scheduleAt(next, nextAttemptAt!);
   } else if (scheduled && status === 'exhausted') {
@@ -130,6 +232,7 @@ function attemptRecord(m: DeliveryMessage, key: string, attempt: Attempt, status
     key,
     status,
   };
+  if (m.orderingKey !== undefined) r.delivery.orderingKey = m.orderingKey;
   if (nextAttemptAt) r.nextAttemptAt = nextAttemptAt;
   return r;
 }

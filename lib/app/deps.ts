@@ -5,6 +5,7 @@ import type {
   ApiKeyStore,
   Clock,
   DeadLetterQueue,
+  DeliveryLimiter,
   EndpointHealthStore,
   DeliveryLog,
   DeliveryQueue,
@@ -30,6 +31,8 @@ export interface Settings {
   disableAfterExhausted: number;
   /** 4xx answers (other than 410, 429) end a delivery instead of being retried. */
   permanent4xx?: boolean;
+  /** An endpoint's maxInFlight when it sets none (lib/core/lanes.ts). */
+  defaultMaxInFlight: number;
 }
 
 /** Everything a use case may call: ports, clock, randomness and settings. */
@@ -56,6 +59,12 @@ export interface AppDeps {
 export interface SenderDeps extends Pick<AppDeps, 'deliveries' | 'queue' | 'clock' | 'random' | 'settings'> {
   endpoints: EndpointReader;
   http: WebhookSender;
+  /** Deployment-wide rate limits and concurrency leases. */
+  limiter: DeliveryLimiter;
+  /** Waits for a reserved rate slot (injected so tests do not spend wall-clock time). */
+  sleep: (ms: number) => Promise<void>;
+  /** How long a concurrency lease lasts at most: longer than any one request can take. */
+  leaseTtlMs: number;
   scheduler: RetryScheduler;
   health: EndpointHealthStore;
   breakers: CircuitBreakers;

@@ -60,9 +60,14 @@ export async function createEndpoint(deps: Deps, tenantId: string, input: Endpoi
   if (input.disabled) record.disabledReason = 'disabled by user';
   if (input.retrySchedule) record.retrySchedule = input.retrySchedule;
   if (input.rateLimitPerSecond !== undefined) record.rateLimitPerSecond = input.rateLimitPerSecond;
+  if (input.maxInFlight !== undefined) record.maxInFlight = input.maxInFlight;
+  if (input.ordering !== undefined) record.ordering = input.ordering;
   await deps.endpoints.create(record);
-  return endpointView(record, deps.settings.retrySchedule);
+  return view(deps, record);
 }
+
+/** The API view, with the deployment's defaults filled in. */
+const view = (deps: Pick<AppDeps, 'settings'>, e: EndpointRecord): EndpointView => endpointView(e, deps.settings.retrySchedule, deps.settings.defaultMaxInFlight);
 
 async function load(deps: Pick<AppDeps, 'endpoints'>, tenantId: string, id: string): Promise<EndpointRecord> {
   const e = await deps.endpoints.get(tenantId, id);
@@ -71,7 +76,7 @@ async function load(deps: Pick<AppDeps, 'endpoints'>, tenantId: string, id: stri
 }
 
 export async function getEndpoint(deps: Pick<AppDeps, 'endpoints' | 'settings'>, tenantId: string, id: string): Promise<EndpointView> {
-  return endpointView(await load(deps, tenantId, id), deps.settings.retrySchedule);
+  return view(deps, await load(deps, tenantId, id));
 }
 
 export async function listEndpoints(
@@ -81,7 +86,7 @@ export async function listEndpoints(
 ): Promise<Page<EndpointView>> {
   await getTenant(deps, tenantId);
   const out = await deps.endpoints.list(tenantId, page);
-  return { data: out.data.map((e) => endpointView(e, deps.settings.retrySchedule)), nextCursor: out.nextCursor };
+  return { data: out.data.map((e) => view(deps, e)), nextCursor: out.nextCursor };
 }
 
 export async function updateEndpoint(deps: Deps, tenantId: string, id: string, patch: EndpointPatch): Promise<EndpointView> {
@@ -107,6 +112,8 @@ export async function updateEndpoint(deps: Deps, tenantId: string, id: string, p
   }
   if (patch.retrySchedule !== undefined) next.retrySchedule = patch.retrySchedule;
   if (patch.rateLimitPerSecond !== undefined) next.rateLimitPerSecond = patch.rateLimitPerSecond;
+  if (patch.maxInFlight !== undefined) next.maxInFlight = patch.maxInFlight;
+  if (patch.ordering !== undefined) next.ordering = patch.ordering;
   const reenabled = patch.disabled === false && current.status === 'disabled';
   if (patch.disabled === true && current.status === 'enabled') {
     next.status = 'disabled';
@@ -132,7 +139,7 @@ export async function updateEndpoint(deps: Deps, tenantId: string, id: string, p
       jobId: `drain${next.version}`,
     });
   }
-  return endpointView(next, deps.settings.retrySchedule);
+  return view(deps, next);
 }
 
 export async function deleteEndpoint(deps: Pick<AppDeps, 'endpoints'>, tenantId: string, id: string): Promise<void> {
@@ -200,7 +207,7 @@ export async function rotateEndpointSecret(
  * pipeline, so the test exercises signing, retries and the log.
  */
 export async function sendTestEvent(
-  deps: Pick<AppDeps, 'endpoints' | 'events' | 'queue' | 'catalogue' | 'clock' | 'ids'>,
+  deps: Pick<AppDeps, 'endpoints' | 'events' | 'queue' | 'catalogue' | 'clock' | 'ids' | 'settings'>,
   tenantId: string,
   endpointId: string,
   type = 'webhook.test',
@@ -213,7 +220,7 @@ export async function sendTestEvent(
   const createdAt = isoNow(deps.clock);
   const data = { test: true, message: 'This is a test event sent from Billhook.' };
   const event: EventRecord = { id: deps.ids.event(), tenantId, type, createdAt, data, deliveries: 1, fingerprint: fingerprint({ type, data }) };
-  const message = deliveryMessage(payloadOf(event), tenantId, endpoint);
+  const message = deliveryMessage(payloadOf(event), tenantId, endpoint, deps.settings.defaultMaxInFlight);
   await deps.queue.enqueue([message]);
   await deps.events.putIfAbsent(event);
   return { id: message.deliveryId, tenantId, eventId: event.id, endpointId, eventType: type, status: 'pending', attemptCount: 0, createdAt };

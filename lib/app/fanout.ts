@@ -13,12 +13,14 @@ export const FANOUT_PAGES_PER_STEP = 4;
  * deliveries, then enqueue a continuation carrying the cursor. A crash
  * replays the step (same delivery ids), never skips one.
  */
-export async function fanoutStep(deps: Pick<AppDeps, 'endpoints' | 'queue'>, job: FanoutMessage): Promise<{ enqueued: number; continued: boolean }> {
+export async function fanoutStep(deps: Pick<AppDeps, 'endpoints' | 'queue' | 'settings'>, job: FanoutMessage): Promise<{ enqueued: number; continued: boolean }> {
   let cursor = job.cursor;
   let enqueued = 0;
   for (let i = 0; i < FANOUT_PAGES_PER_STEP; i++) {
     const page = await deps.endpoints.list(job.tenantId, cursor === undefined ? { limit: FANOUT_PAGE_SIZE } : { limit: FANOUT_PAGE_SIZE, cursor });
-    const messages: DeliveryMessage[] = route(page.data, job.event.type).map((ep) => deliveryMessage(job.event, job.tenantId, ep));
+    const messages: DeliveryMessage[] = route(page.data, job.event.type)
+      .filter((ep) => !(job.exceptOrdered && ep.ordering === 'key'))
+      .map((ep) => deliveryMessage(job.event, job.tenantId, ep, deps.settings.defaultMaxInFlight, job.orderingKey));
     if (messages.length) await deps.queue.enqueue(messages);
     enqueued += messages.length;
     cursor = page.nextCursor ?? undefined;

@@ -68,9 +68,10 @@ function newRecord(deps: Deps, tenantId: string, input: EventInput, key: string 
     createdAt: now,
     data: input.data,
     deliveries: 0,
-    fingerprint: fingerprint({ type: input.type, data: input.data }),
+    fingerprint: fingerprint({ type: input.type, data: input.data, ...(input.orderingKey !== undefined ? { orderingKey: input.orderingKey } : {}) }),
   };
   if (key) record.idempotencyKey = key;
+  if (input.orderingKey !== undefined) record.orderingKey = input.orderingKey;
   return record;
 }
 
@@ -94,20 +95,40 @@ async function prepareBatch(deps: Deps, tenantId: string, inputs: readonly Event
   });
 }
 
-/** Route the events and enqueue their deliveries (or fan-out jobs); sets each record's `deliveries`. */
+/**
+ * Route the events and enqueue their deliveries (or fan-out jobs); sets each
+ * record's `deliveries`. Messages are enqueued in the events' order (a
+ * batch's array order), which is the order each ordered endpoint's key lane
+ * keeps. Above the fan-out threshold the job handles the unordered
+ * endpoints, and the deliveries to ordered endpoints of a keyed event are
+ * still enqueued here: a job runs later and beside other jobs, which would
+ * let a key's events overtake one another.
+ */
 async function dispatch(deps: Deps, tenantId: string, records: EventRecord[]): Promise<void> {
   if (records.length === 0) return;
   // Routing reads only what it needs of each endpoint: a tenant with thousands stays one cheap read.
   const endpoints = await deps.endpoints.routes(tenantId);
   const direct: DeliveryMessage[] = [];
   const jobs: Promise<void>[] = [];
+  const message = (record: EventRecord, ep: (typeof endpoints)[number]) =>
+    deliveryMessage(payloadOf(record), tenantId, ep, deps.settings.defaultMaxInFlight, record.orderingKey);
   for (const record of records) {
     const targets = route(endpoints, record.type);
     record.deliveries = targets.length;
     if (targets.length > deps.settings.fanoutThreshold) {
-      jobs.push(deps.queue.enqueueJob({ v: 1, kind: 'fanout', tenantId, event: payloadOf(record) }));
+      const keyed = record.orderingKey !== undefined;
+      jobs.push(
+        deps.queue.enqueueJob({
+          v: 1,
+          kind: 'fanout',
+          tenantId,
+          event: payloadOf(record),
+          ...(keyed ? { orderingKey: record.orderingKey!, exceptOrdered: true } : {}),
+        }),
+      );
+      if (keyed) for (const ep of targets) if (ep.ordering === 'key') direct.push(message(record, ep));
     } else {
-      for (const ep of targets) direct.push(deliveryMessage(payloadOf(record), tenantId, ep));
+      for (const ep of targets) direct.push(message(record, ep));
     }
   }
   await Promise.all([...jobs, direct.length ? deps.queue.enqueue(direct) : Promise.resolve()]);

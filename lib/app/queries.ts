@@ -12,11 +12,13 @@ export interface EventView {
   data: Record<string, unknown>;
   deliveries: number;
   idempotencyKey?: string;
+  orderingKey?: string;
 }
 
 export function eventView(e: EventRecord): EventView {
   const v: EventView = { id: e.id, type: e.type, createdAt: e.createdAt, data: e.data, deliveries: e.deliveries };
   if (e.idempotencyKey) v.idempotencyKey = e.idempotencyKey;
+  if (e.orderingKey !== undefined) v.orderingKey = e.orderingKey;
   return v;
 }
 

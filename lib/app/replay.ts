@@ -4,12 +4,13 @@
  * queue. Each only enqueues messages; the sender makes the attempts.
  */
 import { BillhookError } from '../core/errors.ts';
+import type { LaneEndpoint } from '../core/lanes.ts';
 import { deliveryMessageSchema, type Delivery, type DeliveryMessage, type EndpointRecord, type RecoverJob } from '../core/model.ts';
 import type { DeadLetterQueue } from '../ports.ts';
 import type { AppDeps } from './deps.ts';
-import { deliveryMessage, payloadOf } from './messages.ts';
+import { deliveryMessage, inLane, payloadOf } from './messages.ts';
 
-type Deps = Pick<AppDeps, 'deliveries' | 'events' | 'endpoints' | 'queue'>;
+type Deps = Pick<AppDeps, 'deliveries' | 'events' | 'endpoints' | 'queue' | 'settings'>;
 
 async function enabledEndpoint(deps: Pick<AppDeps, 'endpoints'>, tenantId: string, endpointId: string): Promise<EndpointRecord> {
   const endpoint = await deps.endpoints.get(tenantId, endpointId);
@@ -22,8 +23,8 @@ async function enabledEndpoint(deps: Pick<AppDeps, 'endpoints'>, tenantId: strin
 async function extraAttempt(deps: Deps, d: Delivery, endpoint: EndpointRecord, trigger: 'manual' | 'recover', attemptKey: string): Promise<DeliveryMessage | undefined> {
   const event = await deps.events.get(d.tenantId, d.eventId);
   if (!event) return undefined; // expired from the events table: nothing left to send
-  return {
-    ...deliveryMessage(payloadOf(event), d.tenantId, endpoint),
+  const m: DeliveryMessage = {
+    ...deliveryMessage(payloadOf(event), d.tenantId, endpoint, deps.settings.defaultMaxInFlight, event.orderingKey),
     deliveryId: d.id,
     createdAt: d.createdAt,
     attempt: d.attemptCount + 1,
@@ -32,6 +33,8 @@ async function extraAttempt(deps: Deps, d: Delivery, endpoint: EndpointRecord, t
     // Beside a pending scheduled retry, a failed extra attempt leaves the delivery `failed`.
     onFailure: d.status === 'failed' ? 'failed' : 'exhausted',
   };
+  // Out of band: in the endpoint's shard lanes, never behind (or ahead of) its key's order.
+  return inLane(m, endpoint, deps.settings.defaultMaxInFlight);
 }
 
 /**
@@ -42,7 +45,13 @@ async function extraAttempt(deps: Deps, d: Delivery, endpoint: EndpointRecord, t
 async function restartChain(deps: Deps, d: Delivery, endpoint: EndpointRecord): Promise<DeliveryMessage | undefined> {
   const event = await deps.events.get(d.tenantId, d.eventId);
   if (!event) return undefined;
-  return { ...deliveryMessage(payloadOf(event), d.tenantId, endpoint), deliveryId: d.id, createdAt: d.createdAt, chain: d.attemptCount };
+  const m: DeliveryMessage = {
+    ...deliveryMessage(payloadOf(event), d.tenantId, endpoint, deps.settings.defaultMaxInFlight, event.orderingKey),
+    deliveryId: d.id,
+    createdAt: d.createdAt,
+    chain: d.attemptCount,
+  };
+  return inLane(m, endpoint, deps.settings.defaultMaxInFlight);
 }
 
 /** POST /deliveries/{id}/retry: one new attempt now, trigger `manual`. */
@@ -137,11 +146,22 @@ export interface RedriveResult {
  * successor is enqueued.
  */
 export async function redriveDeadLetters(
-  deps: Pick<AppDeps, 'queue' | 'clock'> & { dlq: DeadLetterQueue; sleep: (ms: number) => Promise<void> },
+  deps: Pick<AppDeps, 'queue' | 'clock' | 'endpoints' | 'settings'> & { dlq: DeadLetterQueue; sleep: (ms: number) => Promise<void> },
   options: { max: number; ratePerSecond: number },
 ): Promise<RedriveResult> {
   const result: RedriveResult = { moved: 0, failed: 0, remaining: 0 };
   const seen = new Set<string>();
+  // A redriven delivery is out of band: it takes a shard lane of its endpoint as the endpoint is set now.
+  const lanes = new Map<string, Promise<LaneEndpoint>>();
+  const laneEndpoint = (tenantId: string, endpointId: string): Promise<LaneEndpoint> => {
+    const k = `${tenantId}/${endpointId}`;
+    let p = lanes.get(k);
+    if (!p) {
+      p = deps.endpoints.get(tenantId, endpointId).then((e) => e ?? { id: endpointId });
+      lanes.set(k, p);
+    }
+    return p;
+  };
   while (result.moved + result.failed < options.max) {
     const started = deps.clock.now();
     const batch = (await deps.dlq.receive(Math.min(10, options.max - result.moved - result.failed))).filter((m) => !seen.has(m.id));
@@ -160,8 +180,9 @@ export async function redriveDeadLetters(
         result.failed++;
         continue;
       }
-      const { notBefore: _n, attemptKey: _k, onFailure: _f, ...m } = parsed.data;
-      next.push({ ...m, attempt: 1, trigger: 'scheduled', chain: (m.chain ?? 0) + 1 });
+      const { notBefore: _n, attemptKey: _k, onFailure: _f, hop: _h, ...m } = parsed.data;
+      const moved: DeliveryMessage = { ...m, attempt: 1, trigger: 'scheduled', chain: (m.chain ?? 0) + 1 };
+      next.push(inLane(moved, await laneEndpoint(m.tenantId, m.endpointId), deps.settings.defaultMaxInFlight));
       handles.push(item.handle);
     }
     if (next.length) {

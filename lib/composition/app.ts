@@ -26,7 +26,7 @@ export const systemClock: Clock = { now: () => Date.now() };
 /** Uniform in [0, 1) from the CSPRNG (48 random bits). */
 export const secureRandom = (): number => randomBytes(6).readUIntBE(0, 6) / 2 ** 48;
 
-function required(value: string | undefined, name: string): string {
+export function required(value: string | undefined, name: string): string {
   if (!value) throw new Error(`configuration: ${name} is not set`);
   return value;
 }
@@ -37,7 +37,7 @@ export function buildAppDeps(config: Config, clock: Clock = systemClock): AppDep
   const sqs = sqsClient({ region: config.region, endpoint: config.endpoints.sqs });
   return {
     apiKeys: new DynamoApiKeyStore(db, config.tables.entities),
-    dlq: new SqsDeadLetterQueue(sqs, required(config.queues.dlq, 'BILLHOOK_DLQ_URL')),
+    dlq: new SqsDeadLetterQueue(sqs, [required(config.queues.dlq, 'BILLHOOK_DLQ_URL'), ...(config.queues.retriesDlq ? [config.queues.retriesDlq] : [])]),
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     tenants: new DynamoTenantStore(db, config.tables.entities),
     endpoints: new DynamoEndpointStore(db, config.tables.entities),
@@ -45,6 +45,7 @@ export function buildAppDeps(config: Config, clock: Clock = systemClock): AppDep
     deliveries: new DynamoDeliveryLog(db, config.tables.logs, config.logRetentionDays),
     queue: new SqsDeliveryQueue(sqs, {
       deliveries: required(config.queues.deliveries, 'BILLHOOK_DELIVERIES_QUEUE_URL'),
+      retries: required(config.queues.retries, 'BILLHOOK_RETRIES_QUEUE_URL'),
       deadLetter: required(config.queues.dlq, 'BILLHOOK_DLQ_URL'),
       fanout: required(config.queues.fanout, 'BILLHOOK_FANOUT_QUEUE_URL'),
     }),
@@ -67,6 +68,7 @@ export const settings = (config: Config): AppDeps['settings'] => ({
   disableAfterDays: config.disableAfterDays,
   disableAfterExhausted: config.disableAfterExhausted,
   permanent4xx: config.permanent4xx,
+  defaultMaxInFlight: config.defaultMaxInFlight,
 });
 
 export const urlGuard = (config: Config) =>

@@ -8,9 +8,13 @@ import { CircuitBreakers } from '../app/circuit-breaker.ts';
 import type { SenderDeps } from '../app/deps.ts';
 import type { Config } from '../config.ts';
 import type { Clock } from '../ports.ts';
-import { buildAppDeps, secureRandom, systemClock, urlGuard } from './app.ts';
+import { buildAppDeps, required, secureRandom, systemClock, urlGuard } from './app.ts';
+import { documentClient } from '../adapters/dynamodb/client.ts';
+import { DynamoDeliveryLimiter } from '../adapters/dynamodb/delivery-limiter.ts';
+import { SqsMessageHolds, sqsClient } from '../adapters/sqs/delivery-queue.ts';
+import type { MessageHolds } from '../ports.ts';
 
-export function buildSenderDeps(config: Config, clock: Clock = systemClock): SenderDeps {
+export function buildSenderDeps(config: Config, clock: Clock = systemClock): SenderDeps & { holds: MessageHolds } {
   const app = buildAppDeps(config, clock);
   return {
     deliveries: app.deliveries,
@@ -18,6 +22,11 @@ export function buildSenderDeps(config: Config, clock: Clock = systemClock): Sen
     clock,
     random: secureRandom,
     settings: app.settings,
+    limiter: new DynamoDeliveryLimiter(documentClient({ region: config.region, endpoint: config.endpoints.dynamodb }), config.tables.limits, clock, secureRandom),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    // Longer than any request can take (connect + exchange timeouts), so a live holder's lease never lapses.
+    leaseTtlMs: config.outbound.connectTimeoutMs + config.outbound.timeoutMs + 30_000,
+    holds: new SqsMessageHolds(sqsClient({ region: config.region, endpoint: config.endpoints.sqs }), required(config.queues.deliveries, 'BILLHOOK_DELIVERIES_QUEUE_URL')),
     endpoints: new CachedEndpointReader(app.endpoints, clock),
     health: app.endpoints,
     breakers: new CircuitBreakers(() => clock.now(), {

@@ -4,6 +4,7 @@
  * keep; views are what the API returns (never a secret).
  */
 import * as z from './zod.ts';
+import { MAX_IN_FLIGHT, ORDERING_MODES, maxInFlightOf, type OrderingMode } from './lanes.ts';
 
 export const ID_PREFIX = { tenant: 'ten_', endpoint: 'ep_', event: 'evt_', delivery: 'dlv_', key: 'key_' } as const;
 
@@ -16,6 +17,7 @@ export const LIMITS = {
   headersPerEndpoint: 20,
   headerValueLength: 1024,
   idempotencyKeyLength: 255,
+  orderingKeyLength: 200,
   batchEvents: 100,
   retryScheduleLength: 20,
   maxRetryDelaySeconds: 7 * 24 * 3600,
@@ -73,6 +75,8 @@ export const endpointInputSchema = z.strictObject({
   signatureScheme: z.optional(z.enum(SIGNATURE_SCHEMES)),
   retrySchedule: z.optional(retryScheduleSchema),
   rateLimitPerSecond: z.optional(z.int().check(z.minimum(1), z.maximum(10_000))),
+  maxInFlight: z.optional(z.int().check(z.minimum(MAX_IN_FLIGHT.min), z.maximum(MAX_IN_FLIGHT.max))),
+  ordering: z.optional(z.enum(ORDERING_MODES)),
 });
 export type EndpointInput = z.infer<typeof endpointInputSchema>;
 
@@ -85,10 +89,16 @@ export const tenantInputSchema = z.strictObject({
 });
 export type TenantInput = z.infer<typeof tenantInputSchema>;
 
+/** 1–200 printable ASCII characters: a subscription, invoice or customer id. */
+function orderingKeySchema() {
+  return z.string().check(z.minLength(1), z.maxLength(LIMITS.orderingKeyLength), z.regex(/^[\x20-\x7e]+$/, 'must be printable ASCII'));
+}
+
 export const eventInputSchema = z.strictObject({
   type: z.string().check(z.minLength(1), z.maxLength(200)),
   data: z.record(z.string(), z.unknown()),
   id: z.optional(z.string().check(z.minLength(1), z.maxLength(LIMITS.idempotencyKeyLength), z.regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces'))),
+  orderingKey: z.optional(orderingKeySchema()),
 });
 export type EventInput = z.infer<typeof eventInputSchema>;
 
@@ -132,6 +142,10 @@ export interface EndpointRecord {
   /** Explicit per-endpoint schedule; absent means the deployment default. */
   retrySchedule?: number[];
   rateLimitPerSecond?: number;
+  /** Most concurrent requests, deployment-wide; absent: the deployment default. */
+  maxInFlight?: number;
+  /** `key`: events sharing an orderingKey are delivered in ingest order. Absent: `none`. */
+  ordering?: OrderingMode;
   /** Incremented on every change; caches compare versions to stay fresh. */
   version: number;
   createdAt: string;
@@ -149,6 +163,8 @@ export interface EndpointView {
   signatureScheme: SignatureScheme;
   retrySchedule: number[];
   rateLimitPerSecond?: number;
+  maxInFlight: number;
+  ordering: OrderingMode;
   /** Names of the custom headers; values may hold credentials and are never returned. */
   headerNames: string[];
   createdAt: string;
@@ -165,6 +181,8 @@ export interface WebhookPayload {
 
 export interface EventRecord extends WebhookPayload {
   tenantId: string;
+  /** Events sharing it reach ordered endpoints in ingest order. */
+  orderingKey?: string;
   /** Number of endpoints the event was routed to. */
   deliveries: number;
   /** sha256 of the canonical request, to tell a replay from a reused key. */
@@ -201,6 +219,7 @@ export interface Delivery {
   eventId: string;
   endpointId: string;
   eventType: string;
+  orderingKey?: string;
   status: DeliveryStatus;
   attemptCount: number;
   lastStatusCode?: number;
@@ -238,6 +257,12 @@ export interface DeliveryMessage {
   attemptKey?: string;
   /** Status a failed manual/recover attempt leaves (`failed` if a scheduled retry is still pending). */
   onFailure?: 'failed' | 'exhausted';
+  /** The event's ordering key (see lib/core/lanes.ts). */
+  orderingKey?: string;
+  /** FIFO message group, fixed at enqueue (lib/core/lanes.ts). Absent on messages from before lanes: derived from the endpoint. */
+  group?: string;
+  /** Re-enqueues of the same attempt (deferrals): part of the deduplication id, so a deferral is not dropped as a duplicate. */
+  hop?: number;
 }
 
 /** The idempotency key of the attempt a message asks for. */
@@ -281,6 +306,9 @@ export interface FanoutMessage {
   kind: 'fanout';
   tenantId: string;
   event: WebhookPayload;
+  orderingKey?: string;
+  /** Ingest enqueued the ordered endpoints' deliveries itself (keyed events keep their order). */
+  exceptOrdered?: boolean;
   cursor?: string;
 }
 
@@ -295,7 +323,7 @@ export function signingSecrets(e: Pick<EndpointRecord, 'secret' | 'previousSecre
 export const rotateSecretSchema = z.strictObject({ secret: z.optional(secretSchema) });
 
 /** Turn a stored endpoint into its API view. */
-export function endpointView(e: EndpointRecord, defaultSchedule: readonly number[]): EndpointView {
+export function endpointView(e: EndpointRecord, defaultSchedule: readonly number[], defaultMaxInFlight: number = MAX_IN_FLIGHT.default): EndpointView {
   const v: EndpointView = {
     id: e.id,
     tenantId: e.tenantId,
@@ -305,6 +333,8 @@ export function endpointView(e: EndpointRecord, defaultSchedule: readonly number
     status: e.status,
     signatureScheme: e.signatureScheme,
     retrySchedule: e.retrySchedule ?? [...defaultSchedule],
+    maxInFlight: maxInFlightOf(e, defaultMaxInFlight),
+    ordering: e.ordering ?? 'none',
     headerNames: Object.keys(e.headers).sort(),
     createdAt: e.createdAt,
     updatedAt: e.updatedAt,
@@ -343,6 +373,9 @@ export const deliveryMessageSchema = z.object({
   chain: z.optional(z.int().check(z.minimum(0))),
   attemptKey: z.optional(z.string().check(z.maxLength(100))),
   onFailure: z.optional(z.enum(['failed', 'exhausted'])),
+  orderingKey: z.optional(z.string().check(z.maxLength(LIMITS.orderingKeyLength))),
+  group: z.optional(z.string().check(z.maxLength(128))),
+  hop: z.optional(z.int().check(z.minimum(0))),
 });
 
 export const fanoutMessageSchema = z.object({
@@ -350,6 +383,8 @@ export const fanoutMessageSchema = z.object({
   kind: z.literal('fanout'),
   tenantId: tenantIdSchema,
   event: payloadSchema,
+  orderingKey: z.optional(z.string().check(z.maxLength(LIMITS.orderingKeyLength))),
+  exceptOrdered: z.optional(z.boolean()),
   cursor: z.optional(z.string()),
 });
 

@@ -185,6 +185,8 @@ const TABLE_ACCESS: Record<FunctionKey, Partial<Record<TableKey, readonly string
     entities: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
     // Attempts are logged by one conditional UpdateItem; a retry first reads the delivery.
     logs: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+    // Rate slots (UpdateItem) and concurrency leases (PutItem, DeleteItem): conditional writes only.
+    limits: ['dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
   },
   fanout: {
     entities: ['dynamodb:GetItem', 'dynamodb:Query'],
@@ -197,11 +199,11 @@ const TABLE_ACCESS: Record<FunctionKey, Partial<Record<TableKey, readonly string
 /** Queues each function sends to (consuming is granted by the event source). */
 const QUEUE_SENDS: Record<FunctionKey, readonly QueueKey[]> = {
   ingest: ['deliveries', 'fanout'],
-  // fanout: recover and drain jobs.
-  api: ['deliveries', 'fanout'],
-  // fanout: operational events (endpoint.disabled, delivery.exhausted, …) are emitted as jobs.
-  sender: ['deliveries', 'deliveriesDlq', 'fanout'],
-  fanout: ['deliveries', 'fanout'],
+  // fanout: recover and drain jobs; retries: a drain's paced re-sends.
+  api: ['deliveries', 'retries', 'fanout'],
+  // retries: unordered retries and deferrals; fanout: operational events (endpoint.disabled, …) are emitted as jobs.
+  sender: ['deliveries', 'retries', 'deliveriesDlq', 'fanout'],
+  fanout: ['deliveries', 'retries', 'fanout'],
 };
 
 /** Functions that authenticate callers and so read the admin key. */
@@ -262,6 +264,7 @@ export class WebhookDelivery extends Construct {
       entities: this.table(TABLES.entities, removalPolicy, deletionProtection),
       events: this.table(TABLES.events, removalPolicy, deletionProtection),
       logs: this.table(TABLES.logs, removalPolicy, deletionProtection),
+      limits: this.table(TABLES.limits, removalPolicy, deletionProtection),
     };
 
     // Dead-letter queues first: the main queues' redrive policies point at them.
@@ -272,6 +275,9 @@ export class WebhookDelivery extends Construct {
       const dlq = def.deadLetterQueue ? queues[def.deadLetterQueue] : undefined;
       if (def.deadLetterQueue && !dlq) throw new Error(`queue ${key}: dead-letter queue ${def.deadLetterQueue} is not defined`);
       queues[key] = new sqs.Queue(this, def.id, {
+        ...(def.fifo
+          ? { fifo: true, deduplicationScope: sqs.DeduplicationScope.MESSAGE_GROUP, fifoThroughputLimit: sqs.FifoThroughputLimit.PER_MESSAGE_GROUP_ID }
+          : {}),
         visibilityTimeout: Duration.seconds(def.visibilityTimeoutSeconds),
         retentionPeriod: Duration.seconds(def.retentionSeconds),
         encryption: sqs.QueueEncryption.SQS_MANAGED,
@@ -297,9 +303,9 @@ export class WebhookDelivery extends Construct {
     this.scheduleGroup = new scheduler.CfnScheduleGroup(this, 'RetrySchedules', {});
     this.schedulerRole = new iam.Role(this, 'SchedulerRole', {
       assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } } }),
-      description: 'Assumed by one-shot retry schedules: may only send to the deliveries queue',
+      description: 'Assumed by one-shot retry schedules: may only send to the retries queue',
     });
-    this.schedulerRole.addToPolicy(new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.queues.deliveries.queueArn] }));
+    this.schedulerRole.addToPolicy(new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.queues.retries.queueArn] }));
 
     // --- Functions -----------------------------------------------------------
     const environment: Record<string, string> = {
@@ -347,7 +353,7 @@ export class WebhookDelivery extends Construct {
             ? {
                 BILLHOOK_SCHEDULER_GROUP: this.scheduleGroup.ref,
                 BILLHOOK_SCHEDULER_ROLE_ARN: this.schedulerRole.roleArn,
-                BILLHOOK_DELIVERIES_QUEUE_ARN: this.queues.deliveries.queueArn,
+                BILLHOOK_RETRIES_QUEUE_ARN: this.queues.retries.queueArn,
               }
             : {}),
         },
@@ -423,17 +429,18 @@ export class WebhookDelivery extends Construct {
         conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
       }),
     );
-    // The api reads the deliveries DLQ for its depth and redrive (moving messages back to the deliveries queue).
+    // The api reads the dead-letter queues for their depth and redrive (moving messages back to the deliveries queue).
     this.roles.api.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
-        resources: [this.queues.deliveriesDlq.queueArn],
+        resources: [this.queues.deliveriesDlq.queueArn, this.queues.retriesDlq.queueArn],
       }),
     );
 
     // --- Queue consumers ---------------------------------------------------
-    for (const [fnKey, c] of Object.entries(CONSUMERS) as [FunctionKey, (typeof CONSUMERS)[keyof typeof CONSUMERS]][]) {
-      this.functions[fnKey].addEventSource(
+    // The event source's grant includes ChangeMessageVisibility, which holds a message in its lane.
+    for (const c of Object.values(CONSUMERS)) {
+      this.functions[c.function].addEventSource(
         new SqsEventSource(this.queues[c.queue], {
           batchSize: c.batchSize,
           maxConcurrency: c.maxConcurrency,

@@ -85,6 +85,8 @@ export async function createQueues<K extends string>(
     const Attributes: Record<string, string> = {
       VisibilityTimeout: String(def.visibilityTimeoutSeconds),
       MessageRetentionPeriod: String(def.retentionSeconds),
+      // As the stack creates them: high-throughput FIFO (deduplication and throughput per message group).
+      ...(def.fifo ? { FifoQueue: 'true', DeduplicationScope: 'messageGroup', FifoThroughputLimit: 'perMessageGroupId' } : {}),
     };
     if (def.deadLetterQueue) {
       const dlqArn = arns[def.deadLetterQueue as K];

@@ -16,6 +16,7 @@ import { startSqsLocal, type SqsLocal } from './sqs.ts';
 import { startSchedulerEmulator, type SchedulerEmulator } from './scheduler.ts';
 
 export type ConsumerName = keyof typeof CONSUMERS;
+export type FunctionName = (typeof CONSUMERS)[ConsumerName]['function'];
 
 export interface LocalHandlers {
   ingest: HttpHandler;
@@ -41,7 +42,11 @@ export interface StartLocalOptions {
    * import modules that read configuration at load time.
    */
   handlers?: LocalHandlers | (() => Promise<LocalHandlers>);
-  /** Polling loops per consumer (Lambda concurrency). Default sender 4, fanout 1. */
+  /**
+   * Polling loops per event source (Lambda concurrency). Default sender 20
+   * (enough that two endpoints' default maxInFlight of 10 cannot take every
+   * loop), retries 2, fanout 1.
+   */
   concurrency?: Partial<Record<ConsumerName, number>>;
   /** Long-poll wait of the pollers; bounds how long stop() takes when idle. Default 1 s. */
   pollWaitSeconds?: number;
@@ -98,7 +103,7 @@ export interface LocalSystem {
   stop(): Promise<void>;
 }
 
-const DEFAULT_CONCURRENCY: Record<ConsumerName, number> = { sender: 4, fanout: 1 };
+const DEFAULT_CONCURRENCY: Record<ConsumerName, number> = { sender: 20, retries: 2, fanout: 1 };
 const ADMIN_KEY_FILE = 'admin-key';
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -249,7 +254,7 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
       BILLHOOK_SCHEDULER_ENDPOINT: scheduler.endpoint,
       BILLHOOK_SCHEDULER_GROUP: 'billhook-local',
       BILLHOOK_SCHEDULER_ROLE_ARN: 'arn:aws:iam::000000000000:role/billhook-scheduler',
-      BILLHOOK_DELIVERIES_QUEUE_ARN: queue.queueArns.deliveries,
+      BILLHOOK_RETRIES_QUEUE_ARN: queue.queueArns.retries,
       AWS_REGION: LOCAL_REGION,
       AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
@@ -280,11 +285,11 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
           client: queue.client,
           queueUrl: queue.queueUrls[consumer.queue],
           queueArn: queue.queueArns[consumer.queue],
-          handler: handlers[name],
+          handler: handlers[consumer.function],
           batchSize: consumer.batchSize,
           concurrency: options.concurrency?.[name] ?? DEFAULT_CONCURRENCY[name],
           waitTimeSeconds: options.pollWaitSeconds ?? 1,
-          timeoutSeconds: FUNCTION_TIMEOUT_SECONDS[name],
+          timeoutSeconds: FUNCTION_TIMEOUT_SECONDS[consumer.function],
           log,
           logError,
         }),
@@ -314,7 +319,7 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
       schedulerStats: scheduler.stats,
       dynamodbEndpoint: db.endpoint,
       queueUrls: queue.queueUrls,
-      tables: { entities: TABLES.entities.localName, events: TABLES.events.localName, logs: TABLES.logs.localName },
+      tables: { entities: TABLES.entities.localName, events: TABLES.events.localName, logs: TABLES.logs.localName, limits: TABLES.limits.localName },
       env,
       timings,
       stop,

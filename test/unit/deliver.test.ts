@@ -1,6 +1,6 @@
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it, vi } from 'vitest';
-import { MemoryDeliveryLog, MemoryDeliveryQueue, MemoryEndpointStore } from '../../lib/adapters/memory/stores.ts';
+import { MemoryDeliveryLimiter, MemoryDeliveryLog, MemoryDeliveryQueue, MemoryEndpointStore } from '../../lib/adapters/memory/stores.ts';
 import { QueueHopScheduler } from '../../lib/adapters/sqs/queue-hop-scheduler.ts';
 import { deliver } from '../../lib/app/deliver.ts';
 import { CircuitBreakers } from '../../lib/app/circuit-breaker.ts';
@@ -39,7 +39,10 @@ async function setup(responses: OutboundResponse[], schedule = [5, 300]) {
     queue,
     clock,
     random: () => 0.5,
-    settings: { retrySchedule: schedule, fanoutThreshold: 50, maxSqsDelaySeconds: 900, version: '9.9.9', disableAfterDays: 5, disableAfterExhausted: 3 },
+    settings: { retrySchedule: schedule, fanoutThreshold: 50, maxSqsDelaySeconds: 900, version: '9.9.9', disableAfterDays: 5, disableAfterExhausted: 3, defaultMaxInFlight: 10 },
+    limiter: new MemoryDeliveryLimiter(clock),
+    sleep: async (ms) => clock.advance(ms),
+    leaseTtlMs: 60_000,
     health: store,
     breakers: new CircuitBreakers(clock.now),
     endpoints: new CachedEndpointReader(store, clock),
@@ -127,7 +130,7 @@ describe('deliver', () => {
     clock.advance(900_000);
     expect(await deliver(deps, next.message)).toBe('deferred');
     expect(requests).toHaveLength(1);
-    expect(deps.queue.sent[1]).toEqual({ message: next.message, delaySeconds: 900 });
+    expect(deps.queue.sent[1]).toEqual({ message: { ...next.message, hop: 1 }, delaySeconds: 900 });
   });
 
   it('skips (and logs) a delivery whose endpoint was deleted', async () => {

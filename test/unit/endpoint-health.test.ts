@@ -125,7 +125,8 @@ describe('circuit breaker', () => {
     // Assert: not sent, not logged, re-queued for the rest of the cooldown
     expect(posted).toHaveLength(2);
     expect(await deps.deliveries.get(T, held.deliveryId)).toBeUndefined();
-    expect(deps.queue.sent).toEqual([{ message: held, delaySeconds: 10 }]);
+    // The deferral counts a hop, so the FIFO queue's deduplication does not drop it as a repeat.
+    expect(deps.queue.sent).toEqual([{ message: { ...held, hop: 1 }, delaySeconds: 10 }]);
     // After the cooldown one probe goes out; a failed probe doubles the cooldown
     deps.clock.advance(10_000);
     responses.push({ statusCode: 500, durationMs: 1 });

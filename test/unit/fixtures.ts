@@ -1,10 +1,10 @@
-import { MemoryApiKeyStore, MemoryDeadLetterQueue, MemoryDeliveryLog, MemoryDeliveryQueue, MemoryEndpointStore, MemoryEventStore, MemoryTenantStore } from '../../lib/adapters/memory/stores.ts';
+import { MemoryApiKeyStore, MemoryDeadLetterQueue, MemoryDeliveryLimiter, MemoryDeliveryLog, MemoryDeliveryQueue, MemoryEndpointStore, MemoryEventStore, MemoryTenantStore } from '../../lib/adapters/memory/stores.ts';
 import type { AppDeps } from '../../lib/app/deps.ts';
 import { TenantExistenceCache } from '../../lib/app/tenants.ts';
 import { EventCatalogue } from '../../lib/core/event-types.ts';
 import { idGenerator } from '../../lib/core/ids.ts';
 import type { EndpointRecord } from '../../lib/core/model.ts';
-import type { OutboundResponse, UrlGuard } from '../../lib/ports.ts';
+import type { DeliveryLimiter, OutboundResponse, UrlGuard } from '../../lib/ports.ts';
 import type { SenderDeps } from '../../lib/app/deps.ts';
 import { CachedEndpointReader } from '../../lib/app/endpoint-cache.ts';
 import { CircuitBreakers, type BreakerOptions } from '../../lib/app/circuit-breaker.ts';
@@ -52,7 +52,7 @@ export function memoryDeps() {
     ids: idGenerator(clock.now, bytes),
     random: () => 0.5,
     randomBytes: bytes,
-    settings: { retrySchedule: [5, 300], fanoutThreshold: 3, maxSqsDelaySeconds: 900, version: 'test', disableAfterDays: 5, disableAfterExhausted: 3 },
+    settings: { retrySchedule: [5, 300], fanoutThreshold: 3, maxSqsDelaySeconds: 900, version: 'test', disableAfterDays: 5, disableAfterExhausted: 3, defaultMaxInFlight: 10 },
     tenantCache: new TenantExistenceCache(),
   } satisfies AppDeps & { tenantCache: TenantExistenceCache };
   return { ...deps, clock };
@@ -62,7 +62,7 @@ export function memoryDeps() {
 export function memorySender(
   deps: ReturnType<typeof memoryDeps>,
   responses: OutboundResponse[],
-  options: { breaker?: BreakerOptions; cacheTtlMs?: number; onPost?: (url: string) => void } = {},
+  options: { breaker?: BreakerOptions; cacheTtlMs?: number; onPost?: (url: string) => void; limiter?: DeliveryLimiter } = {},
 ): SenderDeps {
   return {
     deliveries: deps.deliveries,
@@ -70,6 +70,10 @@ export function memorySender(
     clock: deps.clock,
     random: () => 0.5,
     settings: deps.settings,
+    limiter: options.limiter ?? new MemoryDeliveryLimiter(deps.clock),
+    // Waiting for a rate slot moves the manual clock instead of the wall clock.
+    sleep: async (ms) => deps.clock.advance(ms),
+    leaseTtlMs: 60_000,
     endpoints: new CachedEndpointReader(deps.endpoints, deps.clock, options.cacheTtlMs ?? 0),
     http: {
       post: async (r) => {

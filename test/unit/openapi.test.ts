@@ -37,7 +37,7 @@ describe('OpenAPI document', () => {
   it('derives request bodies from the validation schemas and marks public routes', () => {
     const body = doc.paths['/v1/tenants/{tenantId}/events']!.post!.requestBody as { content: { 'application/json': { schema: { required: string[]; properties: Record<string, unknown> } } } };
     expect(body.content['application/json'].schema.required).toEqual(['type', 'data']);
-    expect(Object.keys(body.content['application/json'].schema.properties)).toEqual(['type', 'data', 'id']);
+    expect(Object.keys(body.content['application/json'].schema.properties)).toEqual(['type', 'data', 'id', 'orderingKey']);
     expect(doc.paths['/v1/health']!.get!.security).toEqual([]);
   });
 });

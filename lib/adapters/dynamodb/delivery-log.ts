@@ -53,6 +53,10 @@ export class DynamoDeliveryLog implements DeliveryLog {
       'expiresAt = :exp',
     ];
     const removes: string[] = [];
+    if (d.orderingKey !== undefined) {
+      sets.push('orderingKey = :ok');
+      values[':ok'] = d.orderingKey;
+    }
     if (a.statusCode !== undefined) {
       sets.push('lastStatusCode = :code');
       values[':code'] = a.statusCode;
@@ -179,6 +183,7 @@ function toDelivery(item: Record<string, unknown>): Delivery {
     attemptCount: Number(item.attemptCount ?? 0),
     createdAt: item.createdAt as string,
   };
+  if (item.orderingKey !== undefined) d.orderingKey = item.orderingKey as string;
   if (item.lastStatusCode !== undefined) d.lastStatusCode = Number(item.lastStatusCode);
   if (item.lastAttemptAt !== undefined) d.lastAttemptAt = item.lastAttemptAt as string;
   if (item.nextAttemptAt !== undefined) d.nextAttemptAt = item.nextAttemptAt as string;

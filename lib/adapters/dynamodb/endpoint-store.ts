@@ -63,13 +63,18 @@ export class DynamoEndpointStore implements EndpointStore, EndpointHealthStore {
           KeyConditionExpression: 'pk = :p AND begins_with(sk, :ep)',
           // Routing must see an endpoint created a moment ago.
           ConsistentRead: true,
-          ProjectionExpression: '#id, #version, #status, eventTypes',
-          ExpressionAttributeNames: { '#id': 'id', '#version': 'version', '#status': 'status' },
+          ProjectionExpression: '#id, #version, #status, eventTypes, maxInFlight, #ordering',
+          ExpressionAttributeNames: { '#id': 'id', '#version': 'version', '#status': 'status', '#ordering': 'ordering' },
           ExpressionAttributeValues: { ':p': pk(tenantId), ':ep': 'EP#' },
           ExclusiveStartKey: start,
         }),
       );
-      for (const i of out.Items ?? []) routes.push({ id: i.id as string, version: Number(i.version), status: i.status as EndpointRoute['status'], eventTypes: i.eventTypes as string[] });
+      for (const i of out.Items ?? []) {
+        const r: EndpointRoute = { id: i.id as string, version: Number(i.version), status: i.status as EndpointRoute['status'], eventTypes: i.eventTypes as string[] };
+        if (i.maxInFlight !== undefined) r.maxInFlight = Number(i.maxInFlight);
+        if (i.ordering !== undefined) r.ordering = i.ordering as EndpointRoute['ordering'];
+        routes.push(r);
+      }
       start = out.LastEvaluatedKey;
     } while (start);
     return routes;

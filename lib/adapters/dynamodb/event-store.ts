@@ -125,5 +125,6 @@ function fromItem(item: Record<string, unknown>): EventRecord {
     fingerprint: item.fingerprint as string,
   };
   if (typeof item.idempotencyKey === 'string') record.idempotencyKey = item.idempotencyKey;
+  if (typeof item.orderingKey === 'string') record.orderingKey = item.orderingKey;
   return record;
 }

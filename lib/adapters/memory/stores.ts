@@ -7,6 +7,9 @@ import { BillhookError } from '../../core/errors.ts';
 import type { Delivery, DeliveryMessage, DeliveryWithAttempts, EndpointRecord, EventRecord, JobMessage, Tenant } from '../../core/model.ts';
 import type {
   ApiKeyRecord,
+  Clock,
+  DeliveryLimiter,
+  Lease,
   EndpointHealthStore,
   DeadLetterQueue,
   ApiKeyStore,
@@ -66,7 +69,14 @@ export class MemoryEndpointStore implements EndpointStore, EndpointHealthStore {
   async routes(t: string) {
     return [...this.items.values()]
       .filter((e) => e.tenantId === t)
-      .map((e) => ({ id: e.id, version: e.version, status: e.status, eventTypes: [...e.eventTypes] }));
+      .map((e) => ({
+        id: e.id,
+        version: e.version,
+        status: e.status,
+        eventTypes: [...e.eventTypes],
+        ...(e.maxInFlight !== undefined ? { maxInFlight: e.maxInFlight } : {}),
+        ...(e.ordering !== undefined ? { ordering: e.ordering } : {}),
+      }));
   }
   async list(t: string, page: PageRequest) {
     const mine = [...this.items.values()].filter((e) => e.tenantId === t).sort((a, b) => a.id.localeCompare(b.id));
@@ -248,5 +258,43 @@ export class MemoryDeadLetterQueue implements DeadLetterQueue {
       const i = this.messages.findIndex((m) => m.handle === h);
       if (i !== -1) this.messages.splice(i, 1);
     }
+  }
+}
+
+/** The limiter in memory, with the DynamoDB adapter's semantics (for unit tests). */
+export class MemoryDeliveryLimiter implements DeliveryLimiter {
+  readonly tats = new Map<string, number>();
+  readonly leases = new Map<string, { holder: string; until: number }>();
+  private n = 0;
+  constructor(private readonly clock: Clock) {}
+
+  async reserveRate(key: string, perSecond: number, maxWaitMs: number) {
+    const now = this.clock.now();
+    const tat = Math.max(this.tats.get(key) ?? now, now);
+    if (tat - now > maxWaitMs) return { retryInMs: Math.ceil(tat - now - maxWaitMs) };
+    this.tats.set(key, tat + 1000 / perSecond);
+    return { waitMs: Math.ceil(tat - now) };
+  }
+
+  async acquireLease(key: string, max: number, ttlMs: number) {
+    const now = this.clock.now();
+    for (let slot = 0; slot < max; slot++) {
+      const held = this.leases.get(`${key}#${slot}`);
+      if (held && held.until >= now) continue;
+      const holder = `h${++this.n}`;
+      this.leases.set(`${key}#${slot}`, { holder, until: now + ttlMs });
+      return { key, slot, holder };
+    }
+    return undefined;
+  }
+
+  async releaseLease(lease: Lease) {
+    if (this.leases.get(`${lease.key}#${lease.slot}`)?.holder === lease.holder) this.leases.delete(`${lease.key}#${lease.slot}`);
+  }
+
+  /** Leases held now (for tests). */
+  held(key: string): number {
+    const now = this.clock.now();
+    return [...this.leases.entries()].filter(([k, v]) => k.startsWith(`${key}#`) && v.until >= now).length;
   }
 }

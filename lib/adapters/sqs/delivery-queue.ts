@@ -1,6 +1,7 @@
-import { SendMessageBatchCommand, SendMessageCommand, SQSClient, type SendMessageBatchRequestEntry } from '@aws-sdk/client-sqs';
-import type { DeliveryMessage, JobMessage } from '../../core/model.ts';
-import type { DeliveryQueue } from '../../ports.ts';
+import { ChangeMessageVisibilityCommand, SendMessageBatchCommand, SendMessageCommand, SQSClient, type SendMessageBatchRequestEntry } from '@aws-sdk/client-sqs';
+import { deduplicationId, MAX_HOLD_SECONDS } from '../../core/lanes.ts';
+import { attemptKeyOf, type DeliveryMessage, type JobMessage } from '../../core/model.ts';
+import type { DeliveryQueue, MessageHolds } from '../../ports.ts';
 import { instrumentClient } from '../aws-instrumentation.ts';
 
 /** SQS allows 10 entries and 1 MiB per SendMessageBatch; stay under both. */
@@ -16,24 +17,40 @@ export function sqsClient(options: { region: string; endpoint?: string }): SQSCl
   return instrumentClient(new SQSClient({ region: options.region, ...(options.endpoint ? { endpoint: options.endpoint } : {}), maxAttempts: 3 }));
 }
 
+/** The FIFO group of a message; one from before lanes existed gets its endpoint's first shard. */
+export const groupOf = (m: DeliveryMessage): string => m.group ?? `${m.endpointId}.s0`;
+
+/**
+ * Deliveries go into the FIFO deliveries queue, in their lane (message
+ * group), deduplicated by delivery, attempt and hop; anything with a delay
+ * goes to the standard retries queue, whose consumer forwards it into its
+ * lane when due.
+ */
 export class SqsDeliveryQueue implements DeliveryQueue {
   constructor(
     private readonly sqs: SQSClient,
-    private readonly urls: { deliveries: string; deadLetter: string; fanout: string },
+    private readonly urls: { deliveries: string; retries: string; deadLetter: string; fanout: string },
   ) {}
 
   async enqueue(messages: readonly DeliveryMessage[], delaySeconds = 0): Promise<void> {
     const delay = Math.min(Math.max(0, Math.round(delaySeconds)), MAX_DELAY_SECONDS);
+    const attributes = (m: DeliveryMessage) => ({
+      tenantId: { DataType: 'String', StringValue: m.tenantId },
+      deliveryId: { DataType: 'String', StringValue: m.deliveryId },
+    });
+    if (delay > 0) {
+      const entries = messages.map((m, i) => ({ Id: String(i), MessageBody: JSON.stringify(m), DelaySeconds: delay, MessageAttributes: attributes(m) }));
+      await this.sendAll(this.urls.retries, entries, false);
+      return;
+    }
     const entries = messages.map((m, i) => ({
       Id: String(i),
       MessageBody: JSON.stringify(m),
-      DelaySeconds: delay,
-      MessageAttributes: {
-        tenantId: { DataType: 'String', StringValue: m.tenantId },
-        deliveryId: { DataType: 'String', StringValue: m.deliveryId },
-      },
+      MessageGroupId: groupOf(m),
+      MessageDeduplicationId: deduplicationId(m, attemptKeyOf(m)),
+      MessageAttributes: attributes(m),
     }));
-    await this.sendAll(this.urls.deliveries, entries);
+    await this.sendAll(this.urls.deliveries, entries, true);
   }
 
   async enqueueJob(message: JobMessage, delaySeconds = 0): Promise<void> {
@@ -46,6 +63,9 @@ export class SqsDeliveryQueue implements DeliveryQueue {
       new SendMessageCommand({
         QueueUrl: this.urls.deadLetter,
         MessageBody: JSON.stringify(message),
+        // FIFO dead-letter queue: an endpoint's exhausted deliveries in order; a repeated send of one exhaustion is dropped.
+        MessageGroupId: message.endpointId,
+        MessageDeduplicationId: deduplicationId(message, `dlq.${message.chain ?? 0}`),
         MessageAttributes: {
           reason: { DataType: 'String', StringValue: reason.slice(0, 1000) || 'exhausted' },
           tenantId: { DataType: 'String', StringValue: message.tenantId },
@@ -55,16 +75,22 @@ export class SqsDeliveryQueue implements DeliveryQueue {
     );
   }
 
-  /** Send every entry, in parallel batches; resend entries SQS failed; throw if any remain unsent. */
-  private async sendAll(queueUrl: string, entries: SendMessageBatchRequestEntry[]): Promise<void> {
+  /**
+   * Send every entry, in parallel batches; resend entries SQS failed; throw
+   * if any remain unsent. On the FIFO queue a group whose messages span
+   * several batches is sent one batch after another, so the group keeps the
+   * order of `entries` (SQS orders a group by arrival).
+   */
+  private async sendAll(queueUrl: string, entries: SendMessageBatchRequestEntry[], fifo: boolean): Promise<void> {
     let pending = entries;
     for (let round = 0; round < RESEND_ROUNDS && pending.length > 0; round++) {
       const batches = chunk(pending);
       const failed: SendMessageBatchRequestEntry[] = [];
       let fatal: string | undefined;
-      for (let i = 0; i < batches.length; i += PARALLEL_BATCHES) {
+      const parallel = fifo && spansBatches(batches) ? 1 : PARALLEL_BATCHES;
+      for (let i = 0; i < batches.length; i += parallel) {
         await Promise.all(
-          batches.slice(i, i + PARALLEL_BATCHES).map(async (batch) => {
+          batches.slice(i, i + parallel).map(async (batch) => {
             const out = await this.sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: batch }));
             for (const f of out.Failed ?? []) {
               const entry = batch.find((e) => e.Id === f.Id);
@@ -79,6 +105,33 @@ export class SqsDeliveryQueue implements DeliveryQueue {
       pending = failed;
     }
     if (pending.length > 0) throw new Error(`SQS failed to accept ${pending.length} message(s) after ${RESEND_ROUNDS} rounds`);
+  }
+}
+
+/** True when some message group has entries in more than one batch. */
+function spansBatches(batches: SendMessageBatchRequestEntry[][]): boolean {
+  const seen = new Map<string, number>();
+  for (let i = 0; i < batches.length; i++) {
+    for (const e of batches[i]!) {
+      const g = e.MessageGroupId ?? '';
+      const at = seen.get(g);
+      if (at !== undefined && at !== i) return true;
+      seen.set(g, i);
+    }
+  }
+  return false;
+}
+
+/** Holds a received deliveries message in its lane: ChangeMessageVisibility. */
+export class SqsMessageHolds implements MessageHolds {
+  constructor(
+    private readonly sqs: SQSClient,
+    private readonly url: string,
+  ) {}
+
+  async hold(receiptHandle: string, seconds: number): Promise<void> {
+    const VisibilityTimeout = Math.min(MAX_HOLD_SECONDS, Math.max(0, Math.ceil(seconds)));
+    await this.sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: this.url, ReceiptHandle: receiptHandle, VisibilityTimeout }));
   }
 }
 
