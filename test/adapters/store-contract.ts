@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { EndpointRecord, EventRecord } from '../../lib/core/model.ts';
-import type { AttemptRecord, DeliveryLog, EndpointHealthStore, EndpointStore, EventStore, TenantStore } from '../../lib/ports.ts';
+import type { AttemptRecord, DeliveryLimiter, DeliveryLog, EndpointHealthStore, EndpointStore, EventStore, TenantStore } from '../../lib/ports.ts';
 import { endpointRecord } from '../unit/fixtures.ts';
 
 type Factory<T> = () => Promise<T>;
@@ -221,6 +221,54 @@ export function deliveryLogContract(name: string, make: Factory<DeliveryLog>) {
         const first = await log.list('ten_a', { limit: 1 });
         await expect(log.list('ten_b', { limit: 1, cursor: first.nextCursor! })).rejects.toMatchObject({ code: 'invalid_cursor' });
       });
+    });
+  });
+}
+
+/**
+ * The DeliveryLimiter contract. `clock` is the limiter's clock, moved by the
+ * test (ManualClock), so spacing is checked without waiting.
+ */
+export function deliveryLimiterContract(name: string, make: (clock: { now: () => number }) => Promise<DeliveryLimiter>): void {
+  describe(`DeliveryLimiter (${name})`, () => {
+    const clockAt = () => {
+      let ms = Date.parse('2026-11-23T12:00:00.000Z');
+      return { now: () => ms, advance: (d: number) => void (ms += d) };
+    };
+
+    it('spaces reservations 1/rate apart, and refuses a slot further off than the wait allowed', async () => {
+      const clock = clockAt();
+      const limiter = await make(clock);
+      // 4 per second: slots at +0, +250, +500, +750 ms
+      const waits = [];
+      for (let i = 0; i < 4; i++) waits.push(await limiter.reserveRate('ten_a/ep_1', 4, 1000));
+      expect(waits).toEqual([{ waitMs: 0 }, { waitMs: 250 }, { waitMs: 500 }, { waitMs: 750 }]);
+      // The next is at +1000 ms; with a 500 ms allowance it is refused and nothing is reserved.
+      expect(await limiter.reserveRate('ten_a/ep_1', 4, 500)).toEqual({ retryInMs: 500 });
+      expect(await limiter.reserveRate('ten_a/ep_1', 4, 1000)).toEqual({ waitMs: 1000 });
+      // Another endpoint is not affected; an idle endpoint starts again from now.
+      expect(await limiter.reserveRate('ten_a/ep_2', 4, 0)).toEqual({ waitMs: 0 });
+      clock.advance(5000);
+      expect(await limiter.reserveRate('ten_a/ep_1', 4, 0)).toEqual({ waitMs: 0 });
+    });
+
+    it('hands out at most max leases; a released or lapsed lease can be taken again', async () => {
+      const clock = clockAt();
+      const limiter = await make(clock);
+      const a = await limiter.acquireLease('ten_a/ep_1', 2, 10_000);
+      const b = await limiter.acquireLease('ten_a/ep_1', 2, 10_000);
+      expect(a && b && a.slot !== b.slot).toBe(true);
+      expect(await limiter.acquireLease('ten_a/ep_1', 2, 10_000)).toBeUndefined();
+      expect(await limiter.acquireLease('ten_a/ep_2', 2, 10_000)).toBeDefined();
+      await limiter.releaseLease(a!);
+      const c = await limiter.acquireLease('ten_a/ep_1', 2, 10_000);
+      expect(c?.slot).toBe(a!.slot);
+      // Releasing a lease twice (or one that lapsed and was retaken) frees nobody else's.
+      await limiter.releaseLease(a!);
+      expect(await limiter.acquireLease('ten_a/ep_1', 2, 10_000)).toBeUndefined();
+      // A crashed holder's lease lapses after its TTL.
+      clock.advance(10_001);
+      expect(await limiter.acquireLease('ten_a/ep_1', 2, 10_000)).toBeDefined();
     });
   });
 }

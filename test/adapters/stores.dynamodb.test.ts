@@ -7,7 +7,8 @@ import { DynamoEventStore } from '../../lib/adapters/dynamodb/event-store.ts';
 import { DynamoTenantStore } from '../../lib/adapters/dynamodb/tenant-store.ts';
 import { TABLES, type TableDef } from '../../lib/definitions.ts';
 import { ensureTables, LOCAL_CREDENTIALS, startDynamoLocal, type DynamoLocal } from '../../lib/local/dynamodb.ts';
-import { deliveryLogContract, endpointStoreContract, eventStoreContract, tenantStoreContract } from './store-contract.ts';
+import { DynamoDeliveryLimiter } from '../../lib/adapters/dynamodb/delivery-limiter.ts';
+import { deliveryLimiterContract, deliveryLogContract, endpointStoreContract, eventStoreContract, tenantStoreContract } from './store-contract.ts';
 
 let ddb: DynamoLocal;
 let n = 0;
@@ -37,3 +38,4 @@ endpointStoreContract('dynamodb', async () => new DynamoEndpointStore(db(), awai
 const RETENTION_DAYS = 36_500;
 eventStoreContract('dynamodb', async () => new DynamoEventStore(db(), await freshTable(TABLES.events), RETENTION_DAYS));
 deliveryLogContract('dynamodb', async () => new DynamoDeliveryLog(db(), await freshTable(TABLES.logs), RETENTION_DAYS));
+deliveryLimiterContract('dynamodb', async (clock) => new DynamoDeliveryLimiter(db(), await freshTable(TABLES.limits), clock, () => 0));

@@ -2,12 +2,12 @@ import { Webhook } from 'standardwebhooks';
 import { describe, expect, it, vi } from 'vitest';
 import { MemoryDeliveryLimiter, MemoryDeliveryLog, MemoryDeliveryQueue, MemoryEndpointStore } from '../../lib/adapters/memory/stores.ts';
 import { QueueHopScheduler } from '../../lib/adapters/sqs/queue-hop-scheduler.ts';
-import { deliver } from '../../lib/app/deliver.ts';
+import { deliver, type DeliveryContext } from '../../lib/app/deliver.ts';
 import { CircuitBreakers } from '../../lib/app/circuit-breaker.ts';
 import { rotateEndpointSecret } from '../../lib/app/endpoints.ts';
 import { CachedEndpointReader } from '../../lib/app/endpoint-cache.ts';
 import type { SenderDeps } from '../../lib/app/deps.ts';
-import type { DeliveryMessage } from '../../lib/core/model.ts';
+import type { DeliveryMessage, EndpointRecord } from '../../lib/core/model.ts';
 import type { OutboundRequest, OutboundResponse } from '../../lib/ports.ts';
 import { endpointRecord, ManualClock } from './fixtures.ts';
 
@@ -214,5 +214,101 @@ describe('deliver, failure modes', () => {
     final.deps.settings.permanent4xx = true;
     expect(await deliver(final.deps, message())).toBe('exhausted');
     expect(final.deps.queue.deadLetters).toHaveLength(1);
+  });
+});
+
+describe('deliver in lanes (limits, holds and per-key order)', () => {
+  const orderedSetup = async (responses: OutboundResponse[], patch: Partial<EndpointRecord> = { ordering: 'key' }) => {
+    const s = await setup(responses);
+    await s.store.update({ ...endpointRecord(T, 'ep_1', { headers: { 'x-tenant': 'acme' } }), ...patch, version: 2 }, 1);
+    return s;
+  };
+  const keyed = (patch: Partial<DeliveryMessage> = {}) => message({ orderingKey: 'sub_1', endpointVersion: 2, ...patch });
+
+  it("holds a keyed delivery's retry in its lane instead of re-enqueueing it, so the key waits", async () => {
+    // Arrange
+    const { deps } = await orderedSetup([{ statusCode: 503, durationMs: 1 }]);
+    const ctx: DeliveryContext = { canHold: true, receiveCount: 1 };
+    // Act
+    expect(await deliver(deps, keyed(), ctx)).toBe('failed');
+    // Assert: logged as failed with its next attempt, held for the backoff, nothing enqueued
+    expect(ctx.holdSeconds).toBe(5);
+    expect(deps.queue.sent).toHaveLength(0);
+    expect(await deps.deliveries.get(T, 'dlv_1')).toMatchObject({ status: 'failed', attemptCount: 1 });
+  });
+
+  it('a held keyed message received again early is held for the rest; when due it makes the next attempt', async () => {
+    const { deps, clock, requests } = await orderedSetup([{ statusCode: 503, durationMs: 1 }]);
+    await deliver(deps, keyed(), { canHold: true, receiveCount: 1 });
+    // Early (a visibility change cut short, or a hold beyond SQS's 12 h): held again, no attempt
+    clock.advance(2000);
+    const early: DeliveryContext = { canHold: true, receiveCount: 2 };
+    expect(await deliver(deps, keyed(), early)).toBe('held');
+    expect(early.holdSeconds).toBe(3);
+    expect(requests).toHaveLength(1);
+    // Due: attempt 2, keyed apart from attempt 1, from the same unchanged message
+    clock.advance(3000);
+    expect(await deliver(deps, keyed(), { canHold: true, receiveCount: 3 })).toBe('succeeded');
+    const d = await deps.deliveries.get(T, 'dlv_1');
+    expect(d).toMatchObject({ status: 'succeeded', attemptCount: 2 });
+    expect(d!.attempts.map((a) => a.trigger)).toEqual(['scheduled', 'scheduled']);
+  });
+
+  it('a held keyed message whose delivery succeeded meanwhile (a manual retry) is done', async () => {
+    const { deps, clock } = await orderedSetup([{ statusCode: 503, durationMs: 1 }]);
+    await deliver(deps, keyed(), { canHold: true, receiveCount: 1 });
+    await deliver(deps, keyed({ trigger: 'manual', attempt: 2, attemptKey: 'mreq1', onFailure: 'failed' }));
+    clock.advance(10_000);
+    expect(await deliver(deps, keyed(), { canHold: true, receiveCount: 2 })).toBe('already_succeeded');
+  });
+
+  it('rateLimitPerSecond: a send beyond the rate waits for its slot, or is held without spending an attempt', async () => {
+    const { deps, clock, requests } = await orderedSetup([], { rateLimitPerSecond: 1 });
+    const t0 = clock.ms;
+    expect(await deliver(deps, message({ deliveryId: 'dlv_a', endpointVersion: 2 }), { canHold: true })).toBe('succeeded');
+    // The next slot is 1 s away: within the wait allowed, so it waits (the manual clock moves) and goes.
+    expect(await deliver(deps, message({ deliveryId: 'dlv_b', endpointVersion: 2 }), { canHold: true })).toBe('succeeded');
+    expect(clock.ms - t0).toBe(1000);
+    // Two more at once: the second's slot is beyond the allowance: held in its lane, not logged.
+    await deliver(deps, message({ deliveryId: 'dlv_c', endpointVersion: 2 }), { canHold: true });
+    const ctx: DeliveryContext = { canHold: true };
+    clock.ms -= 1000; // as if it arrived at the same instant as dlv_c
+    expect(await deliver(deps, message({ deliveryId: 'dlv_d', endpointVersion: 2 }), ctx)).toBe('held');
+    expect(ctx.holdSeconds).toBeGreaterThanOrEqual(1);
+    expect(await deps.deliveries.get(T, 'dlv_d')).toBeUndefined();
+    expect(requests).toHaveLength(3);
+    // Outside a lane (no hold possible) it is re-enqueued with the wait, as another hop.
+    expect(await deliver(deps, message({ deliveryId: 'dlv_e', endpointVersion: 2 }))).toBe('deferred');
+    expect(deps.queue.sent.at(-1)).toMatchObject({ message: { deliveryId: 'dlv_e', hop: 1 } });
+  });
+
+  it("an ordered endpoint's requests take a lease: with every lease held, the message is held", async () => {
+    const { deps, requests } = await orderedSetup([], { ordering: 'key', maxInFlight: 1 });
+    const limiter = deps.limiter as MemoryDeliveryLimiter;
+    const taken = await limiter.acquireLease(`${T}/ep_1`, 1, 60_000);
+    const ctx: DeliveryContext = { canHold: true };
+    expect(await deliver(deps, keyed(), ctx)).toBe('held');
+    expect(requests).toHaveLength(0);
+    await limiter.releaseLease(taken!);
+    expect(await deliver(deps, keyed(), { canHold: true })).toBe('succeeded');
+    // The lease is given back after the request.
+    expect(limiter.held(`${T}/ep_1`)).toBe(0);
+  });
+
+  it('an open circuit defers scheduled deliveries, but a manual retry is the probe: it goes out at once and its success closes the circuit', async () => {
+    const { deps, requests } = await setup([
+      { statusCode: 500, durationMs: 1 },
+      { statusCode: 500, durationMs: 1 },
+      { statusCode: 500, durationMs: 1 },
+      { statusCode: 500, durationMs: 1 },
+      { statusCode: 500, durationMs: 1 },
+    ]);
+    for (let i = 0; i < 5; i++) await deliver(deps, message({ deliveryId: `dlv_f${i}` }));
+    expect(await deliver(deps, message({ deliveryId: 'dlv_g' }))).toBe('deferred');
+    expect(requests).toHaveLength(5);
+    // The operator fixed the receiver and pressed Retry now
+    expect(await deliver(deps, message({ deliveryId: 'dlv_f0', trigger: 'manual', attempt: 2, attemptKey: 'mreq', onFailure: 'failed' }))).toBe('succeeded');
+    expect(requests).toHaveLength(6);
+    expect(await deliver(deps, message({ deliveryId: 'dlv_h' }))).toBe('succeeded');
   });
 });
