@@ -17,6 +17,10 @@ export interface SoakOptions {
   seed?: number;
   timeoutMs?: number;
   log?: (line: string) => void;
+  /** How many of the endpoints have `ordering: "key"` (default 0). */
+  orderedEndpoints?: number;
+  /** Ordering keys per batch of 100 events (default 10): each key's events are in one batch, so array order is ingest order. */
+  keysPerBatch?: number;
 }
 
 export interface SoakReport {
@@ -32,6 +36,8 @@ export interface SoakReport {
   /** Deliveries with more attempts logged than the schedule allows. */
   duplicates: number;
   receiverRequests: number;
+  /** Requests to an ordered endpoint that arrived after a later event of the same key. */
+  orderViolations: number;
   wallMs: number;
   deliveriesPerSecond: number;
   problems: string[];
@@ -45,13 +51,24 @@ async function flakyReceiver(failRate: number, seed: number) {
     return state / 2 ** 32;
   };
   const seen = new Map<string, number>();
+  // Per path and ordering key, the highest event number seen so far, and the requests that came after a later one.
+  const highest = new Map<string, number>();
+  const orderedPaths = new Set<string>();
+  let orderViolations = 0;
   let total = 0;
   const server: Server = createServer((req, res) => {
-    req.resume();
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       total++;
       const key = `${req.url} ${req.headers['webhook-id']}`;
       seen.set(key, (seen.get(key) ?? 0) + 1);
+      const { data } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { data: { n: number; key?: string } };
+      if (data.key !== undefined && orderedPaths.has(req.url ?? '')) {
+        const lane = `${req.url} ${data.key}`;
+        if (data.n < (highest.get(lane) ?? -1)) orderViolations++;
+        highest.set(lane, Math.max(data.n, highest.get(lane) ?? -1));
+      }
       res.writeHead(random() < failRate ? 500 : 200).end();
     });
   });
@@ -60,6 +77,9 @@ async function flakyReceiver(failRate: number, seed: number) {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     requests: (path: string, webhookId: string) => seen.get(`${path} ${webhookId}`) ?? 0,
     total: () => total,
+    orderViolations: () => orderViolations,
+    /** Check per-key order on this path. */
+    watchOrder: (path: string) => void orderedPaths.add(path),
     stop: () => {
       server.closeAllConnections();
       return new Promise<void>((r) => server.close(() => r()));
@@ -85,13 +105,25 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     const tenant = 'ten_soak';
     await call('POST', '/v1/tenants', { name: 'Soak', id: tenant });
     const paths: Record<string, string> = {};
+    const ordered = new Set<string>();
     for (let i = 0; i < o.endpoints; i++) {
-      const ep = await call('POST', `/v1/tenants/${tenant}/endpoints`, { url: `${receiver.url}/e${i}` });
+      const isOrdered = i < (o.orderedEndpoints ?? 0);
+      const ep = await call('POST', `/v1/tenants/${tenant}/endpoints`, { url: `${receiver.url}/e${i}`, ...(isOrdered ? { ordering: 'key' } : {}) });
       paths[ep.id] = `/e${i}`;
+      if (isOrdered) {
+        ordered.add(`/e${i}`);
+        receiver.watchOrder(`/e${i}`);
+      }
     }
+    const keysPerBatch = o.keysPerBatch ?? 10;
     // Post the events in batches of 100, four calls at a time.
     const expected = new Map<string, number>();
-    const batches = Array.from({ length: Math.ceil(o.events / 100) }, (_, b) => Array.from({ length: Math.min(100, o.events - b * 100) }, (_, i) => ({ type: 'invoice.paid', data: { n: b * 100 + i }, id: `soak-${b * 100 + i}` })));
+    const batches = Array.from({ length: Math.ceil(o.events / 100) }, (_, b) =>
+      Array.from({ length: Math.min(100, o.events - b * 100) }, (_, i) => {
+        const key = `b${b}-k${i % keysPerBatch}`;
+        return { type: 'invoice.paid', data: { n: b * 100 + i, key }, id: `soak-${b * 100 + i}`, orderingKey: key };
+      }),
+    );
     for (let i = 0; i < batches.length; i += 4) {
       const answers = await Promise.all(batches.slice(i, i + 4).map((events) => call('POST', `/v1/tenants/${tenant}/events/batch`, { events })));
       for (const a of answers) for (const e of a.data as { id: string; deliveries: number }[]) expected.set(e.id, e.deliveries);
@@ -137,6 +169,8 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     }
     if (duplicates) problems.push(`${duplicates} deliveries have more attempts than the schedule allows`);
     if (mismatches) problems.push(`${mismatches} deliveries logged a different number of attempts than their receiver saw`);
+    const orderViolations = receiver.orderViolations();
+    if (orderViolations) problems.push(`${orderViolations} requests to ordered endpoints arrived after a later event of their key`);
     const succeeded = all.filter((d) => d.status === 'succeeded').length;
     return {
       events: o.events,
@@ -149,6 +183,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
       mismatches,
       duplicates,
       receiverRequests: receiver.total(),
+      orderViolations,
       wallMs,
       deliveriesPerSecond: Math.round((all.length / wallMs) * 1000),
       problems,
@@ -170,6 +205,7 @@ export function formatReport(r: SoakReport): string {
     ['attempts logged twice', r.duplicates],
     ['log ≠ receiver', r.mismatches],
     ['receiver requests', r.receiverRequests],
+    ['order violations (ordered endpoints)', r.orderViolations],
     ['wall time', `${(r.wallMs / 1000).toFixed(1)} s`],
     ['deliveries/s', r.deliveriesPerSecond],
   ];

@@ -46,6 +46,8 @@ export interface DeliveryContext {
 export const MAX_RATE_WAIT_MS = 1000;
 /** How long a message waits when every concurrency lease of its endpoint is taken. */
 export const LEASE_RETRY_SECONDS = 1;
+/** Further tries for a lease, 50–150 ms apart, before the message is held. */
+export const LEASE_TRIES = 2;
 
 /** The exact bytes every attempt of an event sends. */
 export const webhookBody = (m: DeliveryMessage): string =>
@@ -142,7 +144,13 @@ export async function deliver(deps: SenderDeps, received: DeliveryMessage, ctx: 
   let lease: Lease | undefined;
   const limitKey = `${m.tenantId}/${m.endpointId}`;
   if (endpoint.ordering === 'key') {
-    lease = await deps.limiter.acquireLease(limitKey, maxInFlightOf(endpoint, deps.settings.defaultMaxInFlight), deps.leaseTtlMs);
+    const max = maxInFlightOf(endpoint, deps.settings.defaultMaxInFlight);
+    lease = await deps.limiter.acquireLease(limitKey, max, deps.leaseTtlMs);
+    // A lease is usually given back within a request's time: wait a little before giving up the turn.
+    for (let i = 0; !lease && i < LEASE_TRIES; i++) {
+      await deps.sleep(50 + 100 * deps.random());
+      lease = await deps.limiter.acquireLease(limitKey, max, deps.leaseTtlMs);
+    }
     if (!lease) return holdOrDefer(deps, m, ctx, LEASE_RETRY_SECONDS * (1 + deps.random()));
   }
   try {

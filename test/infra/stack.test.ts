@@ -104,8 +104,8 @@ describe('BillhookStack', () => {
   });
 
   describe('tables', () => {
-    it('creates the three tables of TABLES, on demand, with PITR, SSE and deletion protection, retained', () => {
-      template.resourceCountIs('AWS::DynamoDB::Table', 3);
+    it('creates the four tables of TABLES, on demand, with PITR, SSE and deletion protection, retained', () => {
+      template.resourceCountIs('AWS::DynamoDB::Table', 4);
       for (const k of TABLE_KEYS) {
         const res = template.toJSON().Resources[ids.table[k]];
         expect(res.DeletionPolicy).toBe('Retain');
@@ -125,8 +125,8 @@ describe('BillhookStack', () => {
         const keySchema = [{ AttributeName: def.partitionKey.name, KeyType: 'HASH' }];
         if ('sortKey' in def) keySchema.push({ AttributeName: def.sortKey.name, KeyType: 'RANGE' });
         expect(props.KeySchema).toEqual(keySchema);
-        expect(props.GlobalSecondaryIndexes.map((g: { IndexName: string }) => g.IndexName)).toEqual(def.indexes.map((i) => i.indexName));
-        for (const [i, g] of (props.GlobalSecondaryIndexes as { Projection: unknown }[]).entries()) {
+        expect((props.GlobalSecondaryIndexes ?? []).map((g: { IndexName: string }) => g.IndexName)).toEqual(def.indexes.map((i) => i.indexName));
+        for (const [i, g] of ((props.GlobalSecondaryIndexes ?? []) as { Projection: unknown }[]).entries()) {
           const include = (def.indexes[i] as { include?: readonly string[] }).include;
           expect(g.Projection).toEqual(include ? { ProjectionType: 'INCLUDE', NonKeyAttributes: [...include] } : { ProjectionType: 'ALL' });
         }
@@ -154,24 +154,38 @@ describe('BillhookStack', () => {
       const props = (k: TableKey) => template.toJSON().Resources[ids.table[k]].Properties;
       expect(props('events').TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
       expect(props('logs').TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
+      // Rate slots and lapsed leases clean themselves up.
+      expect(props('limits').TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
       expect(props('entities').TimeToLiveSpecification).toBeUndefined();
     });
   });
 
   describe('queues', () => {
-    it('redrives the deliveries and fan-out queues to their DLQs after maxReceiveCount 5', () => {
-      template.resourceCountIs('AWS::SQS::Queue', 4);
+    it('makes the deliveries queue and its DLQ high-throughput FIFO, and the retries and fan-out queues standard', () => {
+      template.resourceCountIs('AWS::SQS::Queue', 6);
+      const res = template.toJSON().Resources;
+      for (const k of ['deliveries', 'deliveriesDlq'] as const) {
+        expect(res[ids.queue[k]].Properties).toMatchObject({ FifoQueue: true });
+      }
+      expect(res[ids.queue.deliveries].Properties).toMatchObject({ DeduplicationScope: 'messageGroup', FifoThroughputLimit: 'perMessageGroupId' });
+      for (const k of ['retries', 'retriesDlq', 'fanout', 'fanoutDlq'] as const) expect(res[ids.queue[k]].Properties.FifoQueue).toBeUndefined();
+    });
+
+    it('redrives every queue to its DLQ: the FIFO lanes after 50 receives (held messages are received again), the others after 5', () => {
       const res = template.toJSON().Resources;
       expect(res[ids.queue.deliveries].Properties.RedrivePolicy).toEqual({
         deadLetterTargetArn: { 'Fn::GetAtt': [ids.queue.deliveriesDlq, 'Arn'] },
+        maxReceiveCount: 50,
+      });
+      expect(res[ids.queue.retries].Properties.RedrivePolicy).toEqual({
+        deadLetterTargetArn: { 'Fn::GetAtt': [ids.queue.retriesDlq, 'Arn'] },
         maxReceiveCount: 5,
       });
       expect(res[ids.queue.fanout].Properties.RedrivePolicy).toEqual({
         deadLetterTargetArn: { 'Fn::GetAtt': [ids.queue.fanoutDlq, 'Arn'] },
         maxReceiveCount: 5,
       });
-      expect(res[ids.queue.deliveriesDlq].Properties.RedrivePolicy).toBeUndefined();
-      expect(res[ids.queue.fanoutDlq].Properties.RedrivePolicy).toBeUndefined();
+      for (const k of ['deliveriesDlq', 'retriesDlq', 'fanoutDlq'] as const) expect(res[ids.queue[k]].Properties.RedrivePolicy).toBeUndefined();
     });
 
     it('sets visibility to six times the consumer timeout and keeps messages 14 days', () => {
@@ -249,8 +263,8 @@ describe('BillhookStack', () => {
   });
 
   describe('queue consumers', () => {
-    it('feeds the sender from the deliveries queue in batches of 10 with partial batch failures', () => {
-      template.resourceCountIs('AWS::Lambda::EventSourceMapping', 2);
+    it('feeds the sender from the deliveries lanes and the retries queue in batches of 10 with partial batch failures', () => {
+      template.resourceCountIs('AWS::Lambda::EventSourceMapping', 3);
       template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
         FunctionName: { Ref: ids.fn.sender },
         EventSourceArn: { 'Fn::GetAtt': [ids.queue.deliveries, 'Arn'] },
@@ -258,6 +272,17 @@ describe('BillhookStack', () => {
         FunctionResponseTypes: ['ReportBatchItemFailures'],
         ScalingConfig: { MaximumConcurrency: CONSUMERS.sender.maxConcurrency },
       });
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        FunctionName: { Ref: ids.fn.sender },
+        EventSourceArn: { 'Fn::GetAtt': [ids.queue.retries, 'Arn'] },
+        BatchSize: 10,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        ScalingConfig: { MaximumConcurrency: CONSUMERS.retries.maxConcurrency },
+      });
+    });
+
+    it('lets the sender hold a message in its lane (ChangeMessageVisibility on the deliveries queue)', () => {
+      expect(grantsOf('sender')).toContainEqual({ role: ids.role.sender, action: 'sqs:ChangeMessageVisibility', resource: `${ids.queue.deliveries}.Arn` });
     });
 
     it('feeds fan-out from the fan-out queue one job at a time', () => {
@@ -330,26 +355,29 @@ describe('BillhookStack', () => {
       for (const k of FUNCTION_KEYS) expect(template.toJSON().Resources[ids.role[k]].Properties.ManagedPolicyArns).toBeUndefined();
     });
 
-    it('lets the sender log attempts and keep endpoint health (UpdateItem) but not write events or put/delete anything', () => {
+    it('lets the sender log attempts and keep endpoint health (UpdateItem) but not write events, and put/delete only its limits', () => {
       const sender = grantsOf('sender');
       expect(sender).toContainEqual({ role: ids.role.sender, action: 'dynamodb:UpdateItem', resource: `${ids.table.logs}.Arn` });
       expect(sender).toContainEqual({ role: ids.role.sender, action: 'dynamodb:GetItem', resource: `${ids.table.logs}.Arn` });
       expect(sender).toContainEqual({ role: ids.role.sender, action: 'dynamodb:GetItem', resource: `${ids.table.entities}.Arn` });
       expect(sender).toContainEqual({ role: ids.role.sender, action: 'dynamodb:UpdateItem', resource: `${ids.table.entities}.Arn` });
       expect(sender.filter(onTable('events'))).toEqual([]);
-      const dynamoActions = sender.filter((g) => g.action.startsWith('dynamodb:')).map((g) => g.action);
+      const dynamoActions = sender.filter((g) => g.action.startsWith('dynamodb:') && !onTable('limits')(g)).map((g) => g.action);
       expect(dynamoActions).not.toContain('dynamodb:PutItem');
       expect(dynamoActions).not.toContain('dynamodb:DeleteItem');
       expect(new Set(dynamoActions)).toEqual(new Set(['dynamodb:GetItem', 'dynamodb:UpdateItem']));
+      // Rate slots and leases: conditional writes on the limits table, no reads.
+      expect(new Set(sender.filter(onTable('limits')).map((g) => g.action))).toEqual(new Set(['dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem']));
+      for (const fn of ['ingest', 'api', 'fanout'] as const) expect(grantsOf(fn).filter(onTable('limits'))).toEqual([]);
     });
 
-    it('lets the sender retry into the deliveries queue and park exhausted deliveries in its DLQ', () => {
+    it('lets the sender retry through the retries queue into the lanes and park exhausted deliveries in its DLQ', () => {
       const sends = grantsOf('sender').filter((g) => g.action === 'sqs:SendMessage').map((g) => g.resource);
       // + the jobs queue, for operational events.
-      expect(new Set(sends)).toEqual(new Set([`${ids.queue.deliveries}.Arn`, `${ids.queue.deliveriesDlq}.Arn`, `${ids.queue.fanout}.Arn`]));
-      // Consuming comes from the event source, on the deliveries queue only.
+      expect(new Set(sends)).toEqual(new Set([`${ids.queue.deliveries}.Arn`, `${ids.queue.retries}.Arn`, `${ids.queue.deliveriesDlq}.Arn`, `${ids.queue.fanout}.Arn`]));
+      // Consuming comes from the event sources, on the deliveries and retries queues only.
       const receives = grantsOf('sender').filter((g) => g.action === 'sqs:ReceiveMessage').map((g) => g.resource);
-      expect(receives).toEqual([`${ids.queue.deliveries}.Arn`]);
+      expect(new Set(receives)).toEqual(new Set([`${ids.queue.deliveries}.Arn`, `${ids.queue.retries}.Arn`]));
     });
 
     it('keeps ingest away from the logs table and limits it to reads of entities and get/put of events', () => {
@@ -375,11 +403,11 @@ describe('BillhookStack', () => {
       const indexGrants = allGrants.filter((g) => g.resource.endsWith('/index/*'));
       expect(new Set(indexGrants.map((g) => g.action))).toEqual(new Set(['dynamodb:Query']));
       expect(api).toContainEqual({ role: ids.role.api, action: 'dynamodb:Query', resource: `${ids.table.logs}.Arn/index/*` });
-      // Recover jobs, and DLQ depth + redrive.
+      // Recover jobs (a drain's paced re-sends wait in the retries queue), and DLQ depth + redrive.
       const sends = api.filter((g) => g.action === 'sqs:SendMessage').map((g) => g.resource);
-      expect(new Set(sends)).toEqual(new Set([`${ids.queue.deliveries}.Arn`, `${ids.queue.fanout}.Arn`]));
+      expect(new Set(sends)).toEqual(new Set([`${ids.queue.deliveries}.Arn`, `${ids.queue.retries}.Arn`, `${ids.queue.fanout}.Arn`]));
       for (const action of ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes']) {
-        expect(api.filter((g) => g.action === action).map((g) => g.resource)).toEqual([`${ids.queue.deliveriesDlq}.Arn`]);
+        expect(new Set(api.filter((g) => g.action === action).map((g) => g.resource))).toEqual(new Set([`${ids.queue.deliveriesDlq}.Arn`, `${ids.queue.retriesDlq}.Arn`]));
       }
     });
 
@@ -390,17 +418,17 @@ describe('BillhookStack', () => {
       expect(on('events')).toEqual(new Set([`dynamodb:GetItem ${ids.table.events}.Arn`, `dynamodb:PutItem ${ids.table.events}.Arn`]));
       expect(on('logs')).toEqual(new Set([`dynamodb:Query ${ids.table.logs}.Arn`, `dynamodb:Query ${ids.table.logs}.Arn/index/*`]));
       const sends = fanout.filter((g) => g.action === 'sqs:SendMessage').map((g) => g.resource);
-      expect(new Set(sends)).toEqual(new Set([`${ids.queue.deliveries}.Arn`, `${ids.queue.fanout}.Arn`]));
+      expect(new Set(sends)).toEqual(new Set([`${ids.queue.deliveries}.Arn`, `${ids.queue.retries}.Arn`, `${ids.queue.fanout}.Arn`]));
     });
 
-    it('sends long retries through a schedule group whose role may only send to the deliveries queue', () => {
+    it('sends long retries through a schedule group whose role may only send to the retries queue', () => {
       const res = template.toJSON().Resources as Record<string, { Type: string; Properties: Record<string, any> }>;
       const [groupId] = Object.entries(res).find(([, r]) => r.Type === 'AWS::Scheduler::ScheduleGroup')!;
       const [roleId, role] = Object.entries(res).find(([, r]) => r.Type === 'AWS::IAM::Role' && JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('scheduler.amazonaws.com'))!;
       expect(role.Properties.AssumeRolePolicyDocument.Statement[0].Condition.StringEquals).toHaveProperty(['aws:SourceAccount']);
       const rolePolicies = Object.values(res).filter((r) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties.Roles).includes(roleId));
       expect(rolePolicies.flatMap((p) => p.Properties.PolicyDocument.Statement)).toEqual([
-        { Action: 'sqs:SendMessage', Effect: 'Allow', Resource: { 'Fn::GetAtt': [ids.queue.deliveries, 'Arn'] } },
+        { Action: 'sqs:SendMessage', Effect: 'Allow', Resource: { 'Fn::GetAtt': [ids.queue.retries, 'Arn'] } },
       ]);
       const sender = grantsOf('sender');
       expect(sender.filter((g) => g.action === 'scheduler:CreateSchedule').map((g) => g.resource)).toEqual([expect.stringContaining(`schedule/${groupId}`)]);
@@ -591,7 +619,8 @@ describe('BillhookStack', () => {
             POWERTOOLS_TRACE_ENABLED: 'false',
             BILLHOOK_ADMIN_KEY: 'x'.repeat(32),
             BILLHOOK_DLQ_URL: 'https://sqs.invalid/dlq',
-            BILLHOOK_DELIVERIES_QUEUE_URL: 'https://sqs.invalid/deliveries',
+            BILLHOOK_DELIVERIES_QUEUE_URL: 'https://sqs.invalid/deliveries.fifo',
+            BILLHOOK_RETRIES_QUEUE_URL: 'https://sqs.invalid/retries',
             BILLHOOK_FANOUT_QUEUE_URL: 'https://sqs.invalid/fanout',
           },
         }).toString(),

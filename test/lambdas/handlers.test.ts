@@ -4,7 +4,7 @@
  * answers; plus the shape of their logs and EMF metrics.
  */
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createServer, type Server } from 'node:http';
@@ -36,15 +36,22 @@ function httpEvent(method: string, path: string, body?: unknown, headers: Record
   } as APIGatewayProxyEventV2;
 }
 
-const sqsRecord = (body: string, id: string) => ({
+/** A record as Lambda delivers it; from the FIFO deliveries queue when it names a group, else from the retries queue. */
+const sqsRecord = (body: string, id: string, group: string | null = 'ep_1.s0') => ({
   messageId: id,
   receiptHandle: 'h-' + id,
   body,
-  attributes: { ApproximateReceiveCount: '1', SentTimestamp: String(Date.now()), SenderId: 's', ApproximateFirstReceiveTimestamp: String(Date.now()) },
+  attributes: {
+    ApproximateReceiveCount: '1',
+    SentTimestamp: String(Date.now()),
+    SenderId: 's',
+    ApproximateFirstReceiveTimestamp: String(Date.now()),
+    ...(group ? { MessageGroupId: group, MessageDeduplicationId: `d-${id}`, SequenceNumber: '1' } : {}),
+  },
   messageAttributes: {},
   md5OfBody: '',
   eventSource: 'aws:sqs',
-  eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:billhook-deliveries',
+  eventSourceARN: group ? 'arn:aws:sqs:us-east-1:000000000000:billhook-deliveries.fifo' : 'arn:aws:sqs:us-east-1:000000000000:billhook-retries',
   awsRegion: 'us-east-1',
 });
 
@@ -54,7 +61,8 @@ const originalWrite = process.stdout.write.bind(process.stdout);
 beforeAll(() => {
   Object.assign(process.env, {
     BILLHOOK_ADMIN_KEY: ADMIN,
-    BILLHOOK_DELIVERIES_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/deliveries',
+    BILLHOOK_DELIVERIES_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/deliveries.fifo',
+    BILLHOOK_RETRIES_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/retries',
     BILLHOOK_DLQ_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/dlq',
     BILLHOOK_FANOUT_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/jobs',
     BILLHOOK_ALLOW_HTTP: 'true',
@@ -223,6 +231,7 @@ describe('sender handler', () => {
     ddb.on(GetCommand).resolves({ Item: { pk: 'x', sk: 'y', ...endpoint } });
     ddb.on(UpdateCommand).resolves({});
     sqs.on(SendMessageBatchCommand).resolves({ Successful: [{ Id: '0', MessageId: 'm', MD5OfMessageBody: '' }], Failed: [] });
+    sqs.on(ChangeMessageVisibilityCommand).resolves({});
     received.length = 0;
     status = 200;
     // Act: one good message, one garbage
@@ -241,10 +250,35 @@ describe('sender handler', () => {
     expect(all.filter((u) => 'pk' in (u.Key ?? {})).map((u) => u.UpdateExpression)).toEqual(['SET failingSince = if_not_exists(failingSince, :at)']);
     expect(updates.map((u) => u.ExpressionAttributeValues![':status'])).toEqual(['succeeded', 'failed']);
     expect(updates[0]!.ConditionExpression).toBe('attribute_not_exists(id) OR NOT contains(attemptKeys, :key)');
-    const retry = sqs.commandCalls(SendMessageBatchCommand)[0]!.args[0].input.Entries![0]!;
+    // The unordered retry leaves its lane: it waits in the retries queue (FIFO queues take no per-message delay).
+    const send = sqs.commandCalls(SendMessageBatchCommand)[0]!.args[0].input;
+    expect(send.QueueUrl).toBe(process.env.BILLHOOK_RETRIES_QUEUE_URL);
+    const retry = send.Entries![0]!;
     expect(JSON.parse(retry.MessageBody!)).toMatchObject({ deliveryId: 'dlv_b', attempt: 2 });
     expect(retry.DelaySeconds).toBeGreaterThanOrEqual(4);
     expect(retry.DelaySeconds).toBeLessThanOrEqual(6);
+    // The garbage record is made visible at once, so the redrive policy takes it out of its lane quickly.
+    expect(sqs.commandCalls(ChangeMessageVisibilityCommand).map((c) => c.args[0].input)).toEqual([
+      { QueueUrl: process.env.BILLHOOK_DELIVERIES_QUEUE_URL, ReceiptHandle: 'h-m-bad', VisibilityTimeout: 0 },
+    ]);
+  });
+
+  it('forwards due messages from the retries queue into their FIFO lanes, in one batched send', async () => {
+    const handler = await senderHandler();
+    sqs.on(SendMessageBatchCommand).resolves({ Successful: [{ Id: '0', MessageId: 'm', MD5OfMessageBody: '' }], Failed: [] });
+    const withGroup = (id: string) => JSON.stringify({ ...JSON.parse(message(id)), attempt: 2, group: 'ep_1.s3' });
+    const out = await handler({ Records: [sqsRecord(withGroup('r1'), 'm-r1', null), sqsRecord(withGroup('r2'), 'm-r2', null)] } as SQSEvent, context);
+    expect(out).toEqual({ batchItemFailures: [] });
+    const calls = sqs.commandCalls(SendMessageBatchCommand).map((c) => c.args[0].input);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]!.QueueUrl).toBe(process.env.BILLHOOK_DELIVERIES_QUEUE_URL);
+    expect(calls[0]!.Entries!.map((e) => [e.MessageGroupId, e.DelaySeconds])).toEqual([
+      ['ep_1.s3', undefined],
+      ['ep_1.s3', undefined],
+    ]);
+    expect(new Set(calls[0]!.Entries!.map((e) => e.MessageDeduplicationId)).size).toBe(2);
+    // Nothing was POSTed: the attempt happens when the lane hands the message out.
+    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
   });
 
   it('returns a record whose log write failed to the queue', async () => {

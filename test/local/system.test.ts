@@ -25,7 +25,9 @@ function fakeHandlers(seen: { env?: Record<string, string | undefined>; sender: 
     const sqs = localSqsClient(process.env.BILLHOOK_SQS_ENDPOINT!);
     const ingest: HttpHandler = async (event) => {
       const body = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString() : (event.body ?? '');
-      await sqs.send(new SendMessageCommand({ QueueUrl: process.env.BILLHOOK_DELIVERIES_QUEUE_URL, MessageBody: body }));
+      // The deliveries queue is FIFO: a message names its group and deduplication id.
+      await sqs.send(new SendMessageCommand({ QueueUrl: process.env.BILLHOOK_DELIVERIES_QUEUE_URL, MessageBody: body, MessageGroupId: 'g', MessageDeduplicationId: 'd1' }));
+      await sqs.send(new SendMessageCommand({ QueueUrl: process.env.BILLHOOK_RETRIES_QUEUE_URL, MessageBody: `retry ${body}` }));
       await sqs.send(new SendMessageCommand({ QueueUrl: process.env.BILLHOOK_FANOUT_QUEUE_URL, MessageBody: body }));
       return { statusCode: 202, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ accepted: true }) };
     };
@@ -98,8 +100,13 @@ describe('startLocal', () => {
     expect(await api.json()).toEqual({ path: '/v1/tenants', fn: 'billhook-api' });
     expect(ingest.status).toBe(202);
     const sent = await until('the sender to get the message', () => seen.sender.flatMap((e) => e.Records).find((r) => r.body === '{"n":1}'));
+    const retried = await until('the sender to get the retries message', () => seen.sender.flatMap((e) => e.Records).find((r) => r.body === 'retry {"n":1}'));
     const fanned = await until('the fanout consumer to get the message', () => seen.fanout.flatMap((e) => e.Records).find((r) => r.body === '{"n":1}'));
-    expect(sent.eventSourceARN).toMatch(/:billhook-deliveries$/);
+    expect(sent.eventSourceARN).toMatch(/:billhook-deliveries\.fifo$/);
+    // Lambda's FIFO records carry their group, which is how the sender tells its two event sources apart.
+    expect(sent.attributes.MessageGroupId).toBe('g');
+    expect(retried.eventSourceARN).toMatch(/:billhook-retries$/);
+    expect(retried.attributes.MessageGroupId).toBeUndefined();
     expect(fanned.eventSourceARN).toMatch(/:billhook-fanout$/);
   });
 
