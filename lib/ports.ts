@@ -150,6 +150,12 @@ export interface DeliveryLog {
    * the caller can finish a step an earlier crashed run left undone.
    */
   recordAttempt(record: AttemptRecord): Promise<RecordAttemptResult>;
+  /**
+   * Make a delivery fetchable before its first attempt (status `pending`, no
+   * attempts), for routes that hand out its id. Writes nothing if the
+   * delivery already exists (the sender may have been faster).
+   */
+  registerPending(delivery: AttemptRecord['delivery']): Promise<void>;
   get(tenantId: string, deliveryId: string): Promise<DeliveryWithAttempts | undefined>;
   list(tenantId: string, query: DeliveryListQuery): Promise<Page<Delivery>>;
 }

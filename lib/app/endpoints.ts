@@ -200,7 +200,7 @@ export async function rotateEndpointSecret(
  * pipeline, so the test exercises signing, retries and the log.
  */
 export async function sendTestEvent(
-  deps: Pick<AppDeps, 'endpoints' | 'events' | 'queue' | 'catalogue' | 'clock' | 'ids'>,
+  deps: Pick<AppDeps, 'endpoints' | 'events' | 'deliveries' | 'queue' | 'catalogue' | 'clock' | 'ids'>,
   tenantId: string,
   endpointId: string,
   type = 'webhook.test',
@@ -216,5 +216,8 @@ export async function sendTestEvent(
   const message = deliveryMessage(payloadOf(event), tenantId, endpoint);
   await deps.queue.enqueue([message]);
   await deps.events.putIfAbsent(event);
-  return { id: message.deliveryId, tenantId, eventId: event.id, endpointId, eventType: type, status: 'pending', attemptCount: 0, createdAt };
+  // The id handed out must be fetchable at once, not only after the sender's first attempt.
+  const delivery = { id: message.deliveryId, tenantId, eventId: event.id, endpointId, eventType: type, createdAt };
+  await deps.deliveries.registerPending(delivery);
+  return { ...delivery, status: 'pending', attemptCount: 0 };
 }

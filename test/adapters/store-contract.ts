@@ -189,6 +189,18 @@ export function deliveryLogContract(name: string, make: Factory<DeliveryLog>) {
       expect(await log.get('ten_b', 'dlv_1')).toBeUndefined();
     });
 
+    it('registers a pending delivery once, fetchable and listed before any attempt, and never over a recorded one', async () => {
+      const log = await make();
+      const d = attempt('dlv_p', 's0.1', 1).delivery;
+      await log.registerPending(d);
+      expect(await log.get('ten_a', 'dlv_p')).toMatchObject({ id: 'dlv_p', status: 'pending', attemptCount: 0, attempts: [], eventId: 'evt_dlv_p', endpointId: 'ep_1' });
+      expect(await log.get('ten_b', 'dlv_p')).toBeUndefined();
+      expect((await log.list('ten_a', { limit: 10, endpointId: 'ep_1' })).data.map((x) => [x.id, x.status])).toEqual([['dlv_p', 'pending']]);
+      expect(await log.recordAttempt(attempt('dlv_p', 's0.1', 1))).toEqual({ result: 'recorded' });
+      await log.registerPending(d);
+      expect(await log.get('ten_a', 'dlv_p')).toMatchObject({ status: 'failed', attemptCount: 1 });
+    });
+
     it('keeps a pending retry time when asked (an extra attempt beside a scheduled retry)', async () => {
       const log = await make();
       await log.recordAttempt(attempt('dlv_k', 's0.1', 1));

@@ -154,6 +154,10 @@ export class MemoryDeliveryLog implements DeliveryLog {
     this.items.set(r.delivery.id, next);
     return { result: 'recorded' };
   }
+  async registerPending(d: AttemptRecord['delivery']): Promise<void> {
+    if (this.items.has(d.id)) return;
+    this.items.set(d.id, { ...clone(d), status: 'pending', attemptCount: 0, attempts: [], keys: new Set(), lastKey: '' });
+  }
   async get(t: string, id: string): Promise<DeliveryWithAttempts | undefined> {
     const d = this.items.get(id);
     if (!d || d.tenantId !== t) return undefined;
