@@ -16,6 +16,7 @@ import { attemptKeyOf, signingSecrets, type Attempt, type DeliveryMessage, type 
 import type { AttemptRecord } from '../ports.ts';
 import type { SenderDeps } from './deps.ts';
 import { afterAttempt } from './endpoint-health.ts';
+import { sendAttempt } from './attempt.ts';
 
 export type DeliveryOutcome = 'succeeded' | 'failed' | 'exhausted' | 'skipped' | 'deferred' | 'duplicate' | 'already_succeeded';
 
@@ -64,8 +65,11 @@ export async function deliver(deps: SenderDeps, m: DeliveryMessage): Promise<Del
     return 'deferred';
   }
 
-  const body = webhookBody(m);
-  const response = await deps.http.post({ url: endpoint.url, headers: requestHeaders(endpoint, m, body, now, deps.settings.version), body });
+  // Never throws: a request that cannot be built or sent is a recorded, failed attempt.
+  const response = await sendAttempt(deps, endpoint, () => {
+    const body = webhookBody(m);
+    return { url: endpoint.url, headers: requestHeaders(endpoint, m, body, now, deps.settings.version), body };
+  });
   const doneAt = deps.clock.now();
   const outcome = classify(response, doneAt, { permanent4xx: deps.settings.permanent4xx ?? false });
   deps.breakers.record(breakerKey, outcome.kind === 'success');
