@@ -1,6 +1,7 @@
 import { BillhookError, type FieldError } from '../core/errors.ts';
 import type { EventCatalogue } from '../core/event-types.ts';
 import { fingerprint } from '../core/canonical-json.ts';
+import { normaliseEndpointUrl } from '../core/endpoint-url.ts';
 import { ed25519PublicKey, newEd25519Key } from '../core/signing.ts';
 import { endpointView, SECRET_ROTATION_OVERLAP_MS, type Delivery, type EndpointInput, type EndpointPatch, type EndpointRecord, type EndpointView, type EventRecord, type SignatureScheme } from '../core/model.ts';
 import { deliveryMessage, payloadOf } from './messages.ts';
@@ -41,12 +42,13 @@ export async function createEndpoint(deps: Deps, tenantId: string, input: Endpoi
   checkEventTypes(deps.catalogue, eventTypes);
   const signatureScheme = input.signatureScheme ?? 'standard-webhooks';
   refuseSecretForEd25519(signatureScheme, input.secret);
-  await deps.urlGuard.check(input.url);
+  const url = normaliseEndpointUrl(input.url);
+  await deps.urlGuard.check(url);
   const now = isoNow(deps.clock);
   const record: EndpointRecord = {
     id: deps.ids.endpoint(),
     tenantId,
-    url: input.url,
+    url,
     eventTypes,
     description: input.description ?? '',
     secret: input.secret ?? newSecret(deps.randomBytes, signatureScheme),
@@ -88,8 +90,8 @@ export async function updateEndpoint(deps: Deps, tenantId: string, id: string, p
   const current = await load(deps, tenantId, id);
   const next: EndpointRecord = { ...current, version: current.version + 1, updatedAt: isoNow(deps.clock) };
   if (patch.url !== undefined) {
-    await deps.urlGuard.check(patch.url);
-    next.url = patch.url;
+    next.url = normaliseEndpointUrl(patch.url);
+    await deps.urlGuard.check(next.url);
   }
   if (patch.eventTypes !== undefined) {
     next.eventTypes = dedupe(patch.eventTypes);

@@ -5,6 +5,7 @@
  */
 import * as z from './zod.ts';
 import { fieldValueProblem } from './header-value.ts';
+import { displayUrl } from './endpoint-url.ts';
 
 export const ID_PREFIX = { tenant: 'ten_', endpoint: 'ep_', event: 'evt_', delivery: 'dlv_', key: 'key_' } as const;
 
@@ -303,7 +304,7 @@ export function endpointView(e: EndpointRecord, defaultSchedule: readonly number
   const v: EndpointView = {
     id: e.id,
     tenantId: e.tenantId,
-    url: e.url,
+    url: displayUrl(e.url),
     eventTypes: e.eventTypes,
     description: e.description,
     status: e.status,
