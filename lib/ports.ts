@@ -48,11 +48,15 @@ export interface ApiKeyRecord {
   /** The first characters of the key, to tell keys apart in lists. */
   prefix: string;
   createdAt: string;
+  /** Who created it: `admin`, or the id of the tenant key that did. Absent on keys from before it was kept. */
+  createdBy?: string;
 }
 
 export interface ApiKeyStore {
   create(key: ApiKeyRecord): Promise<void>;
   findByHash(hash: string): Promise<ApiKeyRecord | undefined>;
+  /** Every key of a tenant (strongly consistent), oldest first. */
+  list(tenantId: string): Promise<ApiKeyRecord[]>;
   /** Returns false if there was no such key for that tenant. */
   delete(tenantId: string, keyId: string): Promise<boolean>;
 }

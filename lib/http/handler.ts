@@ -40,7 +40,7 @@ export async function handleHttp(router: Router, authenticator: Authenticator, l
   try {
     const { route, params } = router.match(req.method, req.path);
     const token = bearerToken(req);
-    const principal = route.auth === 'none' || !token ? undefined : await authenticator.authenticate(token);
+    const principal = route.auth === 'none' || !token ? undefined : await authenticator.authenticate(token, { fresh: route.freshAuth === true });
     authorize(principal, route.auth, params.tenantId);
     if (params.tenantId !== undefined && !tenantIdSchema.safeParse(params.tenantId).success) {
       throw new BillhookError('not_found', `tenant ${params.tenantId} not found`);

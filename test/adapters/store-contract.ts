@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { EndpointRecord, EventRecord } from '../../lib/core/model.ts';
-import type { AttemptRecord, DeliveryLog, EndpointHealthStore, EndpointStore, EventStore, TenantStore } from '../../lib/ports.ts';
+import type { ApiKeyRecord, ApiKeyStore, AttemptRecord, DeliveryLog, EndpointHealthStore, EndpointStore, EventStore, TenantStore } from '../../lib/ports.ts';
 import { endpointRecord } from '../unit/fixtures.ts';
 
 type Factory<T> = () => Promise<T>;
@@ -233,6 +233,38 @@ export function deliveryLogContract(name: string, make: Factory<DeliveryLog>) {
         const first = await log.list('ten_a', { limit: 1 });
         await expect(log.list('ten_b', { limit: 1, cursor: first.nextCursor! })).rejects.toMatchObject({ code: 'invalid_cursor' });
       });
+    });
+  });
+}
+
+export function apiKeyStoreContract(name: string, make: Factory<ApiKeyStore>) {
+  describe(`ApiKeyStore contract: ${name}`, () => {
+    const key = (id: string, tenantId: string, createdAt: string, createdBy?: string): ApiKeyRecord => ({
+      id,
+      tenantId,
+      hash: `hash-${id}`,
+      prefix: 'bh_tk_abcd',
+      createdAt,
+      ...(createdBy ? { createdBy } : {}),
+    });
+
+    it('finds by hash, lists a tenant\'s keys oldest first with their creator, and deletes by id', async () => {
+      const store = await make();
+      await store.create(key('key_2', 'ten_a', '2026-01-01T00:00:02.000Z', 'key_1'));
+      await store.create(key('key_1', 'ten_a', '2026-01-01T00:00:01.000Z', 'admin'));
+      await store.create(key('key_old', 'ten_a', '2026-01-01T00:00:00.000Z'));
+      await store.create(key('key_b', 'ten_b', '2026-01-01T00:00:00.000Z', 'admin'));
+      expect(await store.findByHash('hash-key_2')).toEqual(key('key_2', 'ten_a', '2026-01-01T00:00:02.000Z', 'key_1'));
+      expect(await store.list('ten_a')).toEqual([
+        key('key_old', 'ten_a', '2026-01-01T00:00:00.000Z'),
+        key('key_1', 'ten_a', '2026-01-01T00:00:01.000Z', 'admin'),
+        key('key_2', 'ten_a', '2026-01-01T00:00:02.000Z', 'key_1'),
+      ]);
+      expect(await store.delete('ten_b', 'key_1')).toBe(false);
+      expect(await store.delete('ten_a', 'key_1')).toBe(true);
+      expect(await store.findByHash('hash-key_1')).toBeUndefined();
+      expect((await store.list('ten_a')).map((k) => k.id)).toEqual(['key_old', 'key_2']);
+      expect(await store.list('ten_zzz')).toEqual([]);
     });
   });
 }

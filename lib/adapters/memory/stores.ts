@@ -224,6 +224,12 @@ export class MemoryApiKeyStore implements ApiKeyStore {
     const k = this.items.get(hash);
     return k && clone(k);
   }
+  async list(tenantId: string) {
+    return [...this.items.values()]
+      .filter((k) => k.tenantId === tenantId)
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id))
+      .map(clone);
+  }
   async delete(tenantId: string, keyId: string) {
     for (const [hash, k] of this.items) {
       if (k.tenantId === tenantId && k.id === keyId) return this.items.delete(hash);
