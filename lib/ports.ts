@@ -48,11 +48,15 @@ export interface ApiKeyRecord {
   /** The first characters of the key, to tell keys apart in lists. */
   prefix: string;
   createdAt: string;
+  /** Who created it: `admin`, or the id of the tenant key that did. Absent on keys from before it was kept. */
+  createdBy?: string;
 }
 
 export interface ApiKeyStore {
   create(key: ApiKeyRecord): Promise<void>;
   findByHash(hash: string): Promise<ApiKeyRecord | undefined>;
+  /** Every key of a tenant (strongly consistent), oldest first. */
+  list(tenantId: string): Promise<ApiKeyRecord[]>;
   /** Returns false if there was no such key for that tenant. */
   delete(tenantId: string, keyId: string): Promise<boolean>;
 }
@@ -150,6 +154,12 @@ export interface DeliveryLog {
    * the caller can finish a step an earlier crashed run left undone.
    */
   recordAttempt(record: AttemptRecord): Promise<RecordAttemptResult>;
+  /**
+   * Make a delivery fetchable before its first attempt (status `pending`, no
+   * attempts), for routes that hand out its id. Writes nothing if the
+   * delivery already exists (the sender may have been faster).
+   */
+  registerPending(delivery: AttemptRecord['delivery']): Promise<void>;
   get(tenantId: string, deliveryId: string): Promise<DeliveryWithAttempts | undefined>;
   list(tenantId: string, query: DeliveryListQuery): Promise<Page<Delivery>>;
 }

@@ -26,6 +26,7 @@ import type { AttemptRecord, Lease } from '../ports.ts';
 import type { SenderDeps } from './deps.ts';
 import { afterAttempt } from './endpoint-health.ts';
 import { inLane } from './messages.ts';
+import { sendAttempt } from './attempt.ts';
 
 export type DeliveryOutcome = 'succeeded' | 'failed' | 'exhausted' | 'skipped' | 'deferred' | 'held' | 'duplicate' | 'already_succeeded';
 
@@ -167,8 +168,11 @@ export async function deliver(deps: SenderDeps, received: DeliveryMessage, ctx: 
 
 async function attempt(deps: SenderDeps, m: DeliveryMessage, endpoint: EndpointRecord, key: string, keyed: boolean, breakerKey: string, ctx: DeliveryContext): Promise<DeliveryOutcome> {
   const now = deps.clock.now();
-  const body = webhookBody(m);
-  const response = await deps.http.post({ url: endpoint.url, headers: requestHeaders(endpoint, m, body, now, deps.settings.version), body });
+  // Never throws: a request that cannot be built or sent is a recorded, failed attempt.
+  const response = await sendAttempt(deps, endpoint, () => {
+    const body = webhookBody(m);
+    return { url: endpoint.url, headers: requestHeaders(endpoint, m, body, now, deps.settings.version), body };
+  });
   const doneAt = deps.clock.now();
   const outcome = classify(response, doneAt, { permanent4xx: deps.settings.permanent4xx ?? false });
   deps.breakers.record(breakerKey, outcome.kind === 'success');

@@ -1,6 +1,7 @@
 import { BillhookError, type FieldError } from '../core/errors.ts';
 import type { EventCatalogue } from '../core/event-types.ts';
 import { fingerprint } from '../core/canonical-json.ts';
+import { normaliseEndpointUrl } from '../core/endpoint-url.ts';
 import { ed25519PublicKey, newEd25519Key } from '../core/signing.ts';
 import { endpointView, SECRET_ROTATION_OVERLAP_MS, type Delivery, type EndpointInput, type EndpointPatch, type EndpointRecord, type EndpointView, type EventRecord, type SignatureScheme } from '../core/model.ts';
 import { deliveryMessage, payloadOf } from './messages.ts';
@@ -41,12 +42,13 @@ export async function createEndpoint(deps: Deps, tenantId: string, input: Endpoi
   checkEventTypes(deps.catalogue, eventTypes);
   const signatureScheme = input.signatureScheme ?? 'standard-webhooks';
   refuseSecretForEd25519(signatureScheme, input.secret);
-  await deps.urlGuard.check(input.url);
+  const url = normaliseEndpointUrl(input.url);
+  await deps.urlGuard.check(url);
   const now = isoNow(deps.clock);
   const record: EndpointRecord = {
     id: deps.ids.endpoint(),
     tenantId,
-    url: input.url,
+    url,
     eventTypes,
     description: input.description ?? '',
     secret: input.secret ?? newSecret(deps.randomBytes, signatureScheme),
@@ -93,8 +95,8 @@ export async function updateEndpoint(deps: Deps, tenantId: string, id: string, p
   const current = await load(deps, tenantId, id);
   const next: EndpointRecord = { ...current, version: current.version + 1, updatedAt: isoNow(deps.clock) };
   if (patch.url !== undefined) {
-    await deps.urlGuard.check(patch.url);
-    next.url = patch.url;
+    next.url = normaliseEndpointUrl(patch.url);
+    await deps.urlGuard.check(next.url);
   }
   if (patch.eventTypes !== undefined) {
     next.eventTypes = dedupe(patch.eventTypes);
@@ -207,7 +209,7 @@ export async function rotateEndpointSecret(
  * pipeline, so the test exercises signing, retries and the log.
  */
 export async function sendTestEvent(
-  deps: Pick<AppDeps, 'endpoints' | 'events' | 'queue' | 'catalogue' | 'clock' | 'ids' | 'settings'>,
+  deps: Pick<AppDeps, 'endpoints' | 'events' | 'deliveries' | 'queue' | 'catalogue' | 'clock' | 'ids' | 'settings'>,
   tenantId: string,
   endpointId: string,
   type = 'webhook.test',
@@ -223,5 +225,8 @@ export async function sendTestEvent(
   const message = deliveryMessage(payloadOf(event), tenantId, endpoint, deps.settings.defaultMaxInFlight);
   await deps.queue.enqueue([message]);
   await deps.events.putIfAbsent(event);
-  return { id: message.deliveryId, tenantId, eventId: event.id, endpointId, eventType: type, status: 'pending', attemptCount: 0, createdAt };
+  // The id handed out must be fetchable at once, not only after the sender's first attempt.
+  const delivery = { id: message.deliveryId, tenantId, eventId: event.id, endpointId, eventType: type, createdAt };
+  await deps.deliveries.registerPending(delivery);
+  return { ...delivery, status: 'pending', attemptCount: 0 };
 }

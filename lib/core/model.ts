@@ -5,6 +5,8 @@
  */
 import * as z from './zod.ts';
 import { MAX_IN_FLIGHT, ORDERING_MODES, maxInFlightOf, type OrderingMode } from './lanes.ts';
+import { fieldValueProblem } from './header-value.ts';
+import { displayUrl } from './endpoint-url.ts';
 
 export const ID_PREFIX = { tenant: 'ten_', endpoint: 'ep_', event: 'evt_', delivery: 'dlv_', key: 'key_' } as const;
 
@@ -51,7 +53,7 @@ const RESERVED_HEADERS = new Set([
 ]);
 const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$/;
 
-export const headersSchema = z.record(z.string(), z.string().check(z.maxLength(LIMITS.headerValueLength), z.regex(/^[^\r\n\0]*$/, 'must not contain CR, LF or NUL'))).check(
+export const headersSchema = z.record(z.string(), z.string().check(z.maxLength(LIMITS.headerValueLength))).check(
   z.superRefine((h: Record<string, string>, ctx) => {
     const names = Object.keys(h);
     if (names.length > LIMITS.headersPerEndpoint) ctx.addIssue({ code: 'custom', message: `at most ${LIMITS.headersPerEndpoint} headers` });
@@ -59,6 +61,9 @@ export const headersSchema = z.record(z.string(), z.string().check(z.maxLength(L
       if (!HEADER_NAME.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: 'is not a valid header name' });
       else if (RESERVED_HEADERS.has(name.toLowerCase()) || name.toLowerCase().startsWith('webhook-'))
         ctx.addIssue({ code: 'custom', path: [name], message: 'is reserved and cannot be set' });
+      // The value itself is never echoed: it may be a credential.
+      const problem = fieldValueProblem(h[name]!);
+      if (problem) ctx.addIssue({ code: 'custom', path: [name], message: `value of header ${JSON.stringify(name)} ${problem}` });
     }
   }),
 );
@@ -327,7 +332,7 @@ export function endpointView(e: EndpointRecord, defaultSchedule: readonly number
   const v: EndpointView = {
     id: e.id,
     tenantId: e.tenantId,
-    url: e.url,
+    url: displayUrl(e.url),
     eventTypes: e.eventTypes,
     description: e.description,
     status: e.status,

@@ -8,7 +8,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { BillhookError } from '../core/errors.ts';
 import type { Route } from '../http/router.ts';
-import type { HttpResponse } from '../http/types.ts';
+import type { HttpRequest, HttpResponse } from '../http/types.ts';
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -44,6 +44,28 @@ export interface DashboardOptions {
 
 type Assets = Map<string, string>;
 
+/** The headers every dashboard response carries, errors included. */
+export function securityHeaders(frameAncestors: readonly string[] = []): Record<string, string> {
+  return {
+    'content-security-policy': contentSecurityPolicy(frameAncestors),
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+    'cross-origin-opener-policy': 'same-origin',
+    ...(frameAncestors.length ? {} : { 'x-frame-options': 'DENY' }),
+  };
+}
+
+const isDashboardPath = (p: string): boolean => p === '/dashboard' || p.startsWith('/dashboard/');
+
+/**
+ * For `handleHttp`'s `responseHeaders`: the security headers on every
+ * response under /dashboard, whichever way it ends (404 for an unknown or
+ * nested asset name, 405, 503 before the dashboard is built).
+ */
+export function dashboardResponseHeaders(getOptions: () => Pick<DashboardOptions, 'frameAncestors'>): (req: HttpRequest) => Record<string, string> | undefined {
+  return (req) => (isDashboardPath(req.path) ? securityHeaders(getOptions().frameAncestors) : undefined);
+}
+
 async function loadAssets(dir: string): Promise<Assets> {
   const assets: Assets = new Map();
   let names: string[];
@@ -68,20 +90,13 @@ export function dashboardRoutes(getOptions: () => DashboardOptions): Route[] {
     });
     return assets;
   };
-  const securityHeaders = () => ({
-    'content-security-policy': contentSecurityPolicy(opts().frameAncestors),
-    'x-content-type-options': 'nosniff',
-    'referrer-policy': 'no-referrer',
-    'cross-origin-opener-policy': 'same-origin',
-    ...(opts().frameAncestors?.length ? {} : { 'x-frame-options': 'DENY' }),
-  });
   const serve = async (name: string): Promise<HttpResponse> => {
     const body = (await load()).get(name);
     if (body === undefined) throw new BillhookError('not_found', `no dashboard file ${name}`);
     return {
       statusCode: 200,
       headers: {
-        ...securityHeaders(),
+        ...securityHeaders(opts().frameAncestors),
         'content-type': CONTENT_TYPES[path.extname(name)] ?? 'application/octet-stream',
         // Hashed names never change content; the shell must be fetched fresh to pick up a new build.
         'cache-control': name === 'index.html' ? 'no-cache' : 'public, max-age=31536000, immutable',

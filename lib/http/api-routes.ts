@@ -12,7 +12,7 @@ import {
   tenantInputSchema,
 } from '../core/model.ts';
 import type { AppDeps } from '../app/deps.ts';
-import { createApiKey, deleteApiKey } from '../app/api-keys.ts';
+import { createApiKey, deleteApiKey, listApiKeys } from '../app/api-keys.ts';
 import { createEndpoint, deleteEndpoint, getEndpoint, getEndpointPublicKey, getEndpointSecret, listEndpoints, rotateEndpointSecret, sendTestEvent, updateEndpoint } from '../app/endpoints.ts';
 import { endpointStats, getDelivery, getEvent, listDeliveries, listEvents } from '../app/queries.ts';
 import { recoverEndpoint, redriveDeadLetters, retryDelivery } from '../app/replay.ts';
@@ -114,19 +114,33 @@ export function apiRoutes(deps: () => Promise<AppDeps>): Route[] {
     {
       method: 'POST',
       path: `${T}/api-keys`,
-      summary: 'Create a tenant API key (the key is shown once)',
+      summary: 'Create a tenant API key (the key is shown once; the caller is recorded as createdBy)',
       success: 201,
       auth: 'tenant',
-      handle: async ({ params }) => json(201, await createApiKey(await deps(), params.tenantId!)),
+      freshAuth: true,
+      handle: async ({ params, principal }) =>
+        json(201, await createApiKey(await deps(), params.tenantId!, principal?.kind === 'tenant' ? { keyId: principal.keyId } : 'admin')),
+    },
+    {
+      method: 'GET',
+      path: `${T}/api-keys`,
+      summary: "List a tenant's API keys: id, prefix, createdAt, createdBy (never the key)",
+      success: 200,
+      auth: 'tenant',
+      freshAuth: true,
+      handle: async ({ params }) => json(200, await listApiKeys(await deps(), params.tenantId!)),
     },
     {
       method: 'DELETE',
       path: `${T}/api-keys/{keyId}`,
-      summary: 'Revoke a tenant API key',
+      summary: 'Revoke a tenant API key and, unless cascade=false, every key it created (transitively)',
       success: 204,
+      query: ['cascade'],
       auth: 'tenant',
-      async handle({ params }) {
-        await deleteApiKey(await deps(), params.tenantId!, id(keyIdSchema, params.keyId, 'api key'));
+      freshAuth: true,
+      async handle({ req, params }) {
+        const cascade = optionalQuery(z.enum(['true', 'false']), req.query.cascade, 'cascade');
+        await deleteApiKey(await deps(), params.tenantId!, id(keyIdSchema, params.keyId, 'api key'), { cascade: cascade !== 'false' });
         return noContent();
       },
     },

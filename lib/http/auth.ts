@@ -4,9 +4,14 @@ import { hashKey, TENANT_KEY_PREFIX } from '../app/api-keys.ts';
 import type { ApiKeyStore } from '../ports.ts';
 import type { HttpRequest, Principal } from './types.ts';
 
+export interface AuthOptions {
+  /** Bypass any cache: a key revoked a moment ago must fail now (key management routes). */
+  fresh?: boolean;
+}
+
 export interface Authenticator {
   /** The principal a bearer token stands for, or undefined if unknown. */
-  authenticate(token: string): Promise<Principal | undefined>;
+  authenticate(token: string, options?: AuthOptions): Promise<Principal | undefined>;
 }
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
@@ -37,7 +42,9 @@ export class AdminKeyAuthenticator implements Authenticator {
 /**
  * Tenant API keys, looked up by hash. Answers are cached briefly so the hot
  * path does not read DynamoDB per request; a revoked key stops working within
- * `ttlMs` (30 s by default) on every warm instance.
+ * `ttlMs` (30 s by default) on every warm instance. Routes that manage keys
+ * ask for a `fresh` answer: one store read, no cache, so a revoked key cannot
+ * mint a replacement in that window.
  */
 export class TenantKeyAuthenticator implements Authenticator {
   private readonly cache = new Map<string, { principal: Principal | undefined; at: number }>();
@@ -48,10 +55,10 @@ export class TenantKeyAuthenticator implements Authenticator {
     private readonly ttlMs = 30_000,
   ) {}
 
-  async authenticate(token: string): Promise<Principal | undefined> {
+  async authenticate(token: string, options: AuthOptions = {}): Promise<Principal | undefined> {
     if (!token.startsWith(TENANT_KEY_PREFIX)) return undefined;
     const hash = hashKey(token);
-    const hit = this.cache.get(hash);
+    const hit = options.fresh ? undefined : this.cache.get(hash);
     if (hit && this.now() - hit.at < this.ttlMs) return hit.principal;
     const record = await this.keys.findByHash(hash);
     const principal: Principal | undefined = record ? { kind: 'tenant', tenantId: record.tenantId, keyId: record.id } : undefined;
@@ -65,9 +72,9 @@ export class TenantKeyAuthenticator implements Authenticator {
 export class ChainAuthenticator implements Authenticator {
   constructor(private readonly chain: readonly Authenticator[]) {}
 
-  async authenticate(token: string): Promise<Principal | undefined> {
+  async authenticate(token: string, options: AuthOptions = {}): Promise<Principal | undefined> {
     for (const a of this.chain) {
-      const p = await a.authenticate(token);
+      const p = await a.authenticate(token, options);
       if (p) return p;
     }
     return undefined;

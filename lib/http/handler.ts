@@ -34,13 +34,21 @@ export function toApiGateway(res: HttpResponse, requestId: string): APIGatewayPr
   return out;
 }
 
-export async function handleHttp(router: Router, authenticator: Authenticator, log: Logger, req: HttpRequest): Promise<HttpResponse> {
+export interface HttpOptions {
+  /**
+   * Headers added to every response of a request, errors included (the
+   * dashboard's security headers on its 404s, 405s and 503s).
+   */
+  responseHeaders?: (req: HttpRequest) => Record<string, string> | undefined;
+}
+
+export async function handleHttp(router: Router, authenticator: Authenticator, log: Logger, req: HttpRequest, options: HttpOptions = {}): Promise<HttpResponse> {
   const started = Date.now();
   let res: HttpResponse;
   try {
     const { route, params } = router.match(req.method, req.path);
     const token = bearerToken(req);
-    const principal = route.auth === 'none' || !token ? undefined : await authenticator.authenticate(token);
+    const principal = route.auth === 'none' || !token ? undefined : await authenticator.authenticate(token, { fresh: route.freshAuth === true });
     authorize(principal, route.auth, params.tenantId);
     if (params.tenantId !== undefined && !tenantIdSchema.safeParse(params.tenantId).success) {
       throw new BillhookError('not_found', `tenant ${params.tenantId} not found`);
@@ -52,6 +60,8 @@ export async function handleHttp(router: Router, authenticator: Authenticator, l
     }
     res = problem(err, isBillhookError(err) && err.status === 401 ? { 'www-authenticate': 'Bearer' } : {});
   }
+  const extra = options.responseHeaders?.(req);
+  if (extra) res = { ...res, headers: { ...res.headers, ...extra } };
   log.info('request', { requestId: req.requestId, method: req.method, path: req.path, status: res.statusCode, ms: Date.now() - started });
   return res;
 }

@@ -5,15 +5,15 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { Observability } from '../observability.ts';
 import type { Authenticator } from './auth.ts';
-import { fromApiGateway, handleHttp, toApiGateway } from './handler.ts';
+import { fromApiGateway, handleHttp, toApiGateway, type HttpOptions } from './handler.ts';
 import { Router, type Route } from './router.ts';
 
 /** An API Gateway v2 handler over a set of routes, with Powertools logging, metrics and tracing. */
-export function httpLambda(routes: Route[], authenticator: () => Authenticator, obs: Observability) {
+export function httpLambda(routes: Route[], authenticator: () => Authenticator, obs: Observability, options: HttpOptions = {}) {
   const router = new Router(routes);
   const base = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
     const req = fromApiGateway(event);
-    const res = await handleHttp(router, authenticator(), obs.log, req);
+    const res = await handleHttp(router, authenticator(), obs.log, req, options);
     obs.metrics.addMetric('Requests', 'Count', 1);
     if (res.statusCode >= 500) obs.metrics.addMetric('ServerErrors', 'Count', 1);
     return toApiGateway(res, req.requestId);

@@ -16,6 +16,7 @@ const QUERY_DOCS: Record<string, { description: string; schema: Record<string, u
   status: { description: 'Only deliveries in this status', schema: { type: 'string', enum: ['pending', 'succeeded', 'failed', 'exhausted', 'skipped'] } },
   endpointId: { description: 'Only deliveries to this endpoint', schema: { type: 'string' } },
   eventId: { description: 'Only deliveries of this event', schema: { type: 'string' } },
+  cascade: { description: 'Also revoke the keys this key created, transitively (default true)', schema: { type: 'string', enum: ['true', 'false'] } },
 };
 
 const problemRef = { $ref: '#/components/schemas/Problem' };

@@ -23,6 +23,8 @@ export interface Route {
   query?: readonly string[];
   /** `admin`: admin key only; `tenant`: admin or a key of the `{tenantId}` in the path; `none`: public. */
   auth: 'none' | 'admin' | 'tenant';
+  /** Check the key against the store, not the authenticator's cache (routes that manage credentials). */
+  freshAuth?: boolean;
   handle(ctx: RouteContext): Promise<HttpResponse>;
 }
 

@@ -18,6 +18,15 @@ export type HttpHandlers = Record<HttpFunction, HttpHandler>;
 export const MAX_REQUEST_BODY_BYTES = 10 * 1024 * 1024;
 /** API Gateway's integration timeout for HTTP APIs. */
 export const GATEWAY_TIMEOUT_SECONDS = 30;
+/**
+ * A client gets this long to send its request headers, and REQUEST_TIMEOUT_MS
+ * for the whole request, body included; then the connection is answered 408
+ * and closed. Node's defaults (60 s, 300 s) let a slow client hold a socket
+ * open for minutes; a request to local mode is a few KB over loopback.
+ */
+export const HEADERS_TIMEOUT_MS = 10_000;
+/** The whole request, body included (API Gateway's own limit is its 30 s integration timeout). */
+export const REQUEST_TIMEOUT_MS = 30_000;
 /** Past this, an oversized body is no longer drained politely: the connection is cut. */
 const MAX_DRAIN_BYTES = 64 * 1024 * 1024;
 const LOCAL_API_ID = 'local';
@@ -27,6 +36,10 @@ export interface HttpShimOptions {
   handlers?: HttpHandlers;
   /** Request body limit; default API Gateway's 10 MB. */
   maxBodyBytes?: number;
+  /** Time to receive the request headers; default HEADERS_TIMEOUT_MS. */
+  headersTimeoutMs?: number;
+  /** Time to receive the whole request, body included; default REQUEST_TIMEOUT_MS. */
+  requestTimeoutMs?: number;
   /** Per-function timeouts; default FUNCTION_TIMEOUT_SECONDS, capped by the gateway's 30 s. */
   timeoutSeconds?: Partial<Record<HttpFunction, number>>;
   /** One line per request (method, path, function, status, ms). Default: silent. */
@@ -64,8 +77,14 @@ export function createHttpShim(options: HttpShimOptions = {}): HttpShim {
   let url = '';
   let port = 0;
 
-  const server = http.createServer((req, res) => {
+  const headersTimeout = options.headersTimeoutMs ?? HEADERS_TIMEOUT_MS;
+  const requestTimeout = Math.max(options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS, headersTimeout);
+  // Node enforces both timeouts on a periodic sweep (default every 30 s): sweep often enough to honour them.
+  const checkEvery = Math.max(50, Math.min(1000, Math.floor(headersTimeout / 2)));
+  const server = http.createServer({ headersTimeout, requestTimeout, connectionsCheckingInterval: checkEvery }, (req, res) => {
     void serve(req, res).catch((err: unknown) => {
+      // A client that went away (or was cut off by the request timeout, which already answered 408) is no failure.
+      if (req.destroyed && (err as { code?: string })?.code === 'ECONNRESET') return;
       logError(`http shim: ${req.method} ${req.url} failed outside the handler: ${describeError(err)}`);
       if (!res.headersSent) problem(res, 500, 'internal_error', 'The local gateway failed; see its log.');
       else res.destroy();

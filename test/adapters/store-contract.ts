@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { EndpointRecord, EventRecord } from '../../lib/core/model.ts';
-import type { AttemptRecord, DeliveryLimiter, DeliveryLog, EndpointHealthStore, EndpointStore, EventStore, TenantStore } from '../../lib/ports.ts';
+import type { ApiKeyRecord, ApiKeyStore, AttemptRecord, DeliveryLimiter, DeliveryLog, EndpointHealthStore, EndpointStore, EventStore, TenantStore } from '../../lib/ports.ts';
 import { endpointRecord } from '../unit/fixtures.ts';
 
 type Factory<T> = () => Promise<T>;
@@ -189,6 +189,18 @@ export function deliveryLogContract(name: string, make: Factory<DeliveryLog>) {
       expect(await log.get('ten_b', 'dlv_1')).toBeUndefined();
     });
 
+    it('registers a pending delivery once, fetchable and listed before any attempt, and never over a recorded one', async () => {
+      const log = await make();
+      const d = attempt('dlv_p', 's0.1', 1).delivery;
+      await log.registerPending(d);
+      expect(await log.get('ten_a', 'dlv_p')).toMatchObject({ id: 'dlv_p', status: 'pending', attemptCount: 0, attempts: [], eventId: 'evt_dlv_p', endpointId: 'ep_1' });
+      expect(await log.get('ten_b', 'dlv_p')).toBeUndefined();
+      expect((await log.list('ten_a', { limit: 10, endpointId: 'ep_1' })).data.map((x) => [x.id, x.status])).toEqual([['dlv_p', 'pending']]);
+      expect(await log.recordAttempt(attempt('dlv_p', 's0.1', 1))).toEqual({ result: 'recorded' });
+      await log.registerPending(d);
+      expect(await log.get('ten_a', 'dlv_p')).toMatchObject({ status: 'failed', attemptCount: 1 });
+    });
+
     it('keeps a pending retry time when asked (an extra attempt beside a scheduled retry)', async () => {
       const log = await make();
       await log.recordAttempt(attempt('dlv_k', 's0.1', 1));
@@ -270,6 +282,38 @@ export function deliveryLimiterContract(name: string, make: (clock: { now: () =>
       // A crashed holder's lease lapses after its TTL.
       clock.advance(10_001);
       expect(await limiter.acquireLease('ten_a/ep_1', 2, 10_000)).toBeDefined();
+    });
+  });
+}
+
+export function apiKeyStoreContract(name: string, make: Factory<ApiKeyStore>) {
+  describe(`ApiKeyStore contract: ${name}`, () => {
+    const key = (id: string, tenantId: string, createdAt: string, createdBy?: string): ApiKeyRecord => ({
+      id,
+      tenantId,
+      hash: `hash-${id}`,
+      prefix: 'bh_tk_abcd',
+      createdAt,
+      ...(createdBy ? { createdBy } : {}),
+    });
+
+    it('finds by hash, lists a tenant\'s keys oldest first with their creator, and deletes by id', async () => {
+      const store = await make();
+      await store.create(key('key_2', 'ten_a', '2026-01-01T00:00:02.000Z', 'key_1'));
+      await store.create(key('key_1', 'ten_a', '2026-01-01T00:00:01.000Z', 'admin'));
+      await store.create(key('key_old', 'ten_a', '2026-01-01T00:00:00.000Z'));
+      await store.create(key('key_b', 'ten_b', '2026-01-01T00:00:00.000Z', 'admin'));
+      expect(await store.findByHash('hash-key_2')).toEqual(key('key_2', 'ten_a', '2026-01-01T00:00:02.000Z', 'key_1'));
+      expect(await store.list('ten_a')).toEqual([
+        key('key_old', 'ten_a', '2026-01-01T00:00:00.000Z'),
+        key('key_1', 'ten_a', '2026-01-01T00:00:01.000Z', 'admin'),
+        key('key_2', 'ten_a', '2026-01-01T00:00:02.000Z', 'key_1'),
+      ]);
+      expect(await store.delete('ten_b', 'key_1')).toBe(false);
+      expect(await store.delete('ten_a', 'key_1')).toBe(true);
+      expect(await store.findByHash('hash-key_1')).toBeUndefined();
+      expect((await store.list('ten_a')).map((k) => k.id)).toEqual(['key_old', 'key_2']);
+      expect(await store.list('ten_zzz')).toEqual([]);
     });
   });
 }

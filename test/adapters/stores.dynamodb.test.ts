@@ -1,6 +1,7 @@
 /** The store contracts against the DynamoDB adapters on a real DynamoDB Local (fresh tables per test). */
 import { afterAll, beforeAll } from 'vitest';
 import { documentClient } from '../../lib/adapters/dynamodb/client.ts';
+import { DynamoApiKeyStore } from '../../lib/adapters/dynamodb/api-key-store.ts';
 import { DynamoDeliveryLog } from '../../lib/adapters/dynamodb/delivery-log.ts';
 import { DynamoEndpointStore } from '../../lib/adapters/dynamodb/endpoint-store.ts';
 import { DynamoEventStore } from '../../lib/adapters/dynamodb/event-store.ts';
@@ -8,7 +9,7 @@ import { DynamoTenantStore } from '../../lib/adapters/dynamodb/tenant-store.ts';
 import { TABLES, type TableDef } from '../../lib/definitions.ts';
 import { ensureTables, LOCAL_CREDENTIALS, startDynamoLocal, type DynamoLocal } from '../../lib/local/dynamodb.ts';
 import { DynamoDeliveryLimiter } from '../../lib/adapters/dynamodb/delivery-limiter.ts';
-import { deliveryLimiterContract, deliveryLogContract, endpointStoreContract, eventStoreContract, tenantStoreContract } from './store-contract.ts';
+import { apiKeyStoreContract, deliveryLimiterContract, deliveryLogContract, endpointStoreContract, eventStoreContract, tenantStoreContract } from './store-contract.ts';
 
 let ddb: DynamoLocal;
 let n = 0;
@@ -34,6 +35,7 @@ const db = () => documentClient({ region: 'us-east-1', endpoint: ddb.endpoint })
 
 tenantStoreContract('dynamodb', async () => new DynamoTenantStore(db(), await freshTable(TABLES.entities)));
 endpointStoreContract('dynamodb', async () => new DynamoEndpointStore(db(), await freshTable(TABLES.entities)));
+apiKeyStoreContract('dynamodb', async () => new DynamoApiKeyStore(db(), await freshTable(TABLES.entities)));
 // Fixture dates are in the past: a long retention keeps DynamoDB Local's TTL sweeper off them.
 const RETENTION_DAYS = 36_500;
 eventStoreContract('dynamodb', async () => new DynamoEventStore(db(), await freshTable(TABLES.events), RETENTION_DAYS));

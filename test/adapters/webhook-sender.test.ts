@@ -126,6 +126,18 @@ describe('HttpWebhookSender (real loopback server)', () => {
     expect(r.error).toBe('connection refused');
   });
 
+  it.each([
+    ['a value', { 'x-a': 'v\u0001x' }, /not sent: Invalid character in header content \["x-a"\]/],
+    ['a name', { 'x a': 'v' }, /not sent: Header name must be a valid HTTP token \["x a"\]/],
+  ])('answers a header Node refuses (%s) with an error instead of throwing, sending nothing', async (_, headers, error) => {
+    const before = paths.length;
+    const r = await make().post({ url: base + '/ok', headers, body: '{}' });
+    expect(r).toMatchObject({ error: expect.stringMatching(error) });
+    expect(r.statusCode).toBeUndefined();
+    expect(r.blocked).toBeUndefined();
+    expect(paths.length).toBe(before);
+  });
+
   it('refuses loopback when the policy does not allow it, before connecting', async () => {
     const strict = new HttpWebhookSender(new SsrfGuard({ allowHttp: true, allowLoopback: false, allowCidrs: [] }), clock, { timeoutMs: 1000, connectTimeoutMs: 500 });
     const byIp = await post(strict, '/strict-probe');

@@ -67,7 +67,8 @@ describe('retry engine (local mode, end to end)', () => {
   it('always 500: exhausted after the whole schedule, and parked in the DLQ', async () => {
     const { delivery } = await scenario([{ status: 500 }, { status: 500 }, { status: 500 }]);
     expect(delivery).toMatchObject({ status: 'exhausted', attemptCount: 3 });
-    expect((await api.get('/v1/dlq')).body.approximateMessages).toBeGreaterThanOrEqual(1);
+    // The sender logs `exhausted` first and parks the message a moment later: wait for it, don't race it.
+    await waitFor('the DLQ entry', async () => (await api.get('/v1/dlq')).body.approximateMessages >= 1);
   });
 
   it('410: one attempt, the endpoint is disabled with its reason', async () => {

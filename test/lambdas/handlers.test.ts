@@ -293,3 +293,58 @@ describe('sender handler', () => {
     expect(typeof emf?.AttemptLatency).toBe('number');
   });
 });
+
+describe('api handler: dashboard responses', () => {
+  it('carries the security headers on every dashboard response, 404s and 405s included', async () => {
+    // Arrange: a tiny "built" dashboard
+    const { mkdtempSync, mkdirSync, writeFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(`${tmpdir()}/billhook-dash-`);
+    mkdirSync(`${dir}/assets`);
+    writeFileSync(`${dir}/index.html`, '<!doctype html><title>x</title>');
+    writeFileSync(`${dir}/assets/app-1.js`, 'export {}');
+    process.env.BILLHOOK_DASHBOARD_DIR = dir;
+    try {
+      vi.resetModules();
+      const api = (await import('../../lambdas/api/handler.ts')).handler as unknown as HttpHandler;
+      // Act
+      const answers = await Promise.all(
+        [
+          ['GET', '/dashboard'],
+          ['GET', '/dashboard/assets/app-1.js'],
+          ['GET', '/dashboard/assets/nope.js'],
+          ['GET', '/dashboard/assets/a/b.js'],
+          ['GET', '/dashboard/nope'],
+          ['POST', '/dashboard'],
+        ].map(async ([method, path]) => [method, path, await api(httpEvent(method!, path!), context)] as const),
+      );
+      // Assert
+      expect(answers.map(([m, p, r]) => [m, p, r.statusCode])).toEqual([
+        ['GET', '/dashboard', 200],
+        ['GET', '/dashboard/assets/app-1.js', 200],
+        ['GET', '/dashboard/assets/nope.js', 404],
+        ['GET', '/dashboard/assets/a/b.js', 404],
+        ['GET', '/dashboard/nope', 404],
+        ['POST', '/dashboard', 405],
+      ]);
+      for (const [m, p, r] of answers) {
+        expect([m, p, r.headers]).toEqual([
+          m,
+          p,
+          expect.objectContaining({
+            'content-security-policy': expect.stringContaining("frame-ancestors 'none'"),
+            'x-frame-options': 'DENY',
+            'x-content-type-options': 'nosniff',
+            'referrer-policy': 'no-referrer',
+          }),
+        ]);
+      }
+      // API routes are not dashboard pages: no page CSP there.
+      ddb.on(QueryCommand).resolves({ Items: [] });
+      expect((await api(httpEvent('GET', '/v1/health'), context)).headers?.['content-security-policy']).toBeUndefined();
+    } finally {
+      delete process.env.BILLHOOK_DASHBOARD_DIR;
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

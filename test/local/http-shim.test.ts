@@ -1,7 +1,8 @@
 import http from 'node:http';
+import { connect } from 'node:net';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { buildEventV2, createHttpShim, isTextContentType, MAX_REQUEST_BODY_BYTES, PortInUseError, startHttpShim, type HttpHandler, type HttpShim } from '../../lib/local/http-shim.ts';
+import { buildEventV2, createHttpShim, HEADERS_TIMEOUT_MS, isTextContentType, MAX_REQUEST_BODY_BYTES, REQUEST_TIMEOUT_MS, PortInUseError, startHttpShim, type HttpHandler, type HttpShim } from '../../lib/local/http-shim.ts';
 import { occupyPort } from './helpers.ts';
 
 interface RawResponse {
@@ -226,6 +227,41 @@ describe('http shim (API Gateway HTTP API, payload 2.0)', () => {
     expect(res.status).toBe(503);
     expect(JSON.parse(res.body.toString())).toMatchObject({ code: 'function_timeout' });
     expect(errors.join('\n')).toContain('timed out');
+  });
+
+  /** Send `text` on a raw connection and collect what comes back until the server closes it. */
+  function slowClient(url: string, text: string): Promise<string> {
+    const { hostname, port } = new URL(url);
+    return new Promise((resolve, reject) => {
+      const socket = connect(Number(port), hostname, () => socket.write(text));
+      let got = '';
+      socket.on('data', (c: Buffer) => (got += c.toString('latin1')));
+      socket.on('close', () => resolve(got));
+      socket.on('error', reject);
+    });
+  }
+
+  it('has documented header and request timeouts well below Node\'s defaults', () => {
+    expect(HEADERS_TIMEOUT_MS).toBe(10_000);
+    expect(REQUEST_TIMEOUT_MS).toBe(30_000);
+    const s = createHttpShim();
+    expect(s.server.headersTimeout).toBe(HEADERS_TIMEOUT_MS);
+    expect(s.server.requestTimeout).toBe(REQUEST_TIMEOUT_MS);
+  });
+
+  it('answers 408 and closes a connection whose headers never complete', async () => {
+    shim = await startHttpShim({ handlers: { ingest: recorder('ingest'), api: recorder('api') }, headersTimeoutMs: 100, requestTimeoutMs: 200, logError: (line) => errors.push(line) });
+    const answer = await slowClient(shim.url, 'POST /v1/tenants HTTP/1.1\r\nHost: x\r\n');
+    expect(answer).toMatch(/^HTTP\/1\.1 408/);
+    expect(calls).toHaveLength(0);
+  });
+
+  it('answers 408 and closes a connection whose body never completes', async () => {
+    shim = await startHttpShim({ handlers: { ingest: recorder('ingest'), api: recorder('api') }, headersTimeoutMs: 100, requestTimeoutMs: 200, logError: (line) => errors.push(line) });
+    const answer = await slowClient(shim.url, 'POST /v1/tenants HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"na');
+    expect(answer).toMatch(/^HTTP\/1\.1 408/);
+    expect(calls).toHaveLength(0);
+    expect(errors).toEqual([]);
   });
 
   it('answers 503 "starting" until handlers are set', async () => {

@@ -312,3 +312,61 @@ describe('deliver in lanes (limits, holds and per-key order)', () => {
     expect(await deliver(deps, message({ deliveryId: 'dlv_h' }))).toBe('succeeded');
   });
 });
+
+describe('deliver, requests that cannot be built or sent', () => {
+  async function poisoned(patch: Parameters<typeof endpointRecord>[2], http?: SenderDeps['http']) {
+    const made = await setup([]);
+    // Written straight into the store, as records from before the header check may be.
+    made.store.items.clear();
+    await made.store.create(endpointRecord(T, 'ep_1', patch));
+    if (http) made.deps.http = http;
+    return made;
+  }
+
+  it.each([
+    ['a control character', 'v\u0001x'],
+    ['DEL', 'v\u007fx'],
+    ['non-ASCII', '日本'],
+    ['CR LF', 'a\r\nInjected: 1'],
+  ])('a stored header value with %s is a recorded, failed attempt that follows the retry policy', async (_, value) => {
+    // Arrange
+    const { deps, requests } = await poisoned({ headers: { 'X-A': value } });
+    // Act
+    const outcome = await deliver(deps, message());
+    // Assert
+    expect(outcome).toBe('failed');
+    expect(requests).toHaveLength(0);
+    const d = (await deps.deliveries.get(T, 'dlv_1'))!;
+    expect(d).toMatchObject({ status: 'failed', attemptCount: 1, nextAttemptAt: expect.any(String) });
+    expect(d.attempts[0]!.error).toMatch(/not sent: the value of header "X-A" is not a valid HTTP field value/);
+    expect(d.attempts[0]!.error).not.toContain(value);
+    expect(deps.queue.sent).toEqual([{ message: expect.objectContaining({ attempt: 2 }), delaySeconds: 5 }]);
+    expect(deps.queue.deadLetters).toEqual([]);
+  });
+
+  it('the last such attempt is recorded as exhausted before the message reaches the DLQ', async () => {
+    const { deps } = await poisoned({ headers: { 'X-A': 'v\u0001x' } });
+    expect(await deliver(deps, message({ attempt: 3 }))).toBe('exhausted');
+    expect(await deps.deliveries.get(T, 'dlv_1')).toMatchObject({ status: 'exhausted', attempts: [{ error: expect.stringMatching(/not sent/) }] });
+    expect(deps.queue.deadLetters).toHaveLength(1);
+  });
+
+  it('a signing key that does not load is a recorded, failed attempt', async () => {
+    const { deps, requests } = await poisoned({ signatureScheme: 'standard-webhooks-ed25519', secret: 'whsk_broken' });
+    expect(await deliver(deps, message())).toBe('failed');
+    expect(requests).toHaveLength(0);
+    expect((await deps.deliveries.get(T, 'dlv_1'))!.attempts[0]!.error).toMatch(/not sent: the request could not be built or signed/);
+  });
+
+  it('a sender that throws (against its contract) still yields a recorded attempt', async () => {
+    const { deps } = await poisoned({}, { post: async () => { throw Object.assign(new Error('boom'), { code: 'ERR_SOMETHING' }); } });
+    expect(await deliver(deps, message())).toBe('failed');
+    expect((await deps.deliveries.get(T, 'dlv_1'))!.attempts[0]!.error).toBe('not sent: the request could not be sent (ERR_SOMETHING: boom)');
+  });
+
+  it('a blocked address stays final: exhausted at once, with the reason', async () => {
+    const { deps } = await poisoned({}, { post: async () => ({ blocked: true, error: 'url is not allowed: 127.0.0.1 is reserved', durationMs: 0 }) });
+    expect(await deliver(deps, message())).toBe('exhausted');
+    expect((await deps.deliveries.get(T, 'dlv_1'))!.attempts[0]!.error).toMatch(/not allowed/);
+  });
+});

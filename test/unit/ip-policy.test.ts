@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addressChecker, embeddedIPv4 } from '../../lib/core/ip-policy.ts';
+import { addressChecker, embeddedIPv4, parseIp } from '../../lib/core/ip-policy.ts';
 import { SsrfGuard } from '../../lib/adapters/http/url-guard.ts';
 
 describe('addressChecker', () => {
@@ -60,5 +60,36 @@ describe('SsrfGuard.check', () => {
 
   it('rejects a string that is not a URL as a validation error', async () => {
     await expect(guard.check('not a url')).rejects.toMatchObject({ code: 'validation_failed' });
+  });
+});
+
+describe('parseIp', () => {
+  it.each([
+    ['::1', 6, 1n],
+    ['0:0:0:0:0:0:0:1', 6, 1n],
+    ['0000:0000:0000:0000:0000:0000:0000:0001', 6, 1n],
+    ['::ffff:127.0.0.1', 6, 0xffff7f000001n],
+    ['::FFFF:7F00:1', 6, 0xffff7f000001n],
+    ['[64:ff9b::7f00:1]', 6, 0x64ff9b0000000000000000_7f000001n],
+    ['fe80::1%eth0', 6, 0xfe800000000000000000000000000001n],
+    ['10.0.0.1', 4, 0x0a000001n],
+  ])('reads %s as the address it denotes', (text, family, value) => {
+    expect(parseIp(text)).toEqual({ family, value });
+  });
+
+  it.each(['localhost', '127.1', '1::2::3', '12345::', ''])('refuses %j', (text) => {
+    expect(parseIp(text)).toBeUndefined();
+  });
+
+  it('extracts the IPv4 address of 6to4 and NAT64 forms', () => {
+    expect(embeddedIPv4('2002:7f00:1::')).toBe('127.0.0.1');
+    expect(embeddedIPv4('64:ff9b:0:0:0:0:a9fe:a9fe')).toBe('169.254.169.254');
+  });
+
+  it('local mode allows loopback only as itself or IPv4-mapped, not through a NAT64 or 6to4 translator', () => {
+    const local = addressChecker({ allowLoopback: true, allowCidrs: [] });
+    expect(local('::ffff:127.0.0.1')).toBeUndefined();
+    expect(local('64:ff9b::127.0.0.1')).toBeDefined();
+    expect(local('2002:7f00:1::')).toBeDefined();
   });
 });

@@ -27,7 +27,7 @@ describe('OpenAPI document', () => {
       'PATCH /v1/tenants/{tenantId}/endpoints/{endpointId}', 'DELETE /v1/tenants/{tenantId}/endpoints/{endpointId}',
       'GET /v1/tenants/{tenantId}/endpoints/{endpointId}/secret', 'POST /v1/tenants/{tenantId}/events', 'POST /v1/tenants/{tenantId}/events/batch',
       'GET /v1/tenants/{tenantId}/events', 'GET /v1/tenants/{tenantId}/events/{eventId}', 'GET /v1/tenants/{tenantId}/deliveries',
-      'GET /v1/tenants/{tenantId}/deliveries/{deliveryId}', 'POST /v1/tenants/{tenantId}/api-keys', 'POST /v1/tenants/{tenantId}/endpoints/{endpointId}/test', 'POST /v1/tenants/{tenantId}/endpoints/{endpointId}/secret/rotate', 'GET /v1/tenants/{tenantId}/endpoints/{endpointId}/public-key', 'POST /v1/tenants/{tenantId}/endpoints/{endpointId}/recover', 'POST /v1/tenants/{tenantId}/deliveries/{deliveryId}/retry', 'DELETE /v1/tenants/{tenantId}/api-keys/{keyId}',
+      'GET /v1/tenants/{tenantId}/deliveries/{deliveryId}', 'POST /v1/tenants/{tenantId}/api-keys', 'GET /v1/tenants/{tenantId}/api-keys', 'POST /v1/tenants/{tenantId}/endpoints/{endpointId}/test', 'POST /v1/tenants/{tenantId}/endpoints/{endpointId}/secret/rotate', 'GET /v1/tenants/{tenantId}/endpoints/{endpointId}/public-key', 'POST /v1/tenants/{tenantId}/endpoints/{endpointId}/recover', 'POST /v1/tenants/{tenantId}/deliveries/{deliveryId}/retry', 'DELETE /v1/tenants/{tenantId}/api-keys/{keyId}',
     ]) {
       const [method, path] = route.split(' ') as [string, string];
       expect(doc.paths[path]?.[method.toLowerCase()], route).toBeDefined();

@@ -59,6 +59,7 @@ describe('tenant isolation', () => {
   const aRoutes = (): [string, string, unknown?][] => [
     ['GET', '/v1/tenants/ten_a'],
     ['POST', '/v1/tenants/ten_a/api-keys'],
+    ['GET', '/v1/tenants/ten_a/api-keys'],
     ['DELETE', `/v1/tenants/ten_a/api-keys/${ids.keyA}`],
     ['POST', '/v1/tenants/ten_a/endpoints', { url: 'https://evil.example/' }],
     ['GET', '/v1/tenants/ten_a/endpoints'],

@@ -1,4 +1,4 @@
-import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ApiKeyRecord, ApiKeyStore } from '../../ports.ts';
 
 /**
@@ -31,6 +31,25 @@ export class DynamoApiKeyStore implements ApiKeyStore {
     return out.Item ? toKey(out.Item) : undefined;
   }
 
+  async list(tenantId: string): Promise<ApiKeyRecord[]> {
+    const keys: ApiKeyRecord[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :sk)',
+          ExpressionAttributeValues: { ':pk': `TENANT#${tenantId}`, ':sk': 'KEY#' },
+          ConsistentRead: true,
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      keys.push(...(out.Items ?? []).map(toKey));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return keys.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+  }
+
   async delete(tenantId: string, keyId: string): Promise<boolean> {
     const pointer = await this.db.send(new GetCommand({ TableName: this.table, Key: byId(tenantId, keyId), ConsistentRead: true }));
     if (!pointer.Item) return false;
@@ -48,12 +67,14 @@ export class DynamoApiKeyStore implements ApiKeyStore {
 }
 
 function toKey(item: Record<string, unknown>): ApiKeyRecord {
-  return {
+  const key: ApiKeyRecord = {
     id: item.id as string,
     tenantId: item.tenantId as string,
     hash: item.hash as string,
     prefix: item.prefix as string,
     createdAt: item.createdAt as string,
   };
+  if (typeof item.createdBy === 'string') key.createdBy = item.createdBy;
+  return key;
 }
 

@@ -1,4 +1,4 @@
-import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Attempt, Delivery, DeliveryWithAttempts } from '../../core/model.ts';
 import type { AttemptRecord, DeliveryListQuery, DeliveryLog, Page, RecordAttemptResult } from '../../ports.ts';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
@@ -87,6 +87,29 @@ export class DynamoDeliveryLog implements DeliveryLog {
           : { result: 'duplicate' };
       }
       throw e;
+    }
+  }
+
+  async registerPending(d: AttemptRecord['delivery']): Promise<void> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: {
+            ...d,
+            createdAtId: `${d.createdAt}#${d.id}`,
+            tenantEndpoint: `${d.tenantId}#${d.endpointId}`,
+            status: 'pending',
+            attemptCount: 0,
+            attempts: [],
+            expiresAt: Math.floor(Date.parse(d.createdAt) / 1000) + this.retentionDays * 86400,
+          },
+          ConditionExpression: 'attribute_not_exists(id)',
+        }),
+      );
+    } catch (e) {
+      // Already there: an attempt was recorded first, and it is the fresher state.
+      if (!isConditionalCheckFailed(e)) throw e;
     }
   }
 

@@ -17,7 +17,14 @@ export interface UrlPolicy extends AddressPolicy {
   ports?: PortPolicy;
   /** How long a create/update waits for DNS before accepting the URL unresolved. */
   dnsTimeoutMs?: number;
+  /** The resolver (default `dns.lookup`); injected by tests to play a resolver's answers. */
+  resolver?: Resolver;
 }
+
+/** `dns.lookup` with `all: true`, as the guard calls it. */
+export type Resolver = (hostname: string, options: { all: true; family?: number; verbatim: true }, callback: (err: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void) => void;
+
+const systemResolver: Resolver = (hostname, options, callback) => dnsLookup(hostname, options, callback);
 
 export class BlockedAddressError extends Error {
   readonly code = 'BILLHOOK_ADDRESS_BLOCKED';
@@ -28,10 +35,12 @@ type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | Look
 export class SsrfGuard implements UrlGuard {
   private readonly checkAddress: (ip: string) => string | undefined;
   private readonly ports: PortPolicy;
+  private readonly resolver: Resolver;
 
   constructor(private readonly policy: UrlPolicy) {
     this.checkAddress = addressChecker(policy);
     this.ports = policy.ports ?? parsePortPolicy(DEFAULT_PORT_POLICY);
+    this.resolver = policy.resolver ?? systemResolver;
   }
 
   /** Validate the URL's form, then (best effort, bounded) the addresses its host resolves to. */
@@ -42,7 +51,7 @@ export class SsrfGuard implements UrlGuard {
       this.assertAddress(host);
       return;
     }
-    const addresses = await resolveWithTimeout(host, this.policy.dnsTimeoutMs ?? 2000);
+    const addresses = await resolveWithTimeout(this.resolver, host, this.policy.dnsTimeoutMs ?? 2000);
     // An unresolvable host is accepted: DNS may change, and every connection is checked again.
     for (const a of addresses ?? []) this.assertAddress(a.address);
   }
@@ -81,7 +90,7 @@ export class SsrfGuard implements UrlGuard {
   readonly lookup = (hostname: string, options: LookupOptions | number, callback: LookupCallback): void => {
     const opts: LookupOptions = typeof options === 'number' ? { family: options } : options;
     const family = opts.family === 'IPv4' ? 4 : opts.family === 'IPv6' ? 6 : (opts.family ?? 0);
-    dnsLookup(hostname, { all: true, family, verbatim: true }, (err, addresses) => {
+    this.resolver(hostname, { all: true, family, verbatim: true }, (err, addresses) => {
       if (err) return callback(err, opts.all ? [] : '', 0);
       for (const a of addresses) {
         const reason = this.checkAddress(a.address);
@@ -102,10 +111,10 @@ export function bareHost(hostname: string): string {
   return hostname.endsWith('.') ? hostname.slice(0, -1) : hostname;
 }
 
-function resolveWithTimeout(host: string, timeoutMs: number): Promise<LookupAddress[] | undefined> {
+function resolveWithTimeout(resolver: Resolver, host: string, timeoutMs: number): Promise<LookupAddress[] | undefined> {
   return new Promise((resolve) => {
     const timer = setTimeout(() => resolve(undefined), timeoutMs);
-    dnsLookup(host, { all: true, verbatim: true }, (err, addresses) => {
+    resolver(host, { all: true, verbatim: true }, (err, addresses) => {
       clearTimeout(timer);
       resolve(err ? undefined : addresses);
     });

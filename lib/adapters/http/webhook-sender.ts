@@ -57,6 +57,9 @@ export class HttpWebhookSender implements WebhookSender {
       const host = bareHost(url.hostname);
       if (isIP(host)) this.guard.assertAddress(host);
     } catch (e) {
+      // A policy refusal (address, scheme, port, credentials) is final; a stored URL that no longer
+      // parses is a configuration fault the tenant can fix, so it follows the retry policy.
+      if (isBillhookError(e) && e.code === 'validation_failed') return Promise.resolve({ error: `not sent: the endpoint URL does not parse`, durationMs: elapsed() });
       return Promise.resolve({ blocked: true, error: isBillhookError(e) ? e.message : 'url not allowed', durationMs: elapsed() });
     }
 
@@ -75,14 +78,9 @@ export class HttpWebhookSender implements WebhookSender {
       // Which step the exchange is in, for a timeout message that says where it stalled.
       let phase: 'connect' | 'headers' | 'body' = 'connect';
       const secure = url.protocol === 'https:';
-      const request = (secure ? https : http).request(
-        url,
-        {
-          method: 'POST',
-          headers: { ...req.headers, 'content-length': String(body.length) },
-          agent: secure ? this.agents['https:'] : this.agents['http:'],
-        },
-        (res) => {
+      let request: http.ClientRequest;
+      try {
+        request = this.request(secure, url, { ...req.headers, 'content-length': String(body.length) }, (res) => {
           phase = 'body';
           readCapped(res, this.maxReadBytes, this.excerptBytes, (text, truncated) => {
             const out: OutboundResponse = { statusCode: res.statusCode ?? 0, durationMs: elapsed() };
@@ -92,8 +90,11 @@ export class HttpWebhookSender implements WebhookSender {
             finish(out);
           });
           res.on('error', (e) => fail(describeError(e, this.options)));
-        },
-      );
+        });
+      } catch (e) {
+        // Node validates headers synchronously (ERR_INVALID_CHAR, ERR_INVALID_HTTP_TOKEN): nothing was sent.
+        return fail(describeError(e, this.options));
+      }
       request.on('socket', (socket: Socket) => {
         if (!socket.connecting) {
           phase = 'headers'; // a kept-alive connection
@@ -125,6 +126,11 @@ export class HttpWebhookSender implements WebhookSender {
       request.on('error', (e) => fail(describeError(e, this.options), isBlocked(e)));
       request.end(body);
     });
+  }
+
+  private request(secure: boolean, url: URL, headers: Record<string, string>, onResponse: (res: IncomingMessage) => void): http.ClientRequest {
+    const options = { method: 'POST', headers, agent: secure ? this.agents['https:'] : this.agents['http:'] };
+    return secure ? https.request(url, options, onResponse) : http.request(url, options, onResponse);
   }
 
   async close(): Promise<void> {
@@ -181,6 +187,12 @@ export function describeError(e: unknown, options: { timeoutMs: number; connectT
       return 'host unreachable';
     case 'ETIMEDOUT':
       return `connect timeout: no connection within ${options.connectTimeoutMs} ms`;
+    case 'ERR_INVALID_CHAR':
+    case 'ERR_INVALID_HTTP_TOKEN':
+      // Node's message names the header, never its value.
+      return `not sent: ${err.message ?? 'invalid header'}`;
+    case 'ERR_INVALID_URL':
+      return 'not sent: the endpoint URL does not parse';
     case 'HPE_INVALID_CONSTANT':
     case 'HPE_INVALID_STATUS':
     case 'HPE_INVALID_HEADER_TOKEN':

@@ -164,6 +164,10 @@ export class MemoryDeliveryLog implements DeliveryLog {
     this.items.set(r.delivery.id, next);
     return { result: 'recorded' };
   }
+  async registerPending(d: AttemptRecord['delivery']): Promise<void> {
+    if (this.items.has(d.id)) return;
+    this.items.set(d.id, { ...clone(d), status: 'pending', attemptCount: 0, attempts: [], keys: new Set(), lastKey: '' });
+  }
   async get(t: string, id: string): Promise<DeliveryWithAttempts | undefined> {
     const d = this.items.get(id);
     if (!d || d.tenantId !== t) return undefined;
@@ -229,6 +233,12 @@ export class MemoryApiKeyStore implements ApiKeyStore {
   async findByHash(hash: string) {
     const k = this.items.get(hash);
     return k && clone(k);
+  }
+  async list(tenantId: string) {
+    return [...this.items.values()]
+      .filter((k) => k.tenantId === tenantId)
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id))
+      .map(clone);
   }
   async delete(tenantId: string, keyId: string) {
     for (const [hash, k] of this.items) {
