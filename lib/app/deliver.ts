@@ -19,9 +19,12 @@ import { afterAttempt } from './endpoint-health.ts';
 
 export type DeliveryOutcome = 'succeeded' | 'failed' | 'exhausted' | 'skipped' | 'deferred' | 'duplicate' | 'already_succeeded';
 
-/** The exact bytes every attempt of an event sends. */
+/**
+ * The exact bytes every attempt of an event sends (and signs): the envelope
+ * built as text around the data text as it was sent, never re-serialised.
+ */
 export const webhookBody = (m: DeliveryMessage): string =>
-  JSON.stringify({ id: m.event.id, type: m.event.type, createdAt: m.event.createdAt, data: m.event.data });
+  `{"id":${JSON.stringify(m.event.id)},"type":${JSON.stringify(m.event.type)},"createdAt":${JSON.stringify(m.event.createdAt)},"data":${m.event.dataJson}}`;
 
 export function requestHeaders(endpoint: EndpointRecord, m: DeliveryMessage, body: string, nowMs: number, version: string): Record<string, string> {
   return {

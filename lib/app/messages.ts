@@ -16,5 +16,5 @@ export function deliveryMessage(event: WebhookPayload, tenantId: string, endpoin
   };
 }
 
-export const payloadOf = (e: EventRecord): WebhookPayload => ({ id: e.id, type: e.type, createdAt: e.createdAt, data: e.data });
+export const payloadOf = (e: EventRecord): WebhookPayload => ({ id: e.id, type: e.type, createdAt: e.createdAt, dataJson: e.dataJson });
 

@@ -1,5 +1,6 @@
 import { SendMessageBatchCommand, SendMessageCommand, SQSClient, type SendMessageBatchRequestEntry } from '@aws-sdk/client-sqs';
 import type { DeliveryMessage, JobMessage } from '../../core/model.ts';
+import { encodeQueueMessage, queueSafeText } from '../../core/queue-encoding.ts';
 import type { DeliveryQueue } from '../../ports.ts';
 import { instrumentClient } from '../aws-instrumentation.ts';
 
@@ -26,7 +27,7 @@ export class SqsDeliveryQueue implements DeliveryQueue {
     const delay = Math.min(Math.max(0, Math.round(delaySeconds)), MAX_DELAY_SECONDS);
     const entries = messages.map((m, i) => ({
       Id: String(i),
-      MessageBody: JSON.stringify(m),
+      MessageBody: encodeQueueMessage(m),
       DelaySeconds: delay,
       MessageAttributes: {
         tenantId: { DataType: 'String', StringValue: m.tenantId },
@@ -38,16 +39,16 @@ export class SqsDeliveryQueue implements DeliveryQueue {
 
   async enqueueJob(message: JobMessage, delaySeconds = 0): Promise<void> {
     const delay = Math.min(Math.max(0, Math.round(delaySeconds)), MAX_DELAY_SECONDS);
-    await this.sqs.send(new SendMessageCommand({ QueueUrl: this.urls.fanout, MessageBody: JSON.stringify(message), DelaySeconds: delay }));
+    await this.sqs.send(new SendMessageCommand({ QueueUrl: this.urls.fanout, MessageBody: encodeQueueMessage(message), DelaySeconds: delay }));
   }
 
   async sendToDeadLetter(message: DeliveryMessage, reason: string): Promise<void> {
     await this.sqs.send(
       new SendMessageCommand({
         QueueUrl: this.urls.deadLetter,
-        MessageBody: JSON.stringify(message),
+        MessageBody: encodeQueueMessage(message),
         MessageAttributes: {
-          reason: { DataType: 'String', StringValue: reason.slice(0, 1000) || 'exhausted' },
+          reason: { DataType: 'String', StringValue: queueSafeText(reason.slice(0, 1000)) || 'exhausted' },
           tenantId: { DataType: 'String', StringValue: message.tenantId },
           deliveryId: { DataType: 'String', StringValue: message.deliveryId },
         },
