@@ -93,6 +93,13 @@ describe('payload fidelity (local mode, end to end)', () => {
     const dup = await post(`/v1/tenants/${tenant}/events`, '{"type":"invoice.paid","data":{"k":1,"k":2}}');
     expect(dup.status).toBe(422);
     expect(JSON.parse(dup.text)).toMatchObject({ code: 'duplicate_key', errors: [{ path: 'data.k' }] });
+    // Invalid UTF-8 stays a 400 through the gateway shim (never turned into U+FFFD and accepted).
+    const bad = await fetch(`${local.apiUrl}/v1/tenants/${tenant}/events`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${local.adminKey}`, 'content-type': 'application/json' },
+      body: Buffer.concat([Buffer.from('{"type":"invoice.paid","data":{"s":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}}')]),
+    });
+    expect(bad.status).toBe(400);
   }, 60_000);
 
   it(`delivers generated data exactly as sent (property, ${RUNS * (BATCH + 1)} cases)`, async () => {
