@@ -13,20 +13,8 @@ import { JsonTextError, minifyJson } from '../core/json-text.ts';
 import { fieldErrors, LIMITS } from '../core/model.ts';
 import type { HttpRequest } from './types.ts';
 
+/** Deepest nesting of objects and arrays a body may have (measured on the text, see lib/core/json-text.ts). */
 export const MAX_JSON_DEPTH = 32;
-
-/** Depth of a parsed JSON value, computed without recursion. */
-export function jsonDepth(value: unknown): number {
-  let max = 0;
-  const stack: [unknown, number][] = [[value, 1]];
-  while (stack.length) {
-    const [v, d] = stack.pop()!;
-    if (v === null || typeof v !== 'object') continue;
-    if (d > max) max = d;
-    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, d + 1]);
-  }
-  return max;
-}
 
 /** A request body as JSON: the text as sent, minus insignificant whitespace, and its parsed value. */
 export interface JsonBody {
