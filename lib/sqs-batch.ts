@@ -7,6 +7,7 @@
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { decodeQueueMessage } from './core/queue-encoding.ts';
 import * as z from './core/zod.ts';
 import type { Logger } from './log.ts';
 
@@ -24,7 +25,7 @@ export async function processBatch<S extends z.Schema>(
       try {
         let body: unknown;
         try {
-          body = JSON.parse(record.body);
+          body = decodeQueueMessage(record.body);
         } catch {
           throw new Error('message body is not JSON');
         }

@@ -50,9 +50,12 @@ export const LEASE_RETRY_SECONDS = 1;
 /** Further tries for a lease, 50–150 ms apart, before the message is held. */
 export const LEASE_TRIES = 2;
 
-/** The exact bytes every attempt of an event sends. */
+/**
+ * The exact bytes every attempt of an event sends (and signs): the envelope
+ * built as text around the data text as it was sent, never re-serialised.
+ */
 export const webhookBody = (m: DeliveryMessage): string =>
-  JSON.stringify({ id: m.event.id, type: m.event.type, createdAt: m.event.createdAt, data: m.event.data });
+  `{"id":${JSON.stringify(m.event.id)},"type":${JSON.stringify(m.event.type)},"createdAt":${JSON.stringify(m.event.createdAt)},"data":${m.event.dataJson}}`;
 
 export function requestHeaders(endpoint: EndpointRecord, m: DeliveryMessage, body: string, nowMs: number, version: string): Record<string, string> {
   return {

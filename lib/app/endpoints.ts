@@ -1,6 +1,6 @@
 import { BillhookError, type FieldError } from '../core/errors.ts';
 import type { EventCatalogue } from '../core/event-types.ts';
-import { fingerprint } from '../core/canonical-json.ts';
+import { eventFingerprint } from '../core/canonical-json.ts';
 import { normaliseEndpointUrl } from '../core/endpoint-url.ts';
 import { ed25519PublicKey, newEd25519Key } from '../core/signing.ts';
 import { endpointView, SECRET_ROTATION_OVERLAP_MS, type Delivery, type EndpointInput, type EndpointPatch, type EndpointRecord, type EndpointView, type EventRecord, type SignatureScheme } from '../core/model.ts';
@@ -220,8 +220,8 @@ export async function sendTestEvent(
   const endpoint = await load(deps, tenantId, endpointId);
   if (endpoint.status !== 'enabled') throw new BillhookError('conflict', `endpoint ${endpointId} is disabled; enable it to send a test`);
   const createdAt = isoNow(deps.clock);
-  const data = { test: true, message: 'This is a test event sent from Billhook.' };
-  const event: EventRecord = { id: deps.ids.event(), tenantId, type, createdAt, data, deliveries: 1, fingerprint: fingerprint({ type, data }) };
+  const dataJson = JSON.stringify({ test: true, message: 'This is a test event sent from Billhook.' });
+  const event: EventRecord = { id: deps.ids.event(), tenantId, type, createdAt, dataJson, deliveries: 1, fingerprint: eventFingerprint(type, dataJson) };
   const message = deliveryMessage(payloadOf(event), tenantId, endpoint, deps.settings.defaultMaxInFlight);
   await deps.queue.enqueue([message]);
   await deps.events.putIfAbsent(event);

@@ -9,10 +9,10 @@
  * and delivery ids (receivers see the same webhook-id); once the put
  * succeeded, a retry finds the event and enqueues nothing.
  */
-import { fingerprint } from '../core/canonical-json.ts';
+import { eventFingerprint, sameEventRequest } from '../core/canonical-json.ts';
 import { BillhookError, type FieldError } from '../core/errors.ts';
 import { idempotentEventId } from '../core/ids.ts';
-import type { DeliveryMessage, EventAccepted, EventInput, EventRecord } from '../core/model.ts';
+import type { DeliveryMessage, EventAccepted, EventRecord, EventSubmission } from '../core/model.ts';
 import { route } from '../core/routing.ts';
 import { deliveryMessage, payloadOf } from './messages.ts';
 import { isoNow, type AppDeps } from './deps.ts';
@@ -35,15 +35,15 @@ interface Prepared {
 
 const accepted = (e: EventRecord): EventAccepted => ({ id: e.id, type: e.type, createdAt: e.createdAt, deliveries: e.deliveries });
 
-/** The same key with the same body replays; with another body it is a conflict. */
+/** The same key with the same body (as sent, whitespace aside) replays; with another body it is a conflict. */
 function replayOf(existing: EventRecord, incoming: EventRecord): EventAccepted {
-  if (existing.fingerprint !== incoming.fingerprint) {
+  if (!sameEventRequest(existing.fingerprint, incoming.type, incoming.dataJson, incoming.orderingKey)) {
     throw new BillhookError('idempotency_key_reused', `idempotency key ${JSON.stringify(incoming.idempotencyKey ?? existing.id)} was already used with a different request body`);
   }
   return accepted(existing);
 }
 
-function idempotencyKeyOf(input: EventInput, header: string | undefined): string | undefined {
+function idempotencyKeyOf(input: EventSubmission, header: string | undefined): string | undefined {
   if (header !== undefined && input.id !== undefined && header !== input.id) {
     throw new BillhookError('validation_failed', 'Idempotency-Key header and body id differ', {
       fields: [{ path: 'id', message: 'must equal the Idempotency-Key header when both are given' }],
@@ -52,7 +52,7 @@ function idempotencyKeyOf(input: EventInput, header: string | undefined): string
   return header ?? input.id;
 }
 
-function checkTypes(deps: Pick<AppDeps, 'catalogue'>, inputs: readonly EventInput[], prefix: string): void {
+function checkTypes(deps: Pick<AppDeps, 'catalogue'>, inputs: readonly EventSubmission[], prefix: string): void {
   const fields: FieldError[] = [];
   inputs.forEach((e, i) => {
     if (!deps.catalogue.has(e.type)) fields.push({ path: `${prefix}${prefix ? i + '.' : ''}type`, message: `unknown event type ${JSON.stringify(e.type)}` });
@@ -60,22 +60,22 @@ function checkTypes(deps: Pick<AppDeps, 'catalogue'>, inputs: readonly EventInpu
   if (fields.length) throw new BillhookError('unknown_event_type', 'unknown event type', { fields });
 }
 
-function newRecord(deps: Deps, tenantId: string, input: EventInput, key: string | undefined, now: string): EventRecord {
+function newRecord(deps: Deps, tenantId: string, input: EventSubmission, key: string | undefined, now: string): EventRecord {
   const record: EventRecord = {
     id: key ? idempotentEventId(tenantId, key) : deps.ids.event(),
     tenantId,
     type: input.type,
     createdAt: now,
-    data: input.data,
+    dataJson: input.dataJson,
     deliveries: 0,
-    fingerprint: fingerprint({ type: input.type, data: input.data, ...(input.orderingKey !== undefined ? { orderingKey: input.orderingKey } : {}) }),
+    fingerprint: eventFingerprint(input.type, input.dataJson, input.orderingKey),
   };
   if (key) record.idempotencyKey = key;
   if (input.orderingKey !== undefined) record.orderingKey = input.orderingKey;
   return record;
 }
 
-async function prepare(deps: Deps, tenantId: string, input: EventInput, key: string | undefined, now: string): Promise<Prepared> {
+async function prepare(deps: Deps, tenantId: string, input: EventSubmission, key: string | undefined, now: string): Promise<Prepared> {
   const record = newRecord(deps, tenantId, input, key, now);
   if (key) {
     const existing = await deps.events.get(tenantId, record.id);
@@ -85,7 +85,7 @@ async function prepare(deps: Deps, tenantId: string, input: EventInput, key: str
 }
 
 /** A batch's records, with the replays among them found in one BatchGetItem per 100 keys. */
-async function prepareBatch(deps: Deps, tenantId: string, inputs: readonly EventInput[], now: string): Promise<Prepared[]> {
+async function prepareBatch(deps: Deps, tenantId: string, inputs: readonly EventSubmission[], now: string): Promise<Prepared[]> {
   const records = inputs.map((input) => newRecord(deps, tenantId, input, input.id, now));
   const keyed = records.filter((r) => r.idempotencyKey !== undefined).map((r) => r.id);
   const existing = new Map((keyed.length ? await deps.events.getMany(tenantId, keyed) : []).map((e) => [e.id, e]));
@@ -142,7 +142,7 @@ async function store(deps: Deps, record: EventRecord): Promise<IngestResult> {
 }
 
 /** POST /events. */
-export async function ingestEvent(deps: Deps, tenantId: string, input: EventInput, idempotencyKey?: string): Promise<IngestResult> {
+export async function ingestEvent(deps: Deps, tenantId: string, input: EventSubmission, idempotencyKey?: string): Promise<IngestResult> {
   checkTypes(deps, [input], '');
   const key = idempotencyKeyOf(input, idempotencyKey);
   await deps.tenantCache.assertExists(deps, tenantId);
@@ -156,7 +156,7 @@ export async function ingestEvent(deps: Deps, tenantId: string, input: EventInpu
  * POST /events/batch: all or nothing on validation and key conflicts; then
  * one routing pass and one batched enqueue for every new event.
  */
-export async function ingestBatch(deps: Deps, tenantId: string, inputs: readonly EventInput[]): Promise<IngestResult[]> {
+export async function ingestBatch(deps: Deps, tenantId: string, inputs: readonly EventSubmission[]): Promise<IngestResult[]> {
   checkTypes(deps, inputs, 'events.');
   const keys = inputs.map((e) => e.id);
   const dup = keys.find((k, i) => k !== undefined && keys.indexOf(k) !== i);

@@ -35,7 +35,7 @@ export async function runJob(deps: AppDeps & { tenantCache: TenantExistenceCache
       // Operational events go through ingest, to the tenant's endpoints subscribed to them.
       let r: Awaited<ReturnType<typeof ingestEvent>>;
       try {
-        r = await ingestEvent(deps, job.tenantId, { type: job.type, data: job.data }, job.key);
+        r = await ingestEvent(deps, job.tenantId, { type: job.type, dataJson: JSON.stringify(job.data) }, job.key);
       } catch (e) {
         // The key names the occurrence (this endpoint recovered from this failure run): two sender
         // instances may both report it, with different timestamps. The first report stands.

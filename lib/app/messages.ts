@@ -34,4 +34,5 @@ export function inLane(m: DeliveryMessage, endpoint: LaneEndpoint, defaultMaxInF
   return { ...m, group: laneOf(endpoint, m, defaultMaxInFlight).group };
 }
 
-export const payloadOf = (e: EventRecord): WebhookPayload => ({ id: e.id, type: e.type, createdAt: e.createdAt, data: e.data });
+export const payloadOf = (e: EventRecord): WebhookPayload => ({ id: e.id, type: e.type, createdAt: e.createdAt, dataJson: e.dataJson });
+

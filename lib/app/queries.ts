@@ -1,22 +1,23 @@
 import { BillhookError } from '../core/errors.ts';
+import { RawJson } from '../core/json-text.ts';
 import type { Delivery, DeliveryWithAttempts, EventRecord } from '../core/model.ts';
 import type { DeliveryListQuery, EventListQuery, Page } from '../ports.ts';
 import type { AppDeps } from './deps.ts';
 import { getTenant } from './tenants.ts';
 
-/** An event as the API shows it: no internal fingerprint. */
+/** An event as the API shows it: no internal fingerprint; `data` spliced in as the text it was sent as. */
 export interface EventView {
   id: string;
   type: string;
   createdAt: string;
-  data: Record<string, unknown>;
+  data: RawJson;
   deliveries: number;
   idempotencyKey?: string;
   orderingKey?: string;
 }
 
 export function eventView(e: EventRecord): EventView {
-  const v: EventView = { id: e.id, type: e.type, createdAt: e.createdAt, data: e.data, deliveries: e.deliveries };
+  const v: EventView = { id: e.id, type: e.type, createdAt: e.createdAt, data: new RawJson(e.dataJson), deliveries: e.deliveries };
   if (e.idempotencyKey) v.idempotencyKey = e.idempotencyKey;
   if (e.orderingKey !== undefined) v.orderingKey = e.orderingKey;
   return v;

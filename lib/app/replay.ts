@@ -6,6 +6,7 @@
 import { BillhookError } from '../core/errors.ts';
 import type { LaneEndpoint } from '../core/lanes.ts';
 import { deliveryMessageSchema, type Delivery, type DeliveryMessage, type EndpointRecord, type RecoverJob } from '../core/model.ts';
+import { decodeQueueMessage } from '../core/queue-encoding.ts';
 import type { DeadLetterQueue } from '../ports.ts';
 import type { AppDeps } from './deps.ts';
 import { deliveryMessage, inLane, payloadOf } from './messages.ts';
@@ -172,7 +173,7 @@ export async function redriveDeadLetters(
       seen.add(item.id);
       let parsed: ReturnType<typeof deliveryMessageSchema.safeParse> | undefined;
       try {
-        parsed = deliveryMessageSchema.safeParse(JSON.parse(item.body));
+        parsed = deliveryMessageSchema.safeParse(decodeQueueMessage(item.body));
       } catch {
         parsed = undefined;
       }

@@ -3,6 +3,7 @@
  * key, problem+json turned into readable errors, and exit codes by outcome
  * (4xx → 1, unreachable → 3, 5xx → 4).
  */
+import { elementTexts, memberTexts } from '../core/json-text.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { CliError, EXIT, usageError } from './errors.ts';
@@ -52,6 +53,8 @@ export interface ApiResponse<T> {
   status: number;
   headers: Headers;
   body: T;
+  /** The answer as sent: print from it where a value must not pass through JSON.parse (an event's data). */
+  text: string;
 }
 
 export interface Page<T> {
@@ -81,7 +84,13 @@ export class ApiClient {
     private readonly fetchImpl: typeof fetch = fetch,
   ) {}
 
-  async request<T>(method: string, p: string, options: { body?: unknown; headers?: Record<string, string>; query?: Record<string, string | undefined> } = {}): Promise<ApiResponse<T>> {
+  /** `rawBody` is sent as is (JSON text the caller built, e.g. around event data as the user wrote it). */
+  async request<T>(
+    method: string,
+    p: string,
+    options: { body?: unknown; rawBody?: string; headers?: Record<string, string>; query?: Record<string, string | undefined> } = {},
+  ): Promise<ApiResponse<T>> {
+    const payload = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
     const { baseUrl, key } = this.connection;
     const qs = new URLSearchParams(Object.entries(options.query ?? {}).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== '')).toString();
     const url = `${baseUrl}${p}${qs ? (p.includes('?') ? '&' : '?') + qs : ''}`;
@@ -92,10 +101,10 @@ export class ApiClient {
         headers: {
           accept: 'application/json, application/problem+json',
           ...(key ? { authorization: `Bearer ${key}` } : {}),
-          ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
           ...options.headers,
         },
-        ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+        ...(payload === undefined ? {} : { body: payload }),
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       });
     } catch (e) {
@@ -119,7 +128,7 @@ export class ApiClient {
     if (text && body === undefined) {
       throw new CliError(EXIT.api, `error: ${method} ${baseUrl}${p} answered ${res.status} with something that is not JSON (${JSON.stringify(text.slice(0, 80))}); is ${baseUrl} the Billhook API?`);
     }
-    return { status: res.status, headers: res.headers, body: body as T };
+    return { status: res.status, headers: res.headers, body: body as T, text };
   }
 
   get = async <T>(p: string, query?: Record<string, string | undefined>): Promise<T> => (await this.request<T>('GET', p, query ? { query } : {})).body;
@@ -129,16 +138,26 @@ export class ApiClient {
 
   /** One page (or, with `all`, every page concatenated and `nextCursor: null`). */
   async list<T>(p: string, query: Record<string, string | undefined>, all: boolean): Promise<Page<T>> {
-    let page = await this.get<Page<T>>(p, query);
-    if (!all) return page;
-    const data = [...page.data];
+    return (await this.listText<T>(p, query, all)).page;
+  }
+
+  /**
+   * `list`, with the answer also as JSON text built from the pages' own
+   * texts (so `--json` prints event data exactly as the API sent it).
+   */
+  async listText<T>(p: string, query: Record<string, string | undefined>, all: boolean): Promise<{ page: Page<T>; text: string }> {
+    let res = await this.request<Page<T>>('GET', p, { query });
+    if (!all) return { page: res.body, text: res.text };
+    const data = [...res.body.data];
+    const texts = elementTexts(memberTexts(res.text).get('data') ?? '[]');
     const seen = new Set<string>();
-    while (page.nextCursor && !seen.has(page.nextCursor)) {
-      seen.add(page.nextCursor);
-      page = await this.get<Page<T>>(p, { ...query, cursor: page.nextCursor });
-      data.push(...page.data);
+    while (res.body.nextCursor && !seen.has(res.body.nextCursor)) {
+      seen.add(res.body.nextCursor);
+      res = await this.request<Page<T>>('GET', p, { query: { ...query, cursor: res.body.nextCursor } });
+      data.push(...res.body.data);
+      texts.push(...elementTexts(memberTexts(res.text).get('data') ?? '[]'));
     }
-    return { data, nextCursor: null };
+    return { page: { data, nextCursor: null }, text: `{"data":[${texts.join(',')}],"nextCursor":null}` };
   }
 
   private unreachable(e: unknown): CliError {

@@ -19,6 +19,7 @@ export const ERROR_STATUS = {
   validation_failed: 422,
   url_not_allowed: 422,
   unknown_event_type: 422,
+  duplicate_key: 422,
   internal_error: 500,
   service_unavailable: 503,
 } as const;

@@ -107,6 +107,13 @@ export const eventInputSchema = z.strictObject({
 });
 export type EventInput = z.infer<typeof eventInputSchema>;
 
+/**
+ * An event as ingest takes it: the validated input, with `data` as the JSON
+ * text it was sent as (minified) instead of a parsed value, so no number or
+ * escape is ever rewritten (see lib/core/json-text.ts).
+ */
+export type EventSubmission = Omit<EventInput, 'data'> & { dataJson: string };
+
 export const eventBatchInputSchema = z.strictObject({
   events: z.array(eventInputSchema).check(z.minLength(1), z.maxLength(LIMITS.batchEvents)),
 });
@@ -176,12 +183,16 @@ export interface EndpointView {
   updatedAt: string;
 }
 
-/** The event as delivered to receivers: exactly the webhook body. */
+/**
+ * The event as delivered to receivers: the webhook body is
+ * `{"id","type","createdAt","data"}` with `dataJson` spliced in as `data`.
+ */
 export interface WebhookPayload {
   id: string;
   type: string;
   createdAt: string;
-  data: Record<string, unknown>;
+  /** `data` as the billing service sent it: minified JSON text of an object, never re-serialised. */
+  dataJson: string;
 }
 
 export interface EventRecord extends WebhookPayload {
@@ -190,7 +201,7 @@ export interface EventRecord extends WebhookPayload {
   orderingKey?: string;
   /** Number of endpoints the event was routed to. */
   deliveries: number;
-  /** sha256 of the canonical request, to tell a replay from a reused key. */
+  /** Hash of the request as sent (see eventFingerprint), to tell a replay from a reused key. */
   fingerprint: string;
   idempotencyKey?: string;
 }
@@ -356,12 +367,14 @@ export function fieldErrors(error: z.SchemaIssues): { path: string; message: str
 
 export { idSuffix as ID_SUFFIX_PATTERN };
 
-const payloadSchema = z.object({
-  id: eventIdSchema,
-  type: z.string(),
-  createdAt: z.string(),
-  data: z.record(z.string(), z.unknown()),
-});
+const payloadSchema = z.pipe(
+  z.union([
+    z.object({ id: eventIdSchema, type: z.string(), createdAt: z.string(), dataJson: z.string() }),
+    // Messages enqueued before payloads travelled as text (in flight across a deploy): data as a value.
+    z.object({ id: eventIdSchema, type: z.string(), createdAt: z.string(), data: z.record(z.string(), z.unknown()) }),
+  ]),
+  z.transform((p): WebhookPayload => ({ id: p.id, type: p.type, createdAt: p.createdAt, dataJson: 'dataJson' in p ? p.dataJson : JSON.stringify(p.data) })),
+);
 
 /** Validates queue messages: anything else is unprocessable and ends in the DLQ. */
 export const deliveryMessageSchema = z.object({

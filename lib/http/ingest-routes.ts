@@ -1,9 +1,10 @@
-import { eventBatchInputSchema, eventInputSchema, LIMITS } from '../core/model.ts';
+import { elementTexts, memberTexts } from '../core/json-text.ts';
+import { eventBatchInputSchema, eventInputSchema, LIMITS, type EventInput, type EventSubmission } from '../core/model.ts';
 import { BillhookError } from '../core/errors.ts';
 import type { AppDeps } from '../app/deps.ts';
 import { ingestBatch, ingestEvent } from '../app/ingest.ts';
 import type { TenantExistenceCache } from '../app/tenants.ts';
-import { parseBody } from './parse.ts';
+import { parseBodyText } from './parse.ts';
 import { json } from './respond.ts';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Route } from './router.ts';
@@ -22,6 +23,12 @@ function idempotencyKeyHeader(req: HttpRequest): string | undefined {
   return key;
 }
 
+/** A validated event with its `data` as the text that was sent (from the event object's own minified text). */
+function submission(input: EventInput, eventText: string): EventSubmission {
+  const { data: _parsed, ...rest } = input;
+  return { ...rest, dataJson: memberTexts(eventText).get('data')! };
+}
+
 /** The hot-path routes served by the ingest function. */
 export function ingestRoutes(deps: () => Promise<IngestDeps>, metrics?: Pick<Metrics, 'addMetric'>): Route[] {
   return [
@@ -33,8 +40,8 @@ export function ingestRoutes(deps: () => Promise<IngestDeps>, metrics?: Pick<Met
       body: eventInputSchema,
       auth: 'tenant',
       async handle({ req, params }) {
-        const input = parseBody(req, eventInputSchema);
-        const result = await ingestEvent(await deps(), params.tenantId!, input, idempotencyKeyHeader(req));
+        const { input, text } = parseBodyText(req, eventInputSchema);
+        const result = await ingestEvent(await deps(), params.tenantId!, submission(input, text), idempotencyKeyHeader(req));
         if (!result.replayed) {
           metrics?.addMetric('EventsAccepted', 'Count', 1);
           metrics?.addMetric('FanoutSize', 'Count', result.accepted.deliveries);
@@ -50,8 +57,9 @@ export function ingestRoutes(deps: () => Promise<IngestDeps>, metrics?: Pick<Met
       body: eventBatchInputSchema,
       auth: 'tenant',
       async handle({ req, params }) {
-        const input = parseBody(req, eventBatchInputSchema);
-        const results = await ingestBatch(await deps(), params.tenantId!, input.events);
+        const { input, text } = parseBodyText(req, eventBatchInputSchema);
+        const eventTexts = elementTexts(memberTexts(text).get('events')!);
+        const results = await ingestBatch(await deps(), params.tenantId!, input.events.map((e, i) => submission(e, eventTexts[i]!)));
         const fresh = results.filter((r) => !r.replayed);
         metrics?.addMetric('EventsAccepted', 'Count', fresh.length);
         for (const r of fresh) metrics?.addMetric('FanoutSize', 'Count', r.accepted.deliveries);

@@ -3,6 +3,7 @@
  * bodies come from the same zod schemas the handlers validate with, so the
  * document cannot drift from the code.
  */
+import { ERROR_STATUS } from '../core/errors.ts';
 import * as z from '../core/zod.ts';
 import type { Route } from './router.ts';
 
@@ -33,7 +34,7 @@ export function openApiDocument(routes: readonly Route[], version: string): Reco
       parameters: [...params, ...query],
       responses: {
         [String(r.success)]: r.success === 204 ? { description: 'No content' } : { description: 'Success', content: { 'application/json': { schema: { type: 'object' } } } },
-        ...(r.body ? { '400': problemResponse('Malformed JSON'), '413': problemResponse('Body over 256 KB'), '422': problemResponse('Validation failed') } : {}),
+        ...(r.body ? { '400': problemResponse('Malformed JSON'), '413': problemResponse('Body over 256 KB'), '422': problemResponse('Validation failed (`validation_failed`, `duplicate_key`: a key repeated in one object, `unknown_event_type`, `url_not_allowed`)') } : {}),
         ...(r.auth === 'none' ? {} : { '401': problemResponse('Missing or invalid API key'), '404': problemResponse('Not found') }),
       },
     };
@@ -58,7 +59,7 @@ export function openApiDocument(routes: readonly Route[], version: string): Reco
             title: { type: 'string' },
             status: { type: 'integer' },
             detail: { type: 'string' },
-            code: { type: 'string' },
+            code: { type: 'string', description: 'Stable machine code', examples: Object.keys(ERROR_STATUS) },
             errors: { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } } },
           },
         },

@@ -1,4 +1,5 @@
 import { toProblem } from '../core/errors.ts';
+import { stringifyJson } from '../core/json-text.ts';
 import type { HttpResponse } from './types.ts';
 
 const BASE_HEADERS = {
@@ -6,8 +7,9 @@ const BASE_HEADERS = {
   'x-content-type-options': 'nosniff',
 } as const;
 
+/** A JSON answer; `RawJson` values (an event's data) are spliced in as the text they were sent as. */
 export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResponse {
-  return { statusCode, headers: { ...BASE_HEADERS, 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) };
+  return { statusCode, headers: { ...BASE_HEADERS, 'content-type': 'application/json', ...headers }, body: stringifyJson(body) ?? 'null' };
 }
 
 export function noContent(): HttpResponse {

@@ -3,6 +3,7 @@
  * becomes a payload format 2.0 event for the function `functionFor` picks,
  * and the function's result becomes the response, as the gateway would do.
  */
+import { isUtf8 } from 'node:buffer';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
@@ -314,7 +315,9 @@ export function buildEventV2(req: RawRequest): APIGatewayProxyEventV2 {
     isBase64Encoded: false,
   };
   if (req.body.length > 0) {
-    if (isTextContentType(headers['content-type'])) {
+    // Invalid UTF-8 travels as bytes (base64), not as text with U+FFFD in place of the bad bytes:
+    // the handler must see what was sent to answer 400, never accept an altered payload.
+    if (isTextContentType(headers['content-type']) && isUtf8(req.body)) {
       event.body = req.body.toString('utf8');
     } else {
       event.body = req.body.toString('base64');

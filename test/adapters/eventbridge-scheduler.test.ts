@@ -7,7 +7,7 @@ import type { DeliveryMessage } from '../../lib/core/model.ts';
 
 const scheduler = mockClient(SchedulerClient);
 const now = Date.parse('2026-11-23T10:00:00.000Z');
-const message: DeliveryMessage = { v: 1, deliveryId: 'dlv_abc', tenantId: 'ten_a', endpointId: 'ep_1', endpointVersion: 1, event: { id: 'evt_1', type: 'invoice.paid', createdAt: 'x', data: {} }, attempt: 4, trigger: 'scheduled', createdAt: 'x' };
+const message: DeliveryMessage = { v: 1, deliveryId: 'dlv_abc', tenantId: 'ten_a', endpointId: 'ep_1', endpointVersion: 1, event: { id: 'evt_1', type: 'invoice.paid', createdAt: 'x', dataJson: JSON.stringify({}) }, attempt: 4, trigger: 'scheduled', createdAt: 'x' };
 const target = { group: 'billhook-prod', roleArn: 'arn:aws:iam::1:role/sched', queueArn: 'arn:aws:sqs:us-east-1:1:deliveries' };
 
 describe('EventBridgeRetryScheduler', () => {

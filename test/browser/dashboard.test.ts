@@ -138,7 +138,8 @@ describe('web dashboard in Chromium', () => {
 
   it('shows a failing delivery with its status code and response, retries it from the UI, and sees it succeed', async () => {
     receiver.script('/hooks', { status: 503, body: 'maintenance window' });
-    const posted = await api.post(`/v1/tenants/${tenant}/events`, { type: 'invoice.payment_failed', data: { invoice: 'in_1002', reason: 'card_declined' } });
+    // Raw text: an amount no JavaScript number can hold, which the payload views must show as sent.
+    const posted = await api.post(`/v1/tenants/${tenant}/events`, '{"type":"invoice.payment_failed","data":{"invoice":"in_1002","reason":"card_declined","amountDue":12345678901234567890.10}}');
     expect(posted.status).toBe(202);
     await waitFor('the failing attempt', () => receiver.on('/hooks').length >= 2);
 
@@ -156,6 +157,7 @@ describe('web dashboard in Chromium', () => {
     await firstAttempt.getByText(/Response body/).click();
     expect(await firstAttempt.locator('pre').textContent()).toBe('maintenance window');
     expect(await page.locator('pre.payload').textContent()).toContain('card_declined');
+    expect(await page.locator('pre.payload').textContent()).toContain('"amountDue": 12345678901234567890.10');
     await shot('06-delivery-failed');
 
     // The receiver is healthy again (its script ran out): retry by hand.
@@ -181,6 +183,7 @@ describe('web dashboard in Chromium', () => {
     await page.locator('tr:has-text("invoice.payment_failed") a').first().click();
     await page.getByRole('heading', { name: 'Payload' }).waitFor();
     expect(await page.locator('pre.payload').textContent()).toContain('in_1002');
+    expect(await page.locator('pre.payload').textContent()).toContain('"amountDue": 12345678901234567890.10');
     await page.locator('tr:has-text("Succeeded")').waitFor();
     await shot('09-event');
   }, 60_000);

@@ -14,6 +14,8 @@ interface Seen {
   path: string;
   query: Record<string, string>;
   body: any;
+  /** The body as sent. */
+  text: string;
   authorization: string | undefined;
 }
 
@@ -32,7 +34,7 @@ class FakeApi {
       req.on('end', () => {
         const u = new URL(req.url ?? '/', 'http://x');
         const text = Buffer.concat(chunks).toString('utf8');
-        const seen: Seen = { method: req.method ?? '', path: u.pathname, query: Object.fromEntries(u.searchParams), body: text ? JSON.parse(text) : undefined, authorization: req.headers.authorization };
+        const seen: Seen = { method: req.method ?? '', path: u.pathname, query: Object.fromEntries(u.searchParams), body: text ? JSON.parse(text) : undefined, text, authorization: req.headers.authorization };
         this.requests.push(seen);
         const a = this.handle(seen);
         const type = a.type ?? (a.status >= 400 ? 'application/problem+json' : 'application/json');
@@ -65,6 +67,23 @@ describe('billhook CLI against a fake API (retry, recover, dlq, server errors)',
   });
   beforeEach(() => {
     fake.requests.length = 0;
+  });
+
+  it('events send and get keep data exactly as written: no number rounded, no escape rewritten', async () => {
+    // Arrange
+    const data = '{"big":12345678901234567890,"pi":3.141592653589793238462643383279,"exp":1e400,"neg0":-0,"s":"Zo\\u00eb 💶"}';
+    const event = `{"id":"evt_1","type":"invoice.paid","createdAt":"2026-01-01T00:00:00.000Z","data":${data},"deliveries":1}`;
+    fake.handle = (q) => (q.method === 'POST' ? { status: 202, body: { id: 'evt_1', type: 'invoice.paid', createdAt: '2026-01-01T00:00:00.000Z', deliveries: 1 } } : { status: 200, body: event });
+    // Act
+    const sent = await cli('events', 'send', 'ten_a', 'invoice.paid', '--data', data.replace(/,/g, ', '));
+    const shown = await cli('events', 'get', 'ten_a', 'evt_1');
+    const json = await cli('events', 'get', 'ten_a', 'evt_1', '--json');
+    // Assert
+    expect(sent.code).toBe(0);
+    expect(fake.requests[0]!.text).toBe(`{"type":"invoice.paid","data":${data}}`);
+    expect(shown.stdout).toContain('"big": 12345678901234567890,\n  "pi": 3.141592653589793238462643383279,\n  "exp": 1e400,\n  "neg0": -0,\n  "s": "Zo\\u00eb 💶"');
+    expect(json.stdout).toContain('"exp": 1e400');
+    expect(json.stdout).toContain('"big": 12345678901234567890');
   });
 
   it('retry posts to the delivery’s retry route and says what was queued', async () => {

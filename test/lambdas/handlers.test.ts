@@ -126,7 +126,8 @@ describe('ingest handler', () => {
     expect(sends).toHaveLength(1);
     const bodies = sends[0]!.args[0].input.Entries!.map((e) => JSON.parse(e.MessageBody!));
     expect(bodies.map((b) => b.endpointId).sort()).toEqual(['ep_1', 'ep_2']);
-    expect(bodies[0]).toMatchObject({ v: 1, attempt: 1, trigger: 'scheduled', event: { type: 'invoice.paid', data: { amount: 5 } } });
+    // The data travels as the text that was sent.
+    expect(bodies[0]).toMatchObject({ v: 1, attempt: 1, trigger: 'scheduled', event: { type: 'invoice.paid', dataJson: '{"amount":5}' } });
     const puts = ddb.commandCalls(PutCommand);
     expect(puts).toHaveLength(1);
     expect(puts[0]!.args[0].input.ConditionExpression).toBe('attribute_not_exists(id)');

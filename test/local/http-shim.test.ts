@@ -128,6 +128,17 @@ describe('http shim (API Gateway HTTP API, payload 2.0)', () => {
     expect(Buffer.from(event.body!, 'base64').equals(bytes)).toBe(true);
   });
 
+  it('passes a JSON body that is not valid UTF-8 as bytes, so the handler can refuse it (400), not see U+FFFD', async () => {
+    const { url } = await start();
+    const bytes = Buffer.concat([Buffer.from('{"s":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]);
+
+    await request(`${url}/v1/tenants/ten_1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: bytes });
+
+    const { event } = calls[0]!;
+    expect(event.isBase64Encoded).toBe(true);
+    expect(Buffer.from(event.body!, 'base64').equals(bytes)).toBe(true);
+  });
+
   it('writes status, headers, cookies and a base64 body from the handler result', async () => {
     const png = Buffer.from([137, 80, 78, 71, 0, 255]);
     const { url } = await start({

@@ -31,7 +31,8 @@ export function inProcessApi() {
     if (options.rawBody) req.body = options.rawBody;
     else if (options.body !== undefined) req.body = Buffer.from(typeof options.body === 'string' ? options.body : JSON.stringify(options.body));
     const res = await handleHttp(router, auth, silentLogger, req);
-    return { status: res.statusCode, headers: res.headers, body: res.body ? JSON.parse(res.body) : undefined };
+    // `text` is the answer as sent, for checks that must not go through JSON.parse (an event's data).
+    return { status: res.statusCode, headers: res.headers, body: res.body ? JSON.parse(res.body) : undefined, text: res.body ?? '' };
   };
   /** Every piece of state the API can change, serialised, to prove a request changed nothing. */
   const snapshot = () =>

@@ -20,7 +20,7 @@ function message(patch: Partial<DeliveryMessage> = {}): DeliveryMessage {
     tenantId: T,
     endpointId: 'ep_1',
     endpointVersion: 1,
-    event: { id: 'evt_1', type: 'invoice.paid', createdAt: '2026-11-23T11:59:00.000Z', data: { amount: 100 } },
+    event: { id: 'evt_1', type: 'invoice.paid', createdAt: '2026-11-23T11:59:00.000Z', dataJson: JSON.stringify({ amount: 100 }) },
     attempt: 1,
     trigger: 'scheduled',
     createdAt: '2026-11-23T11:59:00.000Z',

@@ -27,7 +27,7 @@ async function setup(options: { breaker?: { threshold: number; cooldownMs: numbe
       tenantId: T,
       endpointId: 'ep_1',
       endpointVersion: 1,
-      event: { id: `evt_${n}`, type: 'invoice.paid', createdAt: new Date(deps.clock.now()).toISOString(), data: {} },
+      event: { id: `evt_${n}`, type: 'invoice.paid', createdAt: new Date(deps.clock.now()).toISOString(), dataJson: JSON.stringify({}) },
       attempt: 1,
       trigger: 'scheduled',
       createdAt: new Date(deps.clock.now()).toISOString(),
@@ -86,7 +86,7 @@ describe('endpoint health', () => {
   it('does not report delivery.exhausted about an operational event (no loops)', async () => {
     const { sender, responses, message, emitted } = await setup();
     responses.push({ statusCode: 500, durationMs: 1 });
-    await deliver(sender, message({ attempt: 3, endpointId: 'ep_ops', event: { id: 'evt_op', type: 'delivery.exhausted', createdAt: 'x', data: {} } }));
+    await deliver(sender, message({ attempt: 3, endpointId: 'ep_ops', event: { id: 'evt_op', type: 'delivery.exhausted', createdAt: 'x', dataJson: JSON.stringify({}) } }));
     expect(emitted().filter((e) => e.type === 'delivery.exhausted')).toEqual([]);
   });
 });

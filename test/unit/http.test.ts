@@ -2,7 +2,8 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { AdminKeyAuthenticator } from '../../lib/http/auth.ts';
 import { fromApiGateway, handleHttp } from '../../lib/http/handler.ts';
-import { jsonDepth, parseBody } from '../../lib/http/parse.ts';
+import { minifyJson } from '../../lib/core/json-text.ts';
+import { parseBody } from '../../lib/http/parse.ts';
 import { json } from '../../lib/http/respond.ts';
 import { Router, type Route } from '../../lib/http/router.ts';
 import type { HttpRequest } from '../../lib/http/types.ts';
@@ -106,6 +107,6 @@ describe('fromApiGateway', () => {
   });
 });
 
-describe('jsonDepth', () => {
-  it.each([[1, 0], [{}, 1], [{ a: [1, { b: 2 }] }, 3]])('%j → %i', (v, d) => expect(jsonDepth(v)).toBe(d));
+describe('JSON depth (measured on the text)', () => {
+  it.each([['1', 0], ['{}', 1], ['{"a":[1,{"b":2}]}', 3]])('%s → %i', (t, d) => expect(minifyJson(t).depth).toBe(d));
 });

@@ -18,7 +18,7 @@ async function setup(responses: OutboundResponse[] = []) {
   };
   /** Store an event and a delivery in a given state by running real attempts. */
   const seed = async (eventId: string, createdAt: string, results: OutboundResponse[]) => {
-    const event = { id: eventId, type: 'invoice.paid', createdAt, data: { n: eventId } };
+    const event = { id: eventId, type: 'invoice.paid', createdAt, dataJson: JSON.stringify({ n: eventId }) };
     await deps.events.putIfAbsent({ ...event, tenantId: T, deliveries: 1, fingerprint: 'f' });
     responses.push(...results);
     const m: DeliveryMessage = { v: 1, deliveryId: `dlv_${eventId.slice(4)}`, tenantId: T, endpointId: 'ep_1', endpointVersion: 1, event, attempt: 1, trigger: 'scheduled', createdAt };
@@ -65,7 +65,7 @@ describe('retryDelivery (manual)', () => {
     // Act: manual retry succeeds, then the scheduled attempt 2 arrives
     await retryDelivery(deps, T, id, 'req3');
     await deliver(sender, deps.queue.sent.shift()!.message);
-    const outcome = await deliver(sender, { v: 1, deliveryId: id, tenantId: T, endpointId: 'ep_1', endpointVersion: 1, event: { id: pendingRetry.id, type: pendingRetry.type, createdAt: pendingRetry.createdAt, data: pendingRetry.data }, attempt: 2, trigger: 'scheduled', createdAt: pendingRetry.createdAt });
+    const outcome = await deliver(sender, { v: 1, deliveryId: id, tenantId: T, endpointId: 'ep_1', endpointVersion: 1, event: { id: pendingRetry.id, type: pendingRetry.type, createdAt: pendingRetry.createdAt, dataJson: pendingRetry.dataJson }, attempt: 2, trigger: 'scheduled', createdAt: pendingRetry.createdAt });
     // Assert
     expect(outcome).toBe('already_succeeded');
     expect((await deps.deliveries.get(T, id))!.attempts.map((a) => a.trigger)).toEqual(['scheduled', 'manual']);
@@ -117,7 +117,7 @@ describe('redriveDeadLetters', () => {
   it('moves valid deliveries back as a new retry chain at a capped rate, and leaves garbage', async () => {
     // Arrange
     const { deps } = await setup();
-    const m = (n: number): DeliveryMessage => ({ v: 1, deliveryId: `dlv_${n}`, tenantId: T, endpointId: 'ep_1', endpointVersion: 1, event: { id: `evt_${n}`, type: 'invoice.paid', createdAt: '2026-11-23T10:00:00.000Z', data: {} }, attempt: 8, trigger: 'scheduled', createdAt: '2026-11-23T10:00:00.000Z' });
+    const m = (n: number): DeliveryMessage => ({ v: 1, deliveryId: `dlv_${n}`, tenantId: T, endpointId: 'ep_1', endpointVersion: 1, event: { id: `evt_${n}`, type: 'invoice.paid', createdAt: '2026-11-23T10:00:00.000Z', dataJson: JSON.stringify({}) }, attempt: 8, trigger: 'scheduled', createdAt: '2026-11-23T10:00:00.000Z' });
     for (let i = 0; i < 25; i++) deps.dlq.put(JSON.stringify(m(i)));
     deps.dlq.put('not json');
     const before = deps.clock.now();

@@ -9,8 +9,8 @@ const BATCH_GET_MAX = 100;
 
 /**
  * Events table. The payload is kept as the JSON text it arrived as
- * (`dataJson`), so numbers and nesting survive exactly and DynamoDB's map
- * depth limit never applies.
+ * (`dataJson`, minified, never re-serialised), so numbers, escapes and key
+ * order survive exactly and DynamoDB's map depth limit never applies.
  */
 export class DynamoEventStore implements EventStore {
   constructor(
@@ -104,10 +104,8 @@ export class DynamoEventStore implements EventStore {
   }
 
   private toItem(event: EventRecord): Record<string, unknown> {
-    const { data, ...rest } = event;
     return {
-      ...rest,
-      dataJson: JSON.stringify(data),
+      ...event,
       createdAtId: `${event.createdAt}#${event.id}`,
       expiresAt: Math.floor(Date.parse(event.createdAt) / 1000) + this.retentionDays * 86400,
     };
@@ -120,11 +118,17 @@ function fromItem(item: Record<string, unknown>): EventRecord {
     tenantId: item.tenantId as string,
     type: item.type as string,
     createdAt: item.createdAt as string,
-    data: JSON.parse(item.dataJson as string) as Record<string, unknown>,
+    dataJson: dataJsonOf(item),
     deliveries: Number(item.deliveries ?? 0),
     fingerprint: item.fingerprint as string,
   };
   if (typeof item.idempotencyKey === 'string') record.idempotencyKey = item.idempotencyKey;
   if (typeof item.orderingKey === 'string') record.orderingKey = item.orderingKey;
   return record;
+}
+
+/** The payload text; items written before payloads were kept as text hold `data` as a map. */
+function dataJsonOf(item: Record<string, unknown>): string {
+  if (typeof item.dataJson === 'string') return item.dataJson;
+  return JSON.stringify(item.data ?? {});
 }

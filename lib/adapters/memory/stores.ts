@@ -26,6 +26,7 @@ import type {
   RecordAttemptResult,
   TenantStore,
 } from '../../ports.ts';
+import { decodeQueueMessage, encodeQueueMessage } from '../../core/queue-encoding.ts';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
 
 const clone = <T>(v: T): T => structuredClone(v);
@@ -198,29 +199,40 @@ export class MemoryDeliveryLog implements DeliveryLog {
   }
 }
 
-/** Records what was enqueued; `failNext` injects SQS failures. */
+/**
+ * Records what was enqueued; `failNext` injects SQS failures. Every message
+ * travels as SQS carries it, through the queue encoding and back, and
+ * `acceptBody` (tests) may refuse a body the way SQS would.
+ */
 export class MemoryDeliveryQueue implements DeliveryQueue {
   readonly sent: { message: DeliveryMessage; delaySeconds: number }[] = [];
   readonly fanouts: JobMessage[] = [];
   readonly deadLetters: { message: DeliveryMessage; reason: string }[] = [];
   failNext = 0;
+  acceptBody?: (body: string) => void;
   private maybeFail() {
     if (this.failNext > 0) {
       this.failNext--;
       throw new Error('injected SQS failure');
     }
   }
+  private transit<T>(m: T): T {
+    const body = encodeQueueMessage(m);
+    this.acceptBody?.(body);
+    return decodeQueueMessage(body) as T;
+  }
   async enqueue(messages: readonly DeliveryMessage[], delaySeconds = 0) {
     this.maybeFail();
-    for (const m of messages) this.sent.push({ message: clone(m), delaySeconds });
+    const bodies = messages.map((m) => this.transit(m)); // all or nothing, as a refused batch entry fails the call
+    for (const message of bodies) this.sent.push({ message, delaySeconds });
   }
   async enqueueJob(m: JobMessage, _delaySeconds = 0) {
     this.maybeFail();
-    this.fanouts.push(clone(m));
+    this.fanouts.push(this.transit(m));
   }
   async sendToDeadLetter(m: DeliveryMessage, reason: string) {
     this.maybeFail();
-    this.deadLetters.push({ message: clone(m), reason });
+    this.deadLetters.push({ message: this.transit(m), reason });
   }
 }
 

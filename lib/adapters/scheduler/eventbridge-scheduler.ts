@@ -2,10 +2,12 @@
  * Retries beyond SQS's 900 s: a one-shot EventBridge Scheduler schedule
  * (`at(...)`, deleted after it runs) that sends the message back to the
  * deliveries queue. The schedule name is derived from the delivery and
- * attempt, so a duplicated request creates one schedule.
+ * attempt, so a duplicated request creates one schedule. The input is the
+ * queue message in the queue encoding: the schedule delivers it as the body.
  */
 import type { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { DeliveryMessage } from '../../core/model.ts';
+import { encodeQueueMessage } from '../../core/queue-encoding.ts';
 import type { Clock, DeliveryQueue, RetryScheduler } from '../../ports.ts';
 
 export interface SchedulerTarget {
@@ -63,7 +65,7 @@ export class EventBridgeRetryScheduler implements RetryScheduler {
           ScheduleExpressionTimezone: 'UTC',
           FlexibleTimeWindow: { Mode: 'OFF' },
           ActionAfterCompletion: 'DELETE',
-          Target: { Arn: this.target.queueArn, RoleArn: this.target.roleArn, Input: JSON.stringify(message) },
+          Target: { Arn: this.target.queueArn, RoleArn: this.target.roleArn, Input: encodeQueueMessage(message) },
         }),
       );
     } catch (e) {

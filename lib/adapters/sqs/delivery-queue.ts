@@ -1,6 +1,7 @@
 import { ChangeMessageVisibilityCommand, SendMessageBatchCommand, SendMessageCommand, SQSClient, type SendMessageBatchRequestEntry } from '@aws-sdk/client-sqs';
 import { deduplicationId, MAX_HOLD_SECONDS } from '../../core/lanes.ts';
 import { attemptKeyOf, type DeliveryMessage, type JobMessage } from '../../core/model.ts';
+import { encodeQueueMessage, queueSafeText } from '../../core/queue-encoding.ts';
 import type { DeliveryQueue, MessageHolds } from '../../ports.ts';
 import { instrumentClient } from '../aws-instrumentation.ts';
 
@@ -39,13 +40,13 @@ export class SqsDeliveryQueue implements DeliveryQueue {
       deliveryId: { DataType: 'String', StringValue: m.deliveryId },
     });
     if (delay > 0) {
-      const entries = messages.map((m, i) => ({ Id: String(i), MessageBody: JSON.stringify(m), DelaySeconds: delay, MessageAttributes: attributes(m) }));
+      const entries = messages.map((m, i) => ({ Id: String(i), MessageBody: encodeQueueMessage(m), DelaySeconds: delay, MessageAttributes: attributes(m) }));
       await this.sendAll(this.urls.retries, entries, false);
       return;
     }
     const entries = messages.map((m, i) => ({
       Id: String(i),
-      MessageBody: JSON.stringify(m),
+      MessageBody: encodeQueueMessage(m),
       MessageGroupId: groupOf(m),
       MessageDeduplicationId: deduplicationId(m, attemptKeyOf(m)),
       MessageAttributes: attributes(m),
@@ -55,19 +56,19 @@ export class SqsDeliveryQueue implements DeliveryQueue {
 
   async enqueueJob(message: JobMessage, delaySeconds = 0): Promise<void> {
     const delay = Math.min(Math.max(0, Math.round(delaySeconds)), MAX_DELAY_SECONDS);
-    await this.sqs.send(new SendMessageCommand({ QueueUrl: this.urls.fanout, MessageBody: JSON.stringify(message), DelaySeconds: delay }));
+    await this.sqs.send(new SendMessageCommand({ QueueUrl: this.urls.fanout, MessageBody: encodeQueueMessage(message), DelaySeconds: delay }));
   }
 
   async sendToDeadLetter(message: DeliveryMessage, reason: string): Promise<void> {
     await this.sqs.send(
       new SendMessageCommand({
         QueueUrl: this.urls.deadLetter,
-        MessageBody: JSON.stringify(message),
+        MessageBody: encodeQueueMessage(message),
         // FIFO dead-letter queue: an endpoint's exhausted deliveries in order; a repeated send of one exhaustion is dropped.
         MessageGroupId: message.endpointId,
         MessageDeduplicationId: deduplicationId(message, `dlq.${message.chain ?? 0}`),
         MessageAttributes: {
-          reason: { DataType: 'String', StringValue: reason.slice(0, 1000) || 'exhausted' },
+          reason: { DataType: 'String', StringValue: queueSafeText(reason.slice(0, 1000)) || 'exhausted' },
           tenantId: { DataType: 'String', StringValue: message.tenantId },
           deliveryId: { DataType: 'String', StringValue: message.deliveryId },
         },

@@ -1,4 +1,5 @@
 /** Helpers the commands share: list options and output, record output, option readers. */
+import { prettyJson } from '../../core/json-text.ts';
 import { usageError } from '../errors.ts';
 import { keyValues, parseNumber, table, type Column } from '../format.ts';
 import type { Page } from '../http.ts';
@@ -24,16 +25,19 @@ export function pageQuery(ctx: Ctx, flags: Flags): Record<string, string | undef
   return { limit: limit === undefined ? undefined : String(limit), cursor: str(flags, 'cursor') };
 }
 
-/** A list: JSON as the API gave it, else a table and, when there is more, how to get it. */
-export function printList<R>(ctx: Ctx, page: Page<R>, columns: Column<R>[]): void {
-  if (ctx.json) return ctx.out(JSON.stringify(page, null, 2));
+/**
+ * A list: JSON as the API gave it, else a table and, when there is more, how
+ * to get it. `text` (the answer's own JSON text) is printed losslessly when given.
+ */
+export function printList<R>(ctx: Ctx, page: Page<R>, columns: Column<R>[], text?: string): void {
+  if (ctx.json) return ctx.out(text === undefined ? JSON.stringify(page, null, 2) : prettyJson(text));
   ctx.out(table(page.data, columns, ctx.paint));
   if (page.nextCursor) ctx.err(ctx.paintErr.dim(`(more: add --all, or --cursor ${page.nextCursor})`));
 }
 
-/** One record: JSON as the API gave it, else aligned `key: value` lines. */
-export function printRecord(ctx: Ctx, value: unknown, pairs: [string, unknown][], extra?: string): void {
-  if (ctx.json) return ctx.out(JSON.stringify(value, null, 2));
+/** One record: JSON as the API gave it (losslessly from `text` when given), else aligned `key: value` lines. */
+export function printRecord(ctx: Ctx, value: unknown, pairs: [string, unknown][], extra?: string, text?: string): void {
+  if (ctx.json) return ctx.out(text === undefined ? JSON.stringify(value, null, 2) : prettyJson(text));
   ctx.out(keyValues(pairs, ctx.paint) + (extra ? `\n${extra}` : ''));
 }
 

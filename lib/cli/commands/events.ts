@@ -1,6 +1,7 @@
 /** `billhook events …` and `billhook deliveries …`. */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { JsonTextError, memberTexts, minifyJson, prettyJson } from '../../core/json-text.ts';
 import { EXIT, usageError } from '../errors.ts';
 import { duration, keyValues, parseTime, table } from '../format.ts';
 import { apiPath } from '../http.ts';
@@ -11,8 +12,12 @@ export const DELIVERY_STATUSES = ['pending', 'succeeded', 'failed', 'exhausted',
 
 const tenantPath = (tenant: string, ...rest: (string | undefined)[]) => apiPath('/v1/tenants', tenant, ...rest);
 
-/** The event data: --data, --data-file (`-` = stdin), else piped stdin, else `{}`. */
-async function readData(ctx: Ctx, flags: Flags): Promise<unknown> {
+/**
+ * The event data: --data, --data-file (`-` = stdin), else piped stdin, else
+ * `{}`; as JSON text, minified but otherwise as written (never parsed and
+ * re-serialised, which would round big numbers).
+ */
+async function readData(ctx: Ctx, flags: Flags): Promise<string> {
   const inline = str(flags, 'data');
   const file = str(flags, 'data-file');
   if (inline !== undefined && file !== undefined) throw usageError('give --data or --data-file, not both', ctx.helpFor);
@@ -33,10 +38,12 @@ async function readData(ctx: Ctx, flags: Flags): Promise<unknown> {
     raw = piped?.toString('utf8');
     source = 'stdin';
   }
-  if (raw === undefined || raw.trim() === '') return {};
+  if (raw === undefined || raw.trim() === '') return '{}';
   try {
-    return JSON.parse(raw);
+    return minifyJson(raw).minified;
   } catch (e) {
+    // A duplicate key is for the API to refuse (422 duplicate_key, with the path), like any other rule on data.
+    if (e instanceof JsonTextError && e.kind !== 'syntax') return raw.trim();
     throw usageError(`the event data from ${source} is not valid JSON (${(e as Error).message})`, ctx.helpFor);
   }
 }
@@ -71,7 +78,8 @@ export const events: Command = {
         const data = await readData(ctx, flags);
         const id = str(flags, 'id');
         const key = str(flags, 'idempotency-key');
-        const res = await ctx.api().request<Row>('POST', tenantPath(tenant!, 'events'), { body: { type, data, ...(id ? { id } : {}) }, ...(key ? { headers: { 'idempotency-key': key } } : {}) });
+        const body = `{"type":${JSON.stringify(type)},"data":${data}${id ? `,"id":${JSON.stringify(id)}` : ''}}`;
+        const res = await ctx.api().request<Row>('POST', tenantPath(tenant!, 'events'), { rawBody: body, ...(key ? { headers: { 'idempotency-key': key } } : {}) });
         const e = res.body;
         const replayed = res.headers.get('idempotent-replayed') === 'true';
         if (ctx.json) ctx.out(JSON.stringify(e, null, 2));
@@ -94,7 +102,8 @@ export const events: Command = {
       async run(ctx, [tenant], flags) {
         const since = str(flags, 'since');
         const query = { ...pageQuery(ctx, flags), since: since === undefined ? undefined : parseTime(since, '--since', ctx.helpFor), type: str(flags, 'type') };
-        printList(ctx, await ctx.api().list<Row>(tenantPath(tenant!, 'events'), query, flags.all === true), eventColumns);
+        const { page, text } = await ctx.api().listText<Row>(tenantPath(tenant!, 'events'), query, flags.all === true);
+        printList(ctx, page, eventColumns, text);
         return EXIT.ok;
       },
     },
@@ -103,10 +112,11 @@ export const events: Command = {
       summary: 'Show one event with its data',
       examples: ['billhook events get ten_acme evt_…'],
       async run(ctx, [tenant, event]) {
-        const e = await ctx.api().get<Row>(tenantPath(tenant!, 'events', event));
-        const { data, ...rest } = e;
+        const { body: e, text } = await ctx.api().request<Row>('GET', tenantPath(tenant!, 'events', event));
+        const { data: _parsed, ...rest } = e;
         const pairs: [string, unknown][] = Object.entries(rest).map(([k, v]) => [k, k.endsWith('At') ? when(v) : v]);
-        printRecord(ctx, e, pairs, `${ctx.paint.dim('data:')}\n${JSON.stringify(data, null, 2)}`);
+        // The data as the API sent it, pretty-printed from the text: a number is never rounded for display.
+        printRecord(ctx, e, pairs, `${ctx.paint.dim('data:')}\n${prettyJson(memberTexts(text).get('data') ?? 'null')}`, text);
         return EXIT.ok;
       },
     },

@@ -3,6 +3,7 @@
  * the key the user signed in with. Errors keep the API's problem+json fields,
  * so forms can show a message next to the field it is about.
  */
+import { memberTexts } from '../../core/json-text.ts';
 
 export interface FieldError {
   path: string;
@@ -92,9 +93,19 @@ export interface Event {
   id: string;
   type: string;
   createdAt: string;
-  data: Record<string, unknown>;
+  /** Parsed by the browser, so big or long numbers may be rounded: show `dataText` instead. */
+  data: unknown;
   deliveries: number;
 }
+
+/** An event with its data as the exact JSON text the API answered (numbers and escapes as sent). */
+export interface EventWithText extends Event {
+  dataText: string;
+}
+
+/** The body a receiver gets for this event, as text: the envelope around the data as sent. */
+export const webhookBodyText = (e: EventWithText): string =>
+  `{"id":${JSON.stringify(e.id)},"type":${JSON.stringify(e.type)},"createdAt":${JSON.stringify(e.createdAt)},"data":${e.dataText}}`;
 
 export interface EventType {
   type: string;
@@ -123,6 +134,11 @@ export class Api {
   ) {}
 
   async call<T>(method: Method, path: string, body?: unknown): Promise<T> {
+    return (await this.callText<T>(method, path, body)).value;
+  }
+
+  /** The answer parsed, and as the text it came as (for values that must not pass through JSON.parse). */
+  private async callText<T>(method: Method, path: string, body?: unknown): Promise<{ value: T; text: string }> {
     let res: Response;
     try {
       res = await fetch(path, {
@@ -135,7 +151,7 @@ export class Api {
     } catch {
       throw new ApiError(0, 'network_error', 'Billhook could not be reached. Check your connection and try again.');
     }
-    if (res.status === 204) return undefined as T;
+    if (res.status === 204) return { value: undefined as T, text: '' };
     const text = await res.text();
     let parsed: unknown;
     try {
@@ -148,7 +164,13 @@ export class Api {
       if (res.status === 401) this.onUnauthorized();
       throw new ApiError(res.status, p.code ?? 'http_error', p.detail ?? p.title ?? `Request failed (${res.status})`, p.errors ?? []);
     }
-    return parsed as T;
+    return { value: parsed as T, text };
+  }
+
+  /** One event, with its data as sent: extracted from the answer's text, never re-serialised. */
+  async event(path: string): Promise<EventWithText> {
+    const { value, text } = await this.callText<Event>('GET', path);
+    return { ...value, dataText: memberTexts(text).get('data') ?? 'null' };
   }
 
   get = <T>(path: string) => this.call<T>('GET', path);

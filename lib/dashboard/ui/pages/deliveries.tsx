@@ -1,6 +1,7 @@
 /** Deliveries: the filtered list, and one delivery with every attempt, its payload and a retry. */
 import { useState } from 'preact/hooks';
-import { DELIVERY_STATUSES, pathOf, queryOf, type Attempt, type Delivery, type Endpoint, type Event as BillingEvent, type Page } from '../api.ts';
+import { prettyJson } from '../../../core/json-text.ts';
+import { DELIVERY_STATUSES, pathOf, queryOf, webhookBodyText, type Attempt, type Delivery, type Endpoint, type Page } from '../api.ts';
 import { Code, Empty, ErrorBox, EventTypeOptions, Loading, Pager, StatusBadge, Table, Time, fromLocalInput, shortId, toLocalInput } from '../components.tsx';
 import { useSession } from '../context.ts';
 import { useCursorPager, useInterval, useLoad } from '../hooks.ts';
@@ -212,7 +213,7 @@ export function DeliveryPage({ deliveryId }: { deliveryId: string }) {
   const { api, tenantId, notify } = useSession();
   const base = pathOf('v1', 'tenants', tenantId);
   const d = useLoad(() => api.get<Delivery & { attempts: Attempt[] }>(`${base}/deliveries/${encodeURIComponent(deliveryId)}`), [deliveryId]);
-  const event = useLoad(() => (d.data ? api.get<BillingEvent>(`${base}/events/${encodeURIComponent(d.data.eventId)}`) : Promise.resolve(undefined)), [d.data?.eventId]);
+  const event = useLoad(() => (d.data ? api.event(`${base}/events/${encodeURIComponent(d.data.eventId)}`) : Promise.resolve(undefined)), [d.data?.eventId]);
   const [waitingFor, setWaitingFor] = useState<number>();
   const [retryError, setRetryError] = useState<Error>();
   const moving = !!d.data && (d.data.status === 'pending' || waitingFor !== undefined);
@@ -287,7 +288,7 @@ export function DeliveryPage({ deliveryId }: { deliveryId: string }) {
       <Attempts attempts={x.attempts} />
       <h2>Payload</h2>
       {event.error && <ErrorBox error={event.error} retry={event.reload} />}
-      {event.data ? <pre class="payload">{JSON.stringify({ id: event.data.id, type: event.data.type, createdAt: event.data.createdAt, data: event.data.data }, null, 2)}</pre> : !event.error && <Loading what="the payload" />}
+      {event.data ? <pre class="payload">{prettyJson(webhookBodyText(event.data))}</pre> : !event.error && <Loading what="the payload" />}
     </section>
   );
 }

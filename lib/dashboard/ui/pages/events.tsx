@@ -1,5 +1,6 @@
 /** Events: the log with search by id and type, and one event with its deliveries. */
 import { useState } from 'preact/hooks';
+import { prettyJson } from '../../../core/json-text.ts';
 import { pathOf, queryOf, type Delivery, type Event as BillingEvent, type Page } from '../api.ts';
 import { Empty, ErrorBox, EventTypeOptions, Loading, Pager, Table, Time } from '../components.tsx';
 import { useSession } from '../context.ts';
@@ -97,7 +98,7 @@ export function EventsPage() {
 export function EventPage({ eventId }: { eventId: string }) {
   const { api, tenantId } = useSession();
   const base = pathOf('v1', 'tenants', tenantId);
-  const event = useLoad(() => api.get<BillingEvent>(`${base}/events/${encodeURIComponent(eventId)}`), [eventId]);
+  const event = useLoad(() => api.event(`${base}/events/${encodeURIComponent(eventId)}`), [eventId]);
   const deliveries = useLoad(() => api.get<Page<Delivery>>(`${base}/deliveries` + queryOf({ eventId, limit: 100 })), [eventId]);
   return (
     <section aria-labelledby="event-title">
@@ -124,7 +125,7 @@ export function EventPage({ eventId }: { eventId: string }) {
             <dd>{event.data.deliveries} endpoints</dd>
           </dl>
           <h2>Payload</h2>
-          <pre class="payload">{JSON.stringify(event.data.data, null, 2)}</pre>
+          <pre class="payload">{prettyJson(event.data.dataText)}</pre>
         </>
       )}
       <h2>Deliveries</h2>
