@@ -250,6 +250,7 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
       BILLHOOK_SCHEDULER_GROUP: 'billhook-local',
       BILLHOOK_SCHEDULER_ROLE_ARN: 'arn:aws:iam::000000000000:role/billhook-scheduler',
       BILLHOOK_DELIVERIES_QUEUE_ARN: queue.queueArns.deliveries,
+      BILLHOOK_SCHEDULER_DLQ_ARN: queue.queueArns.schedulerDlq,
       AWS_REGION: LOCAL_REGION,
       AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,

@@ -160,7 +160,7 @@ describe('BillhookStack', () => {
 
   describe('queues', () => {
     it('redrives the deliveries and fan-out queues to their DLQs after maxReceiveCount 5', () => {
-      template.resourceCountIs('AWS::SQS::Queue', 4);
+      template.resourceCountIs('AWS::SQS::Queue', QUEUE_KEYS.length);
       const res = template.toJSON().Resources;
       expect(res[ids.queue.deliveries].Properties.RedrivePolicy).toEqual({
         deadLetterTargetArn: { 'Fn::GetAtt': [ids.queue.deliveriesDlq, 'Arn'] },
@@ -172,6 +172,7 @@ describe('BillhookStack', () => {
       });
       expect(res[ids.queue.deliveriesDlq].Properties.RedrivePolicy).toBeUndefined();
       expect(res[ids.queue.fanoutDlq].Properties.RedrivePolicy).toBeUndefined();
+      expect(res[ids.queue.schedulerDlq].Properties.RedrivePolicy).toBeUndefined();
     });
 
     it('sets visibility to six times the consumer timeout and keeps messages 14 days', () => {
@@ -393,14 +394,14 @@ describe('BillhookStack', () => {
       expect(new Set(sends)).toEqual(new Set([`${ids.queue.deliveries}.Arn`, `${ids.queue.fanout}.Arn`]));
     });
 
-    it('sends long retries through a schedule group whose role may only send to the deliveries queue', () => {
+    it('sends long retries through a schedule group whose role may only send to the deliveries queue and its own DLQ', () => {
       const res = template.toJSON().Resources as Record<string, { Type: string; Properties: Record<string, any> }>;
       const [groupId] = Object.entries(res).find(([, r]) => r.Type === 'AWS::Scheduler::ScheduleGroup')!;
       const [roleId, role] = Object.entries(res).find(([, r]) => r.Type === 'AWS::IAM::Role' && JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('scheduler.amazonaws.com'))!;
       expect(role.Properties.AssumeRolePolicyDocument.Statement[0].Condition.StringEquals).toHaveProperty(['aws:SourceAccount']);
       const rolePolicies = Object.values(res).filter((r) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties.Roles).includes(roleId));
       expect(rolePolicies.flatMap((p) => p.Properties.PolicyDocument.Statement)).toEqual([
-        { Action: 'sqs:SendMessage', Effect: 'Allow', Resource: { 'Fn::GetAtt': [ids.queue.deliveries, 'Arn'] } },
+        { Action: 'sqs:SendMessage', Effect: 'Allow', Resource: [{ 'Fn::GetAtt': [ids.queue.deliveries, 'Arn'] }, { 'Fn::GetAtt': [ids.queue.schedulerDlq, 'Arn'] }] },
       ]);
       const sender = grantsOf('sender');
       expect(sender.filter((g) => g.action === 'scheduler:CreateSchedule').map((g) => g.resource)).toEqual([expect.stringContaining(`schedule/${groupId}`)]);
