@@ -24,6 +24,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DEFAULT_RETRY_SCHEDULE } from '../core/retry-policy.ts';
+import { externalModules, LAMBDA_BUNDLING, LAMBDA_SDK } from './bundling.ts';
 import { EVENT_TYPE_PATTERN, type EventTypeDef } from '../core/event-types.ts';
 import {
   CONSUMERS,
@@ -185,8 +186,7 @@ export const DEFAULT_FANOUT_THRESHOLD = 50;
 export const DEFAULT_MEMORY_MB = 512;
 export const DEFAULT_INGEST_RESERVED_CONCURRENCY = 100;
 
-/** esbuild banner: lets CommonJS dependencies call `require` inside an ESM bundle. */
-export const ESM_REQUIRE_BANNER = "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
+export { ESM_REQUIRE_BANNER } from './bundling.ts';
 
 /** DynamoDB actions each function needs, per table. Index ARNs are added for Query. */
 const TABLE_ACCESS: Record<FunctionKey, Partial<Record<TableKey, readonly string[]>>> = {
@@ -383,16 +383,17 @@ export class WebhookDelivery extends Construct {
             : {}),
         },
         bundling: {
+          // The settings `npm run build` uses too (lib/infra/bundling.ts), so local mode can run what ships.
           format: OutputFormat.ESM,
-          minify: true,
-          sourceMap: true,
+          minify: LAMBDA_BUNDLING.minify,
+          sourceMap: LAMBDA_BUNDLING.sourcemap,
           // Stack traces resolve through the map's mappings; the original sources need not ship.
           sourcesContent: false,
-          target: 'node22',
-          mainFields: ['module', 'main'],
-          banner: ESM_REQUIRE_BANNER,
-          // The Lambda Node.js runtime provides AWS SDK v3.
-          externalModules: ['@aws-sdk/*'],
+          target: LAMBDA_BUNDLING.target,
+          mainFields: [...LAMBDA_BUNDLING.mainFields],
+          banner: LAMBDA_BUNDLING.banner,
+          // The AWS SDK is bundled (LAMBDA_SDK says why): [] overrides NodejsFunction's default of leaving it to the runtime.
+          externalModules: externalModules(LAMBDA_SDK),
           forceDockerBundling: false,
           // The api function serves the web dashboard from `dashboard/` beside its bundle.
           ...(key === 'api'

@@ -41,6 +41,13 @@ export interface StartLocalOptions {
    * import modules that read configuration at load time.
    */
   handlers?: LocalHandlers | (() => Promise<LocalHandlers>);
+  /**
+   * Run the built bundles in this folder (`<dir>/<name>/index.mjs`, as
+   * `npm run build` writes them) instead of the TypeScript sources; the api
+   * serves the dashboard built beside its bundle, as on Lambda. Ignored when
+   * `handlers` is given.
+   */
+  bundlesDir?: string;
   /** Polling loops per consumer (Lambda concurrency). Default sender 4, fanout 1. */
   concurrency?: Partial<Record<ConsumerName, number>>;
   /** Long-poll wait of the pollers; bounds how long stop() takes when idle. Default 1 s. */
@@ -202,7 +209,7 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
 
   try {
     const dashboard = (async () => {
-      if (options.dashboard === false || options.env?.BILLHOOK_DASHBOARD_DIR) return 0;
+      if (options.dashboard === false || options.env?.BILLHOOK_DASHBOARD_DIR || options.bundlesDir) return 0;
       const t = performance.now();
       dashboardDir = await mkdtemp(path.join(tmpdir(), 'billhook-dashboard-'));
       // Loaded here, not at the top: esbuild is a build tool that only local mode needs.
@@ -271,7 +278,10 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
     }
 
     const t = performance.now();
-    const handlers = typeof options.handlers === 'function' ? await options.handlers() : (options.handlers ?? (await importRealHandlers()));
+    const handlers =
+      typeof options.handlers === 'function'
+        ? await options.handlers()
+        : (options.handlers ?? (options.bundlesDir ? await (await import('./bundles.ts')).importBundleHandlers(options.bundlesDir) : await importRealHandlers()));
     const handlersMs = Math.round(performance.now() - t);
 
     for (const [name, consumer] of Object.entries(CONSUMERS) as [ConsumerName, (typeof CONSUMERS)[ConsumerName]][]) {

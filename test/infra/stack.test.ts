@@ -16,6 +16,7 @@ import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_RETRY_SCHEDULE } from '../../lib/core/retry-policy.ts';
 import { CONSUMERS, FUNCTION_TIMEOUT_SECONDS, INGEST_ROUTES, QUEUES, TABLES, type QueueKey } from '../../lib/definitions.ts';
+import { buildLambdas } from '../../lib/bundles.ts';
 import { BillhookStack } from '../../lib/infra/billhook-stack.ts';
 import { FUNCTION_KEYS, REPO_ROOT, WebhookDelivery, type FunctionKey, type TableKey } from '../../lib/infra/webhook-delivery.ts';
 
@@ -545,7 +546,7 @@ describe('BillhookStack', () => {
     const outdir = path.join(REPO_ROOT, 'test-output', `infra-bundle-${process.pid}`);
     afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
-    it('bundles the sender with local esbuild into a small ESM file that loads and exports handler, and ships the dashboard with the api', () => {
+    it('bundles the sender, AWS SDK included, with local esbuild into the ESM file npm run build writes, that loads and exports handler, and ships the dashboard with the api', async () => {
       // Arrange
       mkdirSync(outdir, { recursive: true });
       const { app, stack: bundled } = buildStack({}, { bundle: true, outdir });
@@ -562,10 +563,16 @@ describe('BillhookStack', () => {
       const code = readFileSync(file, 'utf8');
       expect(code.startsWith("import { createRequire } from 'module'; const require = createRequire(import.meta.url);")).toBe(true);
       expect(code).toMatch(/sourceMappingURL=index\.mjs\.map/);
-      expect(code).toMatch(/from\s*"@aws-sdk\/client-sqs"/); // external: the runtime provides the SDK
-      expect(code).not.toMatch(/class SQSClient\b/);
-      // Cold start: the sender stays small (Node's http, zod/mini; the AWS SDK comes from the runtime).
-      expect(statSync(file).size).toBeLessThan(300 * 1024);
+      // The AWS SDK is bundled (LAMBDA_SDK, lib/infra/bundling.ts): nothing is left to the runtime's copy.
+      expect(code).not.toMatch(/from\s*"@aws-sdk\//);
+      expect(code).toMatch(/ReceiveMessage/);
+      // Byte for byte what `npm run build` writes, so local mode's --bundles and the bundle e2e test run what ships.
+      const dist = await buildLambdas({ outDir: path.join(outdir, 'npm-run-build') });
+      const sender = dist.find((b) => b.name === 'sender')!;
+      expect(readFileSync(sender.file, 'utf8') === code).toBe(true);
+      // Cold start: the sender's own code stays small (Node's http, zod/mini); the SDK is the rest.
+      expect(sender.bytes - sender.sdkBytes).toBeLessThan(300 * 1024);
+      expect(statSync(file).size).toBeLessThan(1024 * 1024);
       // Node loads it as ESM (the banner makes CommonJS dependencies work) and finds the handler.
       const probe = `const m = await import(${JSON.stringify(pathToFileURL(file).href)}); if (typeof m.handler !== 'function') process.exit(3);`;
       expect(() => execFileSync(process.execPath, ['--input-type=module', '-e', probe], { cwd: REPO_ROOT, stdio: 'pipe' })).not.toThrow();
