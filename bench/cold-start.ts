@@ -1,14 +1,17 @@
 /**
  * Cold-start figures: the size of each Lambda bundle, built exactly as
  * `npm run build` builds it, and how long a fresh Node process takes to
- * import it, against the same for an empty module.
+ * import it, against the same for an empty module. Each bundle is built
+ * twice, with the AWS SDK bundled and external, so the choice in
+ * lib/infra/bundling.ts (LAMBDA_SDK) rests on numbers from one run.
  */
 import { execFile } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { buildLambdas, type LambdaFunction } from '../bin/build-lambdas.ts';
+import { buildLambdas, type LambdaFunction } from '../lib/bundles.ts';
+import { LAMBDA_SDK, type SdkMode } from '../lib/infra/bundling.ts';
 
 const run = promisify(execFile);
 const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -25,23 +28,29 @@ process.stdout.write(JSON.stringify({ importMs: performance.now() - t }));
 
 export interface BundleFigures {
   name: LambdaFunction;
+  /** Where this build takes the AWS SDK from; `shipped` marks the one the stack deploys. */
+  sdk: SdkMode;
+  shipped: boolean;
   bytes: number;
+  /** Bytes of the bundle that are the AWS SDK (0 when external). */
+  sdkBytes: number;
   /** Median import() time in a fresh process. */
   importMs: number;
   /** importMs over the empty module's. */
   importRatio: number;
   /** Median wall time of the whole child process (start-up, import, exit), for context. */
   processMs: number;
-  /** importMs less the AWS SDK clients' import (the part this bundle adds), over the empty module's. */
-  ownRatio: number;
+  /** importMs less the AWS SDK clients' import (the part this bundle adds), over the empty module's; external builds only. */
+  ownRatio?: number;
 }
 
 export interface ColdStartFigures {
   runs: number;
   emptyImportMs: number;
   emptyProcessMs: number;
-  /** Median import of the AWS SDK clients every handler uses (the Lambda runtime ships them; they load at init). */
+  /** Median import of the AWS SDK clients every handler uses, from node_modules (as the runtime's copy loads at init). */
   sdkImportMs: number;
+  /** Every function twice: SDK external, then bundled. */
   bundles: BundleFigures[];
 }
 
@@ -69,7 +78,10 @@ async function timeImport(probe: string, file: string): Promise<{ importMs: numb
  */
 export async function measureColdStart(options: { runs: number }): Promise<ColdStartFigures> {
   const outDir = path.join(REPO_ROOT, BENCH_BUILD_DIR);
-  const built = await buildLambdas({ outDir });
+  const modes: SdkMode[] = ['external', 'bundled'];
+  const builds = (
+    await Promise.all(modes.map(async (sdk) => (await buildLambdas({ outDir: path.join(outDir, sdk), sdk })).map((b) => ({ ...b, sdk, key: `${b.name}/${sdk}` }))))
+  ).flat();
   await mkdir(outDir, { recursive: true });
   const probe = path.join(outDir, 'import-probe.mjs');
   const empty = path.join(outDir, 'empty.mjs');
@@ -78,7 +90,8 @@ export async function measureColdStart(options: { runs: number }): Promise<ColdS
   const sdk = path.join(outDir, 'aws-sdk.mjs');
   await writeFile(sdk, "import '@aws-sdk/client-dynamodb';\nimport '@aws-sdk/lib-dynamodb';\nimport '@aws-sdk/client-sqs';\n");
 
-  const modules = [{ key: 'empty', file: empty }, { key: 'aws-sdk', file: sdk }, ...built.map((b) => ({ key: b.name, file: b.file }))];
+  // Bundled and external builds of one function side by side, so load drift hits the pair alike.
+  const modules = [{ key: 'empty', file: empty }, { key: 'aws-sdk', file: sdk }, ...builds.map((b) => ({ key: b.key, file: b.file }))];
   const samples = new Map<string, { importMs: number[]; processMs: number[] }>(modules.map((m) => [m.key, { importMs: [], processMs: [] }]));
   // One unrecorded round first (the first child of each module reads it from disk), unless a single quick run was asked for.
   if (options.runs > 1) for (const m of modules) await timeImport(probe, m.file);
@@ -96,16 +109,19 @@ export async function measureColdStart(options: { runs: number }): Promise<ColdS
     emptyImportMs,
     emptyProcessMs: median(samples.get('empty')!.processMs),
     sdkImportMs,
-    bundles: built.map((b) => {
-      const s = samples.get(b.name)!;
+    bundles: builds.map((b) => {
+      const s = samples.get(b.key)!;
       const importMs = median(s.importMs);
       return {
         name: b.name,
+        sdk: b.sdk,
+        shipped: b.sdk === LAMBDA_SDK,
         bytes: b.bytes,
+        sdkBytes: b.sdkBytes,
         importMs,
         importRatio: importMs / emptyImportMs,
         processMs: median(s.processMs),
-        ownRatio: Math.max(0, importMs - sdkImportMs) / emptyImportMs,
+        ...(b.sdk === 'external' ? { ownRatio: Math.max(0, importMs - sdkImportMs) / emptyImportMs } : {}),
       };
     }),
   };

@@ -17,4 +17,4 @@ process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
   (emitWarning as (...args: unknown[]) => void)(warning, ...rest);
 }) as typeof process.emitWarning;
 
-await runLocal();
+await runLocal({ argv: process.argv.slice(2) });

@@ -41,6 +41,8 @@ const envSchema = z.object({
   /** The Scheduler's target: the retries queue, whose messages are forwarded into their lanes. */
   BILLHOOK_RETRIES_QUEUE_ARN: text(),
   BILLHOOK_DEFAULT_MAX_IN_FLIGHT: int(MAX_IN_FLIGHT.min, MAX_IN_FLIGHT.max, MAX_IN_FLIGHT.default),
+  /** The schedules' target dead-letter queue: where Scheduler puts a retry it could not send. */
+  BILLHOOK_SCHEDULER_DLQ_ARN: text(),
   BILLHOOK_ADMIN_KEY: z.optional(z.string().check(z.minLength(16, 'BILLHOOK_ADMIN_KEY must be at least 16 characters'))),
   BILLHOOK_ADMIN_KEY_SECRET_ARN: text(),
   BILLHOOK_RETRY_SCHEDULE: text(),
@@ -73,7 +75,7 @@ export interface Config {
   region: string;
   endpoints: { dynamodb?: string; sqs?: string; scheduler?: string };
   /** EventBridge Scheduler for retries beyond 900 s; absent: messages hop through the queue. */
-  scheduler?: { group: string; roleArn: string; queueArn: string };
+  scheduler?: { group: string; roleArn: string; queueArn: string; deadLetterArn?: string };
   adminKey?: string;
   adminKeySecretArn?: string;
   retrySchedule: number[];
@@ -117,7 +119,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     region: e.AWS_REGION,
     endpoints: { dynamodb: e.BILLHOOK_DYNAMODB_ENDPOINT, sqs: e.BILLHOOK_SQS_ENDPOINT, scheduler: e.BILLHOOK_SCHEDULER_ENDPOINT },
     ...(e.BILLHOOK_SCHEDULER_GROUP && e.BILLHOOK_SCHEDULER_ROLE_ARN && e.BILLHOOK_RETRIES_QUEUE_ARN
-      ? { scheduler: { group: e.BILLHOOK_SCHEDULER_GROUP, roleArn: e.BILLHOOK_SCHEDULER_ROLE_ARN, queueArn: e.BILLHOOK_RETRIES_QUEUE_ARN } }
+      ? {
+          scheduler: {
+            group: e.BILLHOOK_SCHEDULER_GROUP,
+            roleArn: e.BILLHOOK_SCHEDULER_ROLE_ARN,
+            queueArn: e.BILLHOOK_RETRIES_QUEUE_ARN,
+            ...(e.BILLHOOK_SCHEDULER_DLQ_ARN ? { deadLetterArn: e.BILLHOOK_SCHEDULER_DLQ_ARN } : {}),
+          },
+        }
       : {}),
     adminKey: e.BILLHOOK_ADMIN_KEY,
     adminKeySecretArn: e.BILLHOOK_ADMIN_KEY_SECRET_ARN,

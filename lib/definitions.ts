@@ -43,6 +43,13 @@ const S = (name: string): KeyDef => ({ name, type: 'S' });
 /** What a delivery list shows and filters on (lib/adapters/dynamodb/delivery-log.ts). */
 export const DELIVERY_SUMMARY = ['tenantId', 'eventId', 'endpointId', 'eventType', 'orderingKey', 'status', 'attemptCount', 'lastStatusCode', 'lastAttemptAt', 'nextAttemptAt', 'createdAt'] as const;
 
+/**
+ * `attributes` minus `keys`. An index always holds its own and its table's
+ * key attributes; naming one in an INCLUDE projection is refused by the real
+ * service at stack creation (the emulators accept it).
+ */
+export const nonKeyAttributes = (attributes: readonly string[], ...keys: string[]): readonly string[] => attributes.filter((a) => !keys.includes(a));
+
 export const TABLES = {
   /** Tenants, endpoints and API keys. */
   entities: {
@@ -72,7 +79,7 @@ export const TABLES = {
     partitionKey: S('id'),
     // The lists show summaries; attempts (with response excerpts up to 4 KB each) stay in the table.
     indexes: [
-      { indexName: 'byTenant', partitionKey: S('tenantId'), sortKey: S('createdAtId'), include: DELIVERY_SUMMARY },
+      { indexName: 'byTenant', partitionKey: S('tenantId'), sortKey: S('createdAtId'), include: nonKeyAttributes(DELIVERY_SUMMARY, 'id', 'tenantId', 'createdAtId') },
       { indexName: 'byEndpoint', partitionKey: S('tenantEndpoint'), sortKey: S('createdAtId'), include: DELIVERY_SUMMARY },
     ],
     ttlAttribute: 'expiresAt',
@@ -106,7 +113,7 @@ export interface QueueDef {
   deadLetterQueue?: QueueKey;
 }
 
-export type QueueKey = 'deliveries' | 'deliveriesDlq' | 'retries' | 'retriesDlq' | 'fanout' | 'fanoutDlq';
+export type QueueKey = 'deliveries' | 'deliveriesDlq' | 'retries' | 'retriesDlq' | 'fanout' | 'fanoutDlq' | 'schedulerDlq';
 
 const FOURTEEN_DAYS = 14 * 24 * 3600;
 
@@ -172,6 +179,18 @@ export const QUEUES: Record<QueueKey, QueueDef> = {
     id: 'FanoutDlq',
     localName: 'billhook-fanout-dlq',
     envVar: 'BILLHOOK_FANOUT_DLQ_URL',
+    visibilityTimeoutSeconds: 30,
+    retentionSeconds: FOURTEEN_DAYS,
+  },
+  /**
+   * Where EventBridge Scheduler puts a long retry it could not hand to the
+   * deliveries queue (the schedule's target dead-letter queue). Its messages
+   * are delivery messages: move them back with a message move task.
+   */
+  schedulerDlq: {
+    id: 'SchedulerDlq',
+    localName: 'billhook-scheduler-dlq',
+    envVar: 'BILLHOOK_SCHEDULER_DLQ_URL',
     visibilityTimeoutSeconds: 30,
     retentionSeconds: FOURTEEN_DAYS,
   },

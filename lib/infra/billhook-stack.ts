@@ -29,6 +29,9 @@ export const CONTEXT_KEYS = {
   removalPolicy: 'removalPolicy',
   throttleRateLimit: 'throttleRateLimit',
   throttleBurstLimit: 'throttleBurstLimit',
+  ingestReservedConcurrency: 'ingestReservedConcurrency',
+  senderMaxConcurrency: 'senderMaxConcurrency',
+  fanoutMaxConcurrency: 'fanoutMaxConcurrency',
 } as const;
 
 export interface BillhookStackProps extends StackProps {
@@ -49,10 +52,15 @@ export class BillhookStack extends Stack {
     super(scope, id, props);
     this.stage = props.stage ?? (contextString(this, CONTEXT_KEYS.stage) || 'dev');
 
-    this.delivery = new WebhookDelivery(this, 'Delivery', deliveryPropsFromContext(this));
+    const deliveryProps = deliveryPropsFromContext(this);
+    this.delivery = new WebhookDelivery(this, 'Delivery', deliveryProps);
     const alarmEmail = contextString(this, CONTEXT_KEYS.alarmEmail);
     if (alarmEmail && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(alarmEmail)) throw new Error(`context ${CONTEXT_KEYS.alarmEmail}: "${alarmEmail}" is not an e-mail address`);
-    this.monitoring = new DeliveryMonitoring(this, 'Monitoring', { delivery: this.delivery, ...(alarmEmail ? { alarmEmail } : {}) });
+    this.monitoring = new DeliveryMonitoring(this, 'Monitoring', {
+      delivery: this.delivery,
+      ...(deliveryProps.removalPolicy ? { removalPolicy: deliveryProps.removalPolicy } : {}),
+      ...(alarmEmail ? { alarmEmail } : {}),
+    });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.alarmTopic.topicArn, description: 'SNS topic of the Billhook alarms' });
     new CfnOutput(this, 'CloudWatchDashboardUrl', {
       value: `https://${this.region}.console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards:name=${this.monitoring.dashboard.dashboardName}`,
@@ -107,6 +115,14 @@ export function deliveryPropsFromContext(scope: Construct): WebhookDeliveryProps
       throw new Error(`context ${CONTEXT_KEYS.cloudWatchLogRetentionDays}: ${cwDays} is not a CloudWatch Logs retention (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, …)`);
     }
     props.cloudWatchLogRetention = cwDays as logs.RetentionDays;
+  }
+
+  const reserved = contextInt(scope, CONTEXT_KEYS.ingestReservedConcurrency);
+  if (reserved !== undefined) props.ingestReservedConcurrency = reserved;
+  const senderMax = contextInt(scope, CONTEXT_KEYS.senderMaxConcurrency);
+  const fanoutMax = contextInt(scope, CONTEXT_KEYS.fanoutMaxConcurrency);
+  if (senderMax !== undefined || fanoutMax !== undefined) {
+    props.consumerMaxConcurrency = { ...(senderMax !== undefined ? { sender: senderMax } : {}), ...(fanoutMax !== undefined ? { fanout: fanoutMax } : {}) };
   }
 
   const rate = contextInt(scope, CONTEXT_KEYS.throttleRateLimit);

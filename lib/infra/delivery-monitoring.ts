@@ -4,7 +4,7 @@
  * metrics come from the queues, the functions, the HTTP API and the EMF
  * metrics the handlers emit (namespace `Billhook`, dimension service=billhook).
  */
-import { Duration, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -38,10 +38,17 @@ export interface DeliveryMonitoringProps {
    */
   readonly senderErrorsThreshold?: number;
   /**
-   * Dashboard name.
-   * @default the stack name, e.g. `Billhook-dev`
+   * Dashboard name. Dashboards are global to the account, so the default
+   * names the region too: the same stage deployed in two regions gets two.
+   * @default `<stack name>-<region>`, e.g. `Billhook-dev-eu-west-1`
    */
   readonly dashboardName?: string;
+  /**
+   * What happens to the alarm topic's KMS key when it leaves the stack (a
+   * destroyed key is deleted after a 7-day waiting period).
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
 }
 
 const METRICS_NAMESPACE = 'Billhook';
@@ -56,9 +63,30 @@ export class DeliveryMonitoring extends Construct {
   constructor(scope: Construct, id: string, props: DeliveryMonitoringProps) {
     super(scope, id);
     const d = props.delivery;
-    const key = new kms.Key(this, 'AlarmTopicKey', { enableKeyRotation: true, description: 'Encrypts Billhook alarm notifications' });
+    const stack = Stack.of(this);
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const key = new kms.Key(this, 'AlarmTopicKey', {
+      enableKeyRotation: true,
+      description: 'Encrypts Billhook alarm notifications',
+      removalPolicy,
+      ...(removalPolicy === RemovalPolicy.DESTROY ? { pendingWindow: Duration.days(7) } : {}),
+    });
     key.grantEncryptDecrypt(new iam.ServicePrincipal('cloudwatch.amazonaws.com'));
     this.alarmTopic = new sns.Topic(this, 'AlarmTopic', { displayName: 'Billhook alarms', masterKey: key, enforceSSL: true });
+    // A topic policy replaces SNS's default one, and enforceSSL's is a lone Deny: without
+    // this Allow, CloudWatch could not publish and every alarm would fire into the void.
+    this.alarmTopic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowThisAccountsAlarmsToPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.alarmTopic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': stack.account },
+          ArnLike: { 'aws:SourceArn': stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
+        },
+      }),
+    );
     if (props.alarmEmail) this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
 
     const emf = (metricName: string, statistic = 'Sum') => new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: SERVICE, statistic, period: FIVE_MINUTES });
@@ -135,6 +163,21 @@ export class DeliveryMonitoring extends Construct {
       'EventBridge Scheduler could not send a long retry back to the deliveries queue. Check the scheduler role and the queue policy; affected deliveries show failed with a past nextAttemptAt: recover them.',
     );
 
+    const schedulerMetric = (metricName: string) =>
+      new cloudwatch.Metric({ namespace: 'AWS/Scheduler', metricName, dimensionsMap: { ScheduleGroup: d.scheduleGroup.ref }, statistic: 'Sum', period: FIVE_MINUTES });
+    alarm(
+      'SchedulerInvocationsDropped',
+      schedulerMetric('InvocationDroppedCount'),
+      1,
+      'EventBridge Scheduler dropped a long retry (it could not send it and had no dead-letter queue to keep it in). The delivery shows failed with a past nextAttemptAt: recover its endpoint.',
+    );
+    alarm(
+      'SchedulerDlqNotEmpty',
+      d.queues.schedulerDlq.metricApproximateNumberOfMessagesVisible({ period: FIVE_MINUTES, statistic: 'Maximum' }),
+      1,
+      'Long retries that EventBridge Scheduler could not send to the deliveries queue are parked in the scheduler DLQ. Fix the cause (scheduler role, queue), then move them back: aws sqs start-message-move-task --source-arn <SchedulerDlq ARN> --destination-arn <DeliveriesQueue ARN>.',
+    );
+
     const fnWidgets = (['ingest', 'api', 'sender', 'fanout'] as const).map(
       (k) =>
         new cloudwatch.GraphWidget({
@@ -145,7 +188,7 @@ export class DeliveryMonitoring extends Construct {
         }),
     );
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
-      dashboardName: props.dashboardName ?? Stack.of(this).stackName,
+      dashboardName: props.dashboardName ?? `${stack.stackName}-${stack.region}`,
       widgets: [
         [
           new cloudwatch.GraphWidget({
@@ -168,7 +211,7 @@ export class DeliveryMonitoring extends Construct {
           }),
           new cloudwatch.GraphWidget({
             title: 'Dead-letter queues',
-            left: [d.queues.deliveriesDlq.metricApproximateNumberOfMessagesVisible(), d.queues.fanoutDlq.metricApproximateNumberOfMessagesVisible()],
+            left: [d.queues.deliveriesDlq, d.queues.fanoutDlq, d.queues.schedulerDlq].map((q) => q.metricApproximateNumberOfMessagesVisible()),
             width: 12,
           }),
         ],

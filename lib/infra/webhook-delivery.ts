@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { CfnResource, Duration, Lazy, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -24,6 +24,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DEFAULT_RETRY_SCHEDULE } from '../core/retry-policy.ts';
+import { externalModules, LAMBDA_BUNDLING, LAMBDA_SDK } from './bundling.ts';
 import { EVENT_TYPE_PATTERN, type EventTypeDef } from '../core/event-types.ts';
 import {
   CONSUMERS,
@@ -142,6 +143,27 @@ export interface WebhookDeliveryProps {
   readonly memorySizeMb?: Partial<Record<FunctionKey, number>>;
 
   /**
+   * Concurrency reserved for the ingest function: billing events are accepted
+   * even while the sender drains a backlog on an account with a low quota.
+   * Reserved concurrency is also ingest's ceiling, so size it for the API's
+   * rate × ingest's duration (1000 req/s × ~100 ms ≈ 100). 0 reserves nothing
+   * (needed on accounts whose concurrency quota is below this + 100, the
+   * unreserved minimum Lambda keeps).
+   *
+   * @default 100
+   */
+  readonly ingestReservedConcurrency?: number;
+
+  /**
+   * Most concurrent invocations each queue consumer's event source starts
+   * (SQS event source `maximumConcurrency`, 2–1000): bounds how much of the
+   * account's concurrency a backlog can take.
+   *
+   * @default - CONSUMERS in lib/definitions.ts: sender 50, retries 5, fanout 10
+   */
+  readonly consumerMaxConcurrency?: Partial<Record<keyof typeof CONSUMERS, number>>;
+
+  /**
    * Version reported in the `user-agent` of outbound webhooks (env `BILLHOOK_VERSION`).
    *
    * @default - the `version` of the repository's package.json
@@ -162,9 +184,9 @@ export const DEFAULT_LOG_RETENTION_DAYS = 30;
 export const DEFAULT_EVENT_RETENTION_DAYS = 90;
 export const DEFAULT_FANOUT_THRESHOLD = 50;
 export const DEFAULT_MEMORY_MB = 512;
+export const DEFAULT_INGEST_RESERVED_CONCURRENCY = 100;
 
-/** esbuild banner: lets CommonJS dependencies call `require` inside an ESM bundle. */
-export const ESM_REQUIRE_BANNER = "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
+export { ESM_REQUIRE_BANNER } from './bundling.ts';
 
 /** DynamoDB actions each function needs, per table. Index ARNs are added for Query. */
 const TABLE_ACCESS: Record<FunctionKey, Partial<Record<TableKey, readonly string[]>>> = {
@@ -257,6 +279,8 @@ export class WebhookDelivery extends Construct {
     const deletionProtection = props.deletionProtection ?? removalPolicy === RemovalPolicy.RETAIN;
     const cloudWatchLogRetention = props.cloudWatchLogRetention ?? logs.RetentionDays.ONE_MONTH;
     const projectRoot = props.projectRoot ?? REPO_ROOT;
+    const ingestReservedConcurrency = props.ingestReservedConcurrency ?? DEFAULT_INGEST_RESERVED_CONCURRENCY;
+    validateConcurrency(ingestReservedConcurrency, props.consumerMaxConcurrency ?? {});
     validateProps({ retrySchedule, logRetentionDays, eventRetentionDays, fanoutThreshold, throttle, extraEventTypes: props.extraEventTypes });
 
     // --- Storage -----------------------------------------------------------
@@ -305,7 +329,12 @@ export class WebhookDelivery extends Construct {
       assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } } }),
       description: 'Assumed by one-shot retry schedules: may only send to the retries queue',
     });
-    this.schedulerRole.addToPolicy(new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.queues.retries.queueArn] }));
+    // The target, and the target's dead-letter queue (Scheduler writes it with this role too).
+    this.schedulerRole.addToPolicy(new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.queues.retries.queueArn, this.queues.schedulerDlq.queueArn] }));
+    Validations.of(this.queues.schedulerDlq).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is a dead-letter queue itself: the target DLQ of the retry schedules (Scheduler DeadLetterConfig, set per schedule at run time), not a queue redriven by SQS.',
+    });
 
     // --- Functions -----------------------------------------------------------
     const environment: Record<string, string> = {
@@ -344,6 +373,7 @@ export class WebhookDelivery extends Construct {
         memorySize: props.memorySizeMb?.[key] ?? DEFAULT_MEMORY_MB,
         timeout: Duration.seconds(FUNCTION_TIMEOUT_SECONDS[key]),
         tracing: lambda.Tracing.ACTIVE,
+        ...(key === 'ingest' && ingestReservedConcurrency > 0 ? { reservedConcurrentExecutions: ingestReservedConcurrency } : {}),
         role,
         logGroup,
         environment: {
@@ -354,20 +384,22 @@ export class WebhookDelivery extends Construct {
                 BILLHOOK_SCHEDULER_GROUP: this.scheduleGroup.ref,
                 BILLHOOK_SCHEDULER_ROLE_ARN: this.schedulerRole.roleArn,
                 BILLHOOK_RETRIES_QUEUE_ARN: this.queues.retries.queueArn,
+                BILLHOOK_SCHEDULER_DLQ_ARN: this.queues.schedulerDlq.queueArn,
               }
             : {}),
         },
         bundling: {
+          // The settings `npm run build` uses too (lib/infra/bundling.ts), so local mode can run what ships.
           format: OutputFormat.ESM,
-          minify: true,
-          sourceMap: true,
+          minify: LAMBDA_BUNDLING.minify,
+          sourceMap: LAMBDA_BUNDLING.sourcemap,
           // Stack traces resolve through the map's mappings; the original sources need not ship.
           sourcesContent: false,
-          target: 'node22',
-          mainFields: ['module', 'main'],
-          banner: ESM_REQUIRE_BANNER,
-          // The Lambda Node.js runtime provides AWS SDK v3.
-          externalModules: ['@aws-sdk/*'],
+          target: LAMBDA_BUNDLING.target,
+          mainFields: [...LAMBDA_BUNDLING.mainFields],
+          banner: LAMBDA_BUNDLING.banner,
+          // The AWS SDK is bundled (LAMBDA_SDK says why): [] overrides NodejsFunction's default of leaving it to the runtime.
+          externalModules: externalModules(LAMBDA_SDK),
           forceDockerBundling: false,
           // The api function serves the web dashboard from `dashboard/` beside its bundle.
           ...(key === 'api'
@@ -392,6 +424,7 @@ export class WebhookDelivery extends Construct {
         id: 'AwsSolutions-IAM5[Resource::*]',
         reason: 'X-Ray PutTraceSegments and PutTelemetryRecords support no resource-level permissions; "*" is the only valid resource (added by Tracing.ACTIVE).',
       });
+      dropRedundantRoleDependency(fn, role);
       roles[key] = role;
       functions[key] = fn;
     }
@@ -439,11 +472,11 @@ export class WebhookDelivery extends Construct {
 
     // --- Queue consumers ---------------------------------------------------
     // The event source's grant includes ChangeMessageVisibility, which holds a message in its lane.
-    for (const c of Object.values(CONSUMERS)) {
+    for (const [name, c] of Object.entries(CONSUMERS) as [keyof typeof CONSUMERS, (typeof CONSUMERS)[keyof typeof CONSUMERS]][]) {
       this.functions[c.function].addEventSource(
         new SqsEventSource(this.queues[c.queue], {
           batchSize: c.batchSize,
-          maxConcurrency: c.maxConcurrency,
+          maxConcurrency: props.consumerMaxConcurrency?.[name] ?? c.maxConcurrency,
           reportBatchItemFailures: true,
           ...(c.maxBatchingWindowSeconds > 0 ? { maxBatchingWindow: Duration.seconds(c.maxBatchingWindowSeconds) } : {}),
         }),
@@ -536,6 +569,29 @@ export class WebhookDelivery extends Construct {
         reason: `Query on the ${key} table's global secondary indexes, which are addressed by index ARN; "*" covers only that table's indexes, with Query as the sole action.`,
       });
     }
+  }
+}
+
+/**
+ * A function depends on its role twice: through `Role: !GetAtt` and through
+ * the DependsOn CDK adds for the role construct (role and default policy).
+ * Keep only the default policy (its grants must exist before the first
+ * invocation); the role is already ordered by the GetAtt (cfn-lint W3005).
+ */
+function dropRedundantRoleDependency(fn: NodejsFunction, role: iam.Role): void {
+  const cfnFn = fn.node.defaultChild as lambda.CfnFunction;
+  const cfnRole = role.node.defaultChild as iam.CfnRole;
+  cfnFn.addOverride(
+    'DependsOn',
+    Lazy.list({ produce: () => cfnFn.obtainDependencies().filter((d) => d !== cfnRole).map((d) => Stack.of(fn).getLogicalId(d as CfnResource)).sort() }, { omitEmpty: true }),
+  );
+}
+
+function validateConcurrency(ingestReserved: number, consumers: Partial<Record<string, number>>): void {
+  if (!Number.isInteger(ingestReserved) || ingestReserved < 0) throw new Error(`ingestReservedConcurrency: expected an integer ≥ 0, got ${ingestReserved}`);
+  for (const [name, n] of Object.entries(consumers)) {
+    // The SQS event source's maximumConcurrency range.
+    if (n !== undefined && (!Number.isInteger(n) || n < 2 || n > 1000)) throw new Error(`${name} maximum concurrency: expected an integer in 2..1000, got ${n}`);
   }
 }
 

@@ -7,8 +7,10 @@ import path from 'node:path';
 import { startLocal, type LocalHandlers, type LocalSystem } from './system.ts';
 
 export interface RunLocalDeps {
-  /** The environment to read (PORT, HOST, BILLHOOK_DATA_DIR, BILLHOOK_ADMIN_KEY). Default process.env. */
+  /** The environment to read (PORT, HOST, BILLHOOK_DATA_DIR, BILLHOOK_ADMIN_KEY, BILLHOOK_BUNDLES). Default process.env. */
   env?: Record<string, string | undefined>;
+  /** Command-line arguments after the script (`--bundles`); bin/local.ts passes process.argv.slice(2). Default none. */
+  argv?: readonly string[];
   out?: (line: string) => void;
   err?: (line: string) => void;
   /** Register the stop handler for these signals. Default process.once for each. */
@@ -20,6 +22,20 @@ export interface RunLocalDeps {
 }
 
 const SIGNALS = ['SIGINT', 'SIGTERM'] as const satisfies readonly NodeJS.Signals[];
+
+/**
+ * Where the built bundles are when local mode should run them (`--bundles`,
+ * or BILLHOOK_BUNDLES=1 / a folder), else undefined (the TypeScript sources).
+ */
+export function bundlesDirFrom(env: Record<string, string | undefined>, argv: readonly string[], cwd: string): string | undefined {
+  for (const arg of argv) {
+    if (arg !== '--bundles' && !arg.startsWith('--bundles=')) throw new Error(`unknown option ${arg} (npm start accepts --bundles[=<dir>])`);
+  }
+  const flag = argv.find((a) => a === '--bundles' || a.startsWith('--bundles='));
+  const raw = flag !== undefined ? (flag.split('=')[1] ?? '1') : (env.BILLHOOK_BUNDLES ?? '').trim();
+  if (raw === '' || raw === '0' || raw === 'false') return undefined;
+  return path.resolve(cwd, raw === '1' || raw === 'true' ? 'dist' : raw);
+}
 
 function parsePort(raw: string | undefined): number {
   if (raw === undefined || raw.trim() === '') return 3000;
@@ -76,8 +92,11 @@ export async function runLocal(deps: RunLocalDeps = {}): Promise<LocalSystem | u
 
   const explicitKey = env.BILLHOOK_ADMIN_KEY || undefined;
   let dataDir: string;
+  let bundlesDir: string | undefined;
   try {
     const port = parsePort(env.PORT);
+    bundlesDir = bundlesDirFrom(env, deps.argv ?? [], deps.cwd ?? process.cwd());
+    if (bundlesDir) out(`billhook: running the built bundles in ${path.relative(deps.cwd ?? process.cwd(), bundlesDir) || '.'} (npm run build), not the sources`);
     dataDir = path.resolve(deps.cwd ?? process.cwd(), env.BILLHOOK_DATA_DIR || '.billhook');
     out('billhook: starting DynamoDB Local and the SQS emulator...');
     system = await startLocal({
@@ -86,6 +105,7 @@ export async function runLocal(deps: RunLocalDeps = {}): Promise<LocalSystem | u
       dataDir,
       adminKey: explicitKey,
       ...(deps.handlers ? { handlers: deps.handlers } : {}),
+      ...(bundlesDir ? { bundlesDir } : {}),
       log: (line) => out(`  ${line}`),
       logError: err,
     });
@@ -107,6 +127,7 @@ export async function runLocal(deps: RunLocalDeps = {}): Promise<LocalSystem | u
   out(`  API        ${s.apiUrl}`);
   out(`  Dashboard  ${s.dashboardUrl}  (sign in with the admin key)`);
   out(`  Admin key  ${keyLine}`);
+  out(`  Code       ${bundlesDir ? `bundles in ${bundlesDir}` : 'TypeScript sources (lambdas/*/handler.ts)'}`);
   out(`  Data       ${s.dataDir} (SQS messages live in memory: retries still waiting in the queue do not survive a restart)`);
   out('');
   out(`  Try: curl -s -H "Authorization: Bearer ${keyForCurl}" ${s.apiUrl}/v1/tenants`);

@@ -19,7 +19,7 @@ interface StoredSchedule {
   ScheduleExpression: string;
   /** Epoch ms the schedule fires at. */
   dueAt: number;
-  Target: { Arn: string; RoleArn: string; Input?: string };
+  Target: { Arn: string; RoleArn: string; Input?: string; DeadLetterConfig?: { Arn?: string } };
   ActionAfterCompletion?: string;
   CreationDate: string;
 }
@@ -99,7 +99,15 @@ export async function startSchedulerEmulator(options: SchedulerEmulatorOptions):
     const due = [...schedules.values()].filter((s) => s.dueAt <= now());
     for (const s of due) {
       const url = options.queueUrlByArn[s.Target.Arn];
+      const dlqUrl = s.Target.DeadLetterConfig?.Arn ? options.queueUrlByArn[s.Target.DeadLetterConfig.Arn] : undefined;
       try {
+        if (!url && dlqUrl) {
+          // A target that does not exist never will: the real service gives up and dead-letters the input.
+          await options.sqs.send(new SendMessageCommand({ QueueUrl: dlqUrl, MessageBody: s.Target.Input ?? '{}' }));
+          log(`scheduler emulator: ${s.Name}: no queue for target ${s.Target.Arn}; sent to its dead-letter queue`);
+          schedules.delete(key(s.GroupName, s.Name));
+          continue;
+        }
         if (!url) throw new Error(`no queue for target ${s.Target.Arn}`);
         await options.sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: s.Target.Input ?? '{}' }));
         stats.fired++;

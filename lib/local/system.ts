@@ -43,6 +43,13 @@ export interface StartLocalOptions {
    */
   handlers?: LocalHandlers | (() => Promise<LocalHandlers>);
   /**
+   * Run the built bundles in this folder (`<dir>/<name>/index.mjs`, as
+   * `npm run build` writes them) instead of the TypeScript sources; the api
+   * serves the dashboard built beside its bundle, as on Lambda. Ignored when
+   * `handlers` is given.
+   */
+  bundlesDir?: string;
+  /**
    * Polling loops per event source (Lambda concurrency). Default sender 20
    * (enough that two endpoints' default maxInFlight of 10 cannot take every
    * loop), retries 2, fanout 1.
@@ -207,7 +214,7 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
 
   try {
     const dashboard = (async () => {
-      if (options.dashboard === false || options.env?.BILLHOOK_DASHBOARD_DIR) return 0;
+      if (options.dashboard === false || options.env?.BILLHOOK_DASHBOARD_DIR || options.bundlesDir) return 0;
       const t = performance.now();
       dashboardDir = await mkdtemp(path.join(tmpdir(), 'billhook-dashboard-'));
       // Loaded here, not at the top: esbuild is a build tool that only local mode needs.
@@ -255,6 +262,7 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
       BILLHOOK_SCHEDULER_GROUP: 'billhook-local',
       BILLHOOK_SCHEDULER_ROLE_ARN: 'arn:aws:iam::000000000000:role/billhook-scheduler',
       BILLHOOK_RETRIES_QUEUE_ARN: queue.queueArns.retries,
+      BILLHOOK_SCHEDULER_DLQ_ARN: queue.queueArns.schedulerDlq,
       AWS_REGION: LOCAL_REGION,
       AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
@@ -275,7 +283,10 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
     }
 
     const t = performance.now();
-    const handlers = typeof options.handlers === 'function' ? await options.handlers() : (options.handlers ?? (await importRealHandlers()));
+    const handlers =
+      typeof options.handlers === 'function'
+        ? await options.handlers()
+        : (options.handlers ?? (options.bundlesDir ? await (await import('./bundles.ts')).importBundleHandlers(options.bundlesDir) : await importRealHandlers()));
     const handlersMs = Math.round(performance.now() - t);
 
     for (const [name, consumer] of Object.entries(CONSUMERS) as [ConsumerName, (typeof CONSUMERS)[ConsumerName]][]) {

@@ -33,6 +33,21 @@ describe('EventBridgeRetryScheduler', () => {
     expect(queue.sent).toHaveLength(0);
   });
 
+  it('names the target dead-letter queue when it has one, so a send that fails for good is kept, not dropped', async () => {
+    // Arrange
+    scheduler.on(CreateScheduleCommand).resolves({ ScheduleArn: 'arn' });
+    const withDlq = { ...target, deadLetterArn: 'arn:aws:sqs:us-east-1:1:scheduler-dlq' };
+    // Act
+    await new EventBridgeRetryScheduler(new SchedulerClient({ region: 'us-east-1' }), withDlq, new MemoryDeliveryQueue(), { now: () => now }).scheduleAt(message, '2026-11-23T11:30:00.000Z');
+    // Assert
+    expect(scheduler.commandCalls(CreateScheduleCommand)[0]!.args[0].input.Target).toEqual({
+      Arn: target.queueArn,
+      RoleArn: target.roleArn,
+      Input: JSON.stringify(message),
+      DeadLetterConfig: { Arn: withDlq.deadLetterArn },
+    });
+  });
+
   it('treats an existing schedule (a duplicate request) as done', async () => {
     scheduler.on(CreateScheduleCommand).rejects(new ConflictException({ message: 'exists', Message: 'exists', $metadata: {} }));
     await expect(new EventBridgeRetryScheduler(new SchedulerClient({ region: 'us-east-1' }), target, new MemoryDeliveryQueue(), { now: () => now }).scheduleAt(message, '2026-11-23T12:00:00.000Z')).resolves.toBeUndefined();

@@ -50,9 +50,15 @@ describe('bench (smoke)', () => {
     }
 
     // Cold start
-    expect(report.coldStart.bundles.map((b) => b.name).sort()).toEqual(['api', 'fanout', 'ingest', 'sender']);
+    // Every function with the SDK external and bundled, exactly one of the two marked as shipped.
+    expect(report.coldStart.bundles.map((b) => `${b.name}/${b.sdk}`).sort()).toEqual(
+      ['api', 'fanout', 'ingest', 'sender'].flatMap((n) => [`${n}/bundled`, `${n}/external`]),
+    );
+    for (const name of ['api', 'fanout', 'ingest', 'sender']) expect(report.coldStart.bundles.filter((b) => b.name === name && b.shipped)).toHaveLength(1);
     for (const b of report.coldStart.bundles) {
       expect(b.bytes).toBeGreaterThan(0);
+      expect(b.sdkBytes).toBeLessThan(b.bytes);
+      if (b.sdk === 'bundled') expect(b.sdkBytes).toBeGreaterThan(report.coldStart.bundles.find((o) => o.name === b.name && o.sdk === 'external')!.sdkBytes);
       expect(finitePositive(b.importRatio)).toBe(true);
     }
 

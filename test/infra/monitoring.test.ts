@@ -25,7 +25,7 @@ describe('DeliveryMonitoring', () => {
     expect(Object.keys(topics)).toHaveLength(1);
     expect(topic.Properties.KmsMasterKeyId).toBeDefined();
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
-    expect(alarms).toHaveLength(8);
+    expect(alarms).toHaveLength(10);
     for (const a of alarms) {
       expect(a.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
       expect(a.Properties.OKActions).toEqual([{ Ref: topicId }]);
@@ -39,6 +39,7 @@ describe('DeliveryMonitoring', () => {
     ['Throttles', 'AWS/Lambda', 1],
     ['DeliveriesExhausted', 'Billhook', 10],
     ['TargetErrorCount', 'AWS/Scheduler', 1],
+    ['InvocationDroppedCount', 'AWS/Scheduler', 1],
   ])('alarms on %s (%s) at %i', (metric, namespace, threshold) => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: metric, Namespace: namespace, Threshold: threshold, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
   });

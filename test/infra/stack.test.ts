@@ -16,6 +16,7 @@ import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_RETRY_SCHEDULE } from '../../lib/core/retry-policy.ts';
 import { CONSUMERS, FUNCTION_TIMEOUT_SECONDS, INGEST_ROUTES, QUEUES, TABLES, type QueueKey } from '../../lib/definitions.ts';
+import { buildLambdas } from '../../lib/bundles.ts';
 import { BillhookStack } from '../../lib/infra/billhook-stack.ts';
 import { FUNCTION_KEYS, REPO_ROOT, WebhookDelivery, type FunctionKey, type TableKey } from '../../lib/infra/webhook-delivery.ts';
 
@@ -162,13 +163,13 @@ describe('BillhookStack', () => {
 
   describe('queues', () => {
     it('makes the deliveries queue and its DLQ high-throughput FIFO, and the retries and fan-out queues standard', () => {
-      template.resourceCountIs('AWS::SQS::Queue', 6);
+      template.resourceCountIs('AWS::SQS::Queue', QUEUE_KEYS.length);
       const res = template.toJSON().Resources;
       for (const k of ['deliveries', 'deliveriesDlq'] as const) {
         expect(res[ids.queue[k]].Properties).toMatchObject({ FifoQueue: true });
       }
       expect(res[ids.queue.deliveries].Properties).toMatchObject({ DeduplicationScope: 'messageGroup', FifoThroughputLimit: 'perMessageGroupId' });
-      for (const k of ['retries', 'retriesDlq', 'fanout', 'fanoutDlq'] as const) expect(res[ids.queue[k]].Properties.FifoQueue).toBeUndefined();
+      for (const k of ['retries', 'retriesDlq', 'fanout', 'fanoutDlq', 'schedulerDlq'] as const) expect(res[ids.queue[k]].Properties.FifoQueue).toBeUndefined();
     });
 
     it('redrives every queue to its DLQ: the FIFO lanes after 50 receives (held messages are received again), the others after 5', () => {
@@ -185,7 +186,7 @@ describe('BillhookStack', () => {
         deadLetterTargetArn: { 'Fn::GetAtt': [ids.queue.fanoutDlq, 'Arn'] },
         maxReceiveCount: 5,
       });
-      for (const k of ['deliveriesDlq', 'retriesDlq', 'fanoutDlq'] as const) expect(res[ids.queue[k]].Properties.RedrivePolicy).toBeUndefined();
+      for (const k of ['deliveriesDlq', 'retriesDlq', 'fanoutDlq', 'schedulerDlq'] as const) expect(res[ids.queue[k]].Properties.RedrivePolicy).toBeUndefined();
     });
 
     it('sets visibility to six times the consumer timeout and keeps messages 14 days', () => {
@@ -421,14 +422,14 @@ describe('BillhookStack', () => {
       expect(new Set(sends)).toEqual(new Set([`${ids.queue.deliveries}.Arn`, `${ids.queue.retries}.Arn`, `${ids.queue.fanout}.Arn`]));
     });
 
-    it('sends long retries through a schedule group whose role may only send to the retries queue', () => {
+    it('sends long retries through a schedule group whose role may only send to the retries queue and its own DLQ', () => {
       const res = template.toJSON().Resources as Record<string, { Type: string; Properties: Record<string, any> }>;
       const [groupId] = Object.entries(res).find(([, r]) => r.Type === 'AWS::Scheduler::ScheduleGroup')!;
       const [roleId, role] = Object.entries(res).find(([, r]) => r.Type === 'AWS::IAM::Role' && JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('scheduler.amazonaws.com'))!;
       expect(role.Properties.AssumeRolePolicyDocument.Statement[0].Condition.StringEquals).toHaveProperty(['aws:SourceAccount']);
       const rolePolicies = Object.values(res).filter((r) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties.Roles).includes(roleId));
       expect(rolePolicies.flatMap((p) => p.Properties.PolicyDocument.Statement)).toEqual([
-        { Action: 'sqs:SendMessage', Effect: 'Allow', Resource: { 'Fn::GetAtt': [ids.queue.retries, 'Arn'] } },
+        { Action: 'sqs:SendMessage', Effect: 'Allow', Resource: [{ 'Fn::GetAtt': [ids.queue.retries, 'Arn'] }, { 'Fn::GetAtt': [ids.queue.schedulerDlq, 'Arn'] }] },
       ]);
       const sender = grantsOf('sender');
       expect(sender.filter((g) => g.action === 'scheduler:CreateSchedule').map((g) => g.resource)).toEqual([expect.stringContaining(`schedule/${groupId}`)]);
@@ -572,7 +573,7 @@ describe('BillhookStack', () => {
     const outdir = path.join(REPO_ROOT, 'test-output', `infra-bundle-${process.pid}`);
     afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
-    it('bundles the sender with local esbuild into a small ESM file that loads and exports handler, and ships the dashboard with the api', () => {
+    it('bundles the sender, AWS SDK included, with local esbuild into the ESM file npm run build writes, that loads and exports handler, and ships the dashboard with the api', async () => {
       // Arrange
       mkdirSync(outdir, { recursive: true });
       const { app, stack: bundled } = buildStack({}, { bundle: true, outdir });
@@ -589,10 +590,16 @@ describe('BillhookStack', () => {
       const code = readFileSync(file, 'utf8');
       expect(code.startsWith("import { createRequire } from 'module'; const require = createRequire(import.meta.url);")).toBe(true);
       expect(code).toMatch(/sourceMappingURL=index\.mjs\.map/);
-      expect(code).toMatch(/from\s*"@aws-sdk\/client-sqs"/); // external: the runtime provides the SDK
-      expect(code).not.toMatch(/class SQSClient\b/);
-      // Cold start: the sender stays small (Node's http, zod/mini; the AWS SDK comes from the runtime).
-      expect(statSync(file).size).toBeLessThan(300 * 1024);
+      // The AWS SDK is bundled (LAMBDA_SDK, lib/infra/bundling.ts): nothing is left to the runtime's copy.
+      expect(code).not.toMatch(/from\s*"@aws-sdk\//);
+      expect(code).toMatch(/ReceiveMessage/);
+      // Byte for byte what `npm run build` writes, so local mode's --bundles and the bundle e2e test run what ships.
+      const dist = await buildLambdas({ outDir: path.join(outdir, 'npm-run-build') });
+      const sender = dist.find((b) => b.name === 'sender')!;
+      expect(readFileSync(sender.file, 'utf8') === code).toBe(true);
+      // Cold start: the sender's own code stays small (Node's http, zod/mini); the SDK is the rest.
+      expect(sender.bytes - sender.sdkBytes).toBeLessThan(300 * 1024);
+      expect(statSync(file).size).toBeLessThan(1024 * 1024);
       // Node loads it as ESM (the banner makes CommonJS dependencies work) and finds the handler.
       const probe = `const m = await import(${JSON.stringify(pathToFileURL(file).href)}); if (typeof m.handler !== 'function') process.exit(3);`;
       expect(() => execFileSync(process.execPath, ['--input-type=module', '-e', probe], { cwd: REPO_ROOT, stdio: 'pipe' })).not.toThrow();

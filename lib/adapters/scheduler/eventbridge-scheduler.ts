@@ -15,6 +15,12 @@ export interface SchedulerTarget {
   /** Role the scheduler assumes: may only SendMessage to the queue. */
   roleArn: string;
   queueArn: string;
+  /**
+   * The target's dead-letter queue: a schedule whose send fails for good
+   * (queue gone, role denied, retries spent) leaves its message there instead
+   * of being dropped. Absent: no DeadLetterConfig.
+   */
+  deadLetterArn?: string;
 }
 
 const MAX_SQS_DELAY = 900;
@@ -65,7 +71,12 @@ export class EventBridgeRetryScheduler implements RetryScheduler {
           ScheduleExpressionTimezone: 'UTC',
           FlexibleTimeWindow: { Mode: 'OFF' },
           ActionAfterCompletion: 'DELETE',
-          Target: { Arn: this.target.queueArn, RoleArn: this.target.roleArn, Input: encodeQueueMessage(message) },
+          Target: {
+            Arn: this.target.queueArn,
+            RoleArn: this.target.roleArn,
+            Input: encodeQueueMessage(message),
+            ...(this.target.deadLetterArn ? { DeadLetterConfig: { Arn: this.target.deadLetterArn } } : {}),
+          },
         }),
       );
     } catch (e) {
