@@ -211,7 +211,9 @@ export class AwsMeter {
           (next: (args: { input: Record<string, unknown> }) => Promise<{ output: Record<string, unknown> & { $metadata?: { attempts?: number } } }>, context: { clientName?: string; commandName?: string }) =>
             async (args: { input: Record<string, unknown> }) => {
               const service = SERVICE_OF_CLIENT[context.clientName ?? ''] ?? (context.clientName ?? 'unknown').replace(/Client$/, '');
-              const operation = (context.commandName ?? 'unknown').replace(/Command$/, '');
+              const command = (context.commandName ?? 'unknown').replace(/Command$/, '');
+              // FIFO queues bill at their own price: keep their requests apart.
+              const operation = service === 'SQS' && String(args.input.QueueUrl ?? '').endsWith('.fifo') ? `${command} (FIFO)` : command;
               const actor = this.actor.getStore() ?? 'platform';
               // Ask DynamoDB to report what each call consumed, unless the caller asked already.
               if (service === 'DynamoDB' && DYNAMO_METERED.has(operation) && args.input.ReturnConsumedCapacity === undefined) {
@@ -229,10 +231,10 @@ export class AwsMeter {
                   else c.wcu += units;
                   c.billedRequests += attempts;
                 } else if (service === 'SQS') {
-                  const messages = sqsMessages(operation, args.input, out);
+                  const messages = sqsMessages(command, args.input, out);
                   c.messages += messages;
-                  if (operation === 'ReceiveMessage' && messages === 0) c.emptyReceives++;
-                  c.billedRequests += attempts - 1 + Math.max(1, Math.ceil(sqsPayloadBytes(operation, args.input, out) / SQS_CHUNK_BYTES));
+                  if (command === 'ReceiveMessage' && messages === 0) c.emptyReceives++;
+                  c.billedRequests += attempts - 1 + Math.max(1, Math.ceil(sqsPayloadBytes(command, args.input, out) / SQS_CHUNK_BYTES));
                 } else c.billedRequests += attempts;
                 return result;
               } catch (err) {

@@ -20,6 +20,8 @@ import { measureColdStart, median, type ColdStartFigures } from './cold-start.ts
 import { cpuMeter, findDynamoLocalPid, type CpuSplit } from './cpu.ts';
 import { workFigures, type WorkFigures } from './cost-model.ts';
 import { billhookProducer, drive, EmulatorFloor, keepAliveAgent, postJson, rawPostLoop } from './load.ts';
+import { FAIRNESS_PROFILES, measureFairness, type FairnessFigures } from './fairness.ts';
+import { percentile } from './percentile.ts';
 import { benchEventData, Run, VerifyingReceiver, type FaultPolicy } from './verifying-receiver.ts';
 
 export type BenchMode = 'smoke' | 'default' | 'full';
@@ -203,6 +205,8 @@ export interface BenchReport {
   fanout: FanoutFigures;
   scaling: ScalingRow[];
   coldStart: ColdStartFigures;
+  /** Isolation from a noisy neighbour, and ordered vs unordered throughput. */
+  fairness: FairnessFigures;
   checks: Check[];
   /** Real errors (signatures that did not verify, handler failures, work that never settled). Empty on a good run. */
   problems: string[];
@@ -245,12 +249,7 @@ export function sourceInfo(): SourceInfo {
   }
 }
 
-/** Nearest-rank percentile of unsorted values. */
-export function percentile(values: readonly number[], p: number): number {
-  if (values.length === 0) return Number.NaN;
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
-}
+export { percentile } from './percentile.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const dps = (run: Run) => (run.delivered / run.wallMs) * 1000;
@@ -529,7 +528,10 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     floor.close();
     floor = undefined;
 
-    // 6. Cold start, with the emulators gone so the children have the machine.
+    // 6. Fairness, on a local mode of its own (the default sender concurrency, as `npm start` runs).
+    const fairness = await measureFairness(options.mode === 'smoke' ? FAIRNESS_PROFILES.smoke : FAIRNESS_PROFILES.default, log);
+
+    // 7. Cold start, with the emulators gone so the children have the machine.
     log(`cold start: building bundles, ${profile.coldStartRuns} import run(s) each`);
     const coldStart = await measureColdStart({ runs: profile.coldStartRuns });
 
@@ -547,6 +549,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       fanout: fan,
       scaling,
       coldStart,
+      fairness,
       problems,
       receiver: { unverified: receiver.unverified, stray: receiver.stray, duplicates: receiver.duplicates },
       durationMs: performance.now() - started,
@@ -594,6 +597,12 @@ export function checksOf(r: Omit<BenchReport, 'checks'>): Check[] {
     const spread = Math.max(...costs) / Math.min(...costs);
     checks.push({ figure: `cost per delivery, ${r.scaling.map((s) => s.events).join(' / ')} events (max ÷ min)`, value: fmt(spread), target: '≤ 1.1 (linear)', status: verdict(spread <= 1.1) });
   }
+  const f = r.fairness;
+  checks.push({ figure: `isolation: quiet tenant p99 beside a noisy backlog ÷ alone`, value: fmt(f.isolationRatio), target: '≤ 2', status: verdict(f.isolationRatio <= 2) });
+  checks.push({ figure: `ordered endpoint throughput (${f.keys} keys) ÷ unordered`, value: fmt(f.orderedRatio), target: '≥ 0.5', status: verdict(f.orderedRatio >= 0.5) });
+  checks.push({ figure: 'order violations on the ordered endpoint', value: String(f.orderViolations), target: '0', status: verdict(f.orderViolations === 0) });
+  const batchWork = byKey.get('batch')?.work;
+  if (batchWork) checks.push({ figure: 'SQS requests / delivery (batch → 1 ep), of which FIFO', value: `${fmt(batchWork.sqsRequestsPerDelivery)} (${fmt(batchWork.sqsFifoRequestsPerDelivery)})`, target: 'context', status: 'info' });
   const shipped = r.coldStart.bundles.filter((b) => b.shipped);
   for (const b of shipped) {
     // Billhook's own code and dependencies; the bundled AWS SDK is reported beside it.

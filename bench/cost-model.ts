@@ -13,6 +13,8 @@ export const LIST_PRICES = {
   dynamoRcu: 0.125 / 1e6,
   /** SQS standard queue, per request (a batch of 10 is one request; each 64 KB chunk is one). */
   sqsRequest: 0.4 / 1e6,
+  /** SQS FIFO queue, per request (the deliveries lanes and their DLQ). */
+  sqsFifoRequest: 0.5 / 1e6,
   /** Lambda, per invocation and per GB-second (the x86 price; the stack deploys arm64, 20 % cheaper per GB-s). */
   lambdaInvocation: 0.2 / 1e6,
   lambdaGbSecond: 0.0000166667,
@@ -44,6 +46,8 @@ export interface WorkFigures {
   wcuPerDelivery: number;
   rcuPerDelivery: number;
   sqsRequestsPerDelivery: number;
+  /** Of those, requests on FIFO queues (the deliveries lanes), billed at the FIFO price. */
+  sqsFifoRequestsPerDelivery: number;
   sqsMessagesPerDelivery: number;
   /** The sender's own DynamoDB reads (requests) per delivery. */
   senderReadsPerDelivery: number;
@@ -94,7 +98,9 @@ export function workFigures(snapshot: MeterSnapshot, deliveries: number, attempt
 
   const wcu = sum(dynamo, (o) => o.wcu + o.estimatedWcu);
   const rcu = sum(dynamo, (o) => o.rcu);
-  const sqsBilled = sum(sqs, (o) => o.billedRequests - o.emptyReceives);
+  const isFifo = (o: OperationCount) => o.operation.endsWith('(FIFO)');
+  const sqsBilled = sum(sqs.filter((o) => !isFifo(o)), (o) => o.billedRequests - o.emptyReceives);
+  const sqsFifoBilled = sum(sqs.filter(isFifo), (o) => o.billedRequests - o.emptyReceives);
   // A schedule costs when it fires; every created schedule fires once (ActionAfterCompletion DELETE).
   const schedules = sum(scheduler.filter((o) => o.operation === 'CreateSchedule'), (o) => o.requests - o.errors);
   const M = 1e6;
@@ -104,7 +110,7 @@ export function workFigures(snapshot: MeterSnapshot, deliveries: number, attempt
     lambdaCompute: per(gbSeconds) * LIST_PRICES.lambdaGbSecond * M,
     dynamoWrites: per(wcu) * LIST_PRICES.dynamoWcu * M,
     dynamoReads: per(rcu) * LIST_PRICES.dynamoRcu * M,
-    sqs: per(sqsBilled) * LIST_PRICES.sqsRequest * M,
+    sqs: (per(sqsBilled) * LIST_PRICES.sqsRequest + per(sqsFifoBilled) * LIST_PRICES.sqsFifoRequest) * M,
     scheduler: per(schedules) * LIST_PRICES.schedulerInvocation * M,
     total: 0,
   };
@@ -119,6 +125,7 @@ export function workFigures(snapshot: MeterSnapshot, deliveries: number, attempt
     wcuPerDelivery: per(wcu),
     rcuPerDelivery: per(rcu),
     sqsRequestsPerDelivery: per(sum(sqs, busyRequests)),
+    sqsFifoRequestsPerDelivery: per(sum(sqs.filter(isFifo), busyRequests)),
     sqsMessagesPerDelivery: per(sum(sqs, (o) => o.messages)),
     senderReadsPerDelivery: per(sum(senderDynamo.filter(isRead), (o) => o.requests)),
     senderWritesPerAttempt: attempts > 0 ? sum(senderDynamo.filter((o) => !isRead(o)), (o) => o.requests) / attempts : 0,

@@ -58,11 +58,11 @@ function scenarioRows(scenarios: ScenarioResult[]): Cell[][] {
   return scenarios.map((s) => {
     const w = s.work;
     if (!w) return [s.title, s.note ?? 'n/a', '', '', '', '', '', '', '', '', ''];
-    return [s.title, n0(w.deliveries), n0(w.attempts), n2(w.awsRequestsPerDelivery), n2(w.dynamoRequestsPerDelivery), n2(w.wcuPerDelivery), n3(w.rcuPerDelivery), n2(w.sqsRequestsPerDelivery), n2(w.apiRequestsPerDelivery), n2(lambdaInvocations(w)), usd(w.cost.total)];
+    return [s.title, n0(w.deliveries), n0(w.attempts), n2(w.awsRequestsPerDelivery), n2(w.dynamoRequestsPerDelivery), n2(w.wcuPerDelivery), n3(w.rcuPerDelivery), `${n2(w.sqsRequestsPerDelivery)} (FIFO ${n2(w.sqsFifoRequestsPerDelivery)})`, n2(w.apiRequestsPerDelivery), n2(lambdaInvocations(w)), usd(w.cost.total)];
   });
 }
 
-const SCENARIO_HEADERS = ['scenario', 'deliveries', 'attempts', 'AWS req', 'DynamoDB req', 'WCU', 'RCU', 'SQS req', 'API GW req', 'Lambda inv', '$ / 1M deliveries'];
+const SCENARIO_HEADERS = ['scenario', 'deliveries', 'attempts', 'AWS req', 'DynamoDB req', 'WCU', 'RCU', 'SQS req (of which FIFO)', 'API GW req', 'Lambda inv', '$ / 1M deliveries'];
 
 function costRows(scenarios: ScenarioResult[]): Cell[][] {
   return scenarios
@@ -132,6 +132,24 @@ function sections(r: BenchReport, table: Table, heading: (text: string) => strin
     heading(`Fan-out: ingest answer time (median of ${r.fanout.samples})`),
     table(['event routed to', 'median', 'samples (ms)'], fanoutRows(r)),
     `ratio ${n2(r.fanout.ratio)} (vs 1 endpoint of the same tenant: ${n2(r.fanout.sameTenantRatio)}); all ${n0(r.fanout.endpoints)} deliveries arrived in ${ms(median(r.fanout.manyAllDeliveredMs))} (median)`,
+  );
+  const f = r.fairness;
+  out.push(
+    heading('Fairness: a noisy neighbour, and ordered delivery'),
+    table(
+      ['figure', 'value'],
+      [
+        ['quiet tenant, alone: p50 / p99 (ingest call → receiver)', `${ms(f.quietAloneP50Ms)} / ${ms(f.quietAloneP99Ms)}`],
+        ['quiet tenant, beside a noisy backlog: p50 / p99', `${ms(f.quietNoisyP50Ms)} / ${ms(f.quietNoisyP99Ms)}`],
+        ['isolation ratio (p99 beside ÷ p99 alone)', n2(f.isolationRatio)],
+        ["noisy backlog delivered by the quiet tenant's last arrival", `${n0(f.noisyDeliveredShare * 100)} %`],
+        ['most concurrent requests at the noisy endpoint (maxInFlight 10)', n0(f.noisyMaxInFlight)],
+        ['unordered endpoint, deliveries/s', n0(f.unorderedPerSecond)],
+        [`ordered endpoint over ${f.keys} keys, deliveries/s`, n0(f.orderedPerSecond)],
+        ['ordered ÷ unordered', n2(f.orderedRatio)],
+        ['order violations', n0(f.orderViolations)],
+      ],
+    ),
   );
   out.push(heading(`Cold start (median of ${r.coldStart.runs} fresh processes)`), table(['function', 'AWS SDK', 'bundle', 'import()', '÷ empty', 'less the SDK, ÷ empty', 'process wall'], coldRows(r)));
   return out;

@@ -150,11 +150,13 @@ export async function deliver(deps: SenderDeps, received: DeliveryMessage, ctx: 
   if (endpoint.ordering === 'key') {
     const max = maxInFlightOf(endpoint, deps.settings.defaultMaxInFlight);
     lease = await deps.limiter.acquireLease(limitKey, max, deps.leaseTtlMs);
-    // A lease is usually given back within a request's time: wait a little before giving up the turn.
+    // A lease is usually given back within a request's time: try again shortly before giving
+    // up the turn (waiting longer in process only ties up the sender; the message is held instead).
     for (let i = 0; !lease && i < LEASE_TRIES; i++) {
       await deps.sleep(50 + 100 * deps.random());
       lease = await deps.limiter.acquireLease(limitKey, max, deps.leaseTtlMs);
     }
+    // Jittered, so the held messages of an endpoint do not all come back in the same second.
     if (!lease) return holdOrDefer(deps, m, ctx, LEASE_RETRY_SECONDS * (1 + deps.random()));
   }
   try {
