@@ -20,7 +20,7 @@ import { measureColdStart, median, type ColdStartFigures } from './cold-start.ts
 import { cpuMeter, findDynamoLocalPid, type CpuSplit } from './cpu.ts';
 import { workFigures, type WorkFigures } from './cost-model.ts';
 import { billhookProducer, drive, EmulatorFloor, keepAliveAgent, postJson, rawPostLoop } from './load.ts';
-import { FAIRNESS_PROFILES, measureFairness, type FairnessFigures } from './fairness.ts';
+import { measureFairnessInChild, type FairnessFigures } from './fairness.ts';
 import { percentile } from './percentile.ts';
 import { benchEventData, Run, VerifyingReceiver, type FaultPolicy } from './verifying-receiver.ts';
 
@@ -284,7 +284,7 @@ async function settle(meter: AwsMeter, since: MeterSnapshot, timeoutMs: number):
   let quietChecks = 0;
   while (Date.now() < deadline) {
     const d = diffSnapshots(meter.snapshot(), since).operations.filter((o) => o.actor === 'platform' && o.service === 'SQS');
-    const received = d.filter((o) => o.operation === 'ReceiveMessage').reduce((n, o) => n + o.messages, 0);
+    const received = d.filter((o) => o.operation.startsWith('ReceiveMessage')).reduce((n, o) => n + o.messages, 0);
     const deleted = d.filter((o) => o.operation.startsWith('DeleteMessage')).reduce((n, o) => n + o.messages, 0);
     quietChecks = meter.inFlight() === 0 && received === deleted ? quietChecks + 1 : 0;
     if (quietChecks >= 3) return true;
@@ -335,7 +335,10 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     const tenant = async (id: string, endpoints: { path: string; eventTypes: string[] }[]) => {
       await call('/v1/tenants', { name: id, id });
       for (let i = 0; i < endpoints.length; i += 16) {
-        await Promise.all(endpoints.slice(i, i + 16).map((e) => call(`/v1/tenants/${id}/endpoints`, { url: receiver.url + e.path, secret, eventTypes: e.eventTypes })));
+        // maxInFlight = the consumers' capacity (loops × batch size), so an endpoint's lanes are not what is measured.
+        await Promise.all(
+          endpoints.slice(i, i + 16).map((e) => call(`/v1/tenants/${id}/endpoints`, { url: receiver.url + e.path, secret, eventTypes: e.eventTypes, maxInFlight: LOAD.consumers * LOAD.batchSize })),
+        );
       }
     };
     log('creating tenants and endpoints');
@@ -528,8 +531,9 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     floor.close();
     floor = undefined;
 
-    // 6. Fairness, on a local mode of its own (the default sender concurrency, as `npm start` runs).
-    const fairness = await measureFairness(options.mode === 'smoke' ? FAIRNESS_PROFILES.smoke : FAIRNESS_PROFILES.default, log);
+    // 6. Fairness, on a local mode of its own in a child process (the default sender concurrency, as `npm start` runs).
+    log('fairness: a noisy neighbour, and ordered delivery');
+    const fairness = await measureFairnessInChild(options.mode === 'smoke' ? 'smoke' : 'default', log);
 
     // 7. Cold start, with the emulators gone so the children have the machine.
     log(`cold start: building bundles, ${profile.coldStartRuns} import run(s) each`);
