@@ -186,6 +186,8 @@ export interface DeliveryQueue {
  */
 export interface MessageHolds {
   hold(receiptHandle: string, seconds: number): Promise<void>;
+  /** Delete handled messages now, before the batch ends, so their lanes move on (see processFifoBatch). */
+  release(receiptHandles: readonly string[]): Promise<void>;
 }
 
 /** A concurrency lease of an endpoint, held while one request is in flight. */

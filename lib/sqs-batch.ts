@@ -63,13 +63,22 @@ export type FifoRecordResult = { holdSeconds?: number } | void;
  * threw comes back after a short backoff (2^(receives-1) s, at most 60 s),
  * and one that is not a valid message at once, so SQS's redrive policy
  * moves a poison message to the DLQ quickly instead of blocking its lane.
+ *
+ * A batch ends when its slowest lane does, and a lane stays locked until
+ * its message is deleted; so once the batch has run for `releaseAfterMs`,
+ * the records handled so far (and those handled later) are deleted at once
+ * instead of at the end, and their lanes move on while a slow endpoint's
+ * request is still open. They are then reported in `batchItemFailures` too,
+ * so the event source does not delete them a second time. A batch that ends
+ * within `releaseAfterMs`, the usual case, costs no extra request.
  */
 export async function processFifoBatch<S extends z.Schema>(
   event: SQSEvent,
   schema: S,
   process: (message: z.output<S>, record: SQSRecord) => Promise<FifoRecordResult>,
   log: Logger,
-  holds: { hold(receiptHandle: string, seconds: number): Promise<void> },
+  holds: { hold(receiptHandle: string, seconds: number): Promise<void>; release(receiptHandles: readonly string[]): Promise<void> },
+  releaseAfterMs = 250,
 ): Promise<SQSBatchResponse> {
   const groups = new Map<string, SQSRecord[]>();
   for (const r of event.Records) {
@@ -77,6 +86,27 @@ export async function processFifoBatch<S extends z.Schema>(
     groups.set(g, [...(groups.get(g) ?? []), r]);
   }
   const failures: string[] = [];
+  // Records handled but not yet deleted; once the batch has run long, they are deleted as they finish.
+  const done: SQSRecord[] = [];
+  let early = false;
+  let flushing: Promise<void> = Promise.resolve();
+  const flush = () => {
+    const now = done.splice(0);
+    if (now.length === 0) return;
+    flushing = flushing.then(async () => {
+      try {
+        await holds.release(now.map((r) => r.receiptHandle));
+        failures.push(...now.map((r) => r.messageId));
+      } catch (error) {
+        // Left to the event source, which deletes them when the batch ends.
+        log.warn('could not delete handled messages early', { count: now.length, error });
+      }
+    });
+  };
+  const timer = setTimeout(() => {
+    early = true;
+    flush();
+  }, releaseAfterMs);
   const release = async (r: SQSRecord, seconds: number) => {
     try {
       await holds.hold(r.receiptHandle, seconds);
@@ -106,7 +136,11 @@ export async function processFifoBatch<S extends z.Schema>(
           hold = error instanceof InvalidMessage ? 0 : Math.min(60, 2 ** Math.max(0, receives - 1));
           log.error('message failed; it will be retried by SQS', { messageId: record.messageId, receiveCount: receives, error });
         }
-        if (hold === undefined) continue;
+        if (hold === undefined) {
+          done.push(record);
+          if (early) flush();
+          continue;
+        }
         // This record stays (held, or failed), and so do the later ones of its group, in order.
         await release(record, hold);
         for (const later of records.slice(i + 1)) await release(later, 0);
@@ -115,6 +149,8 @@ export async function processFifoBatch<S extends z.Schema>(
       }
     }),
   );
+  clearTimeout(timer);
+  await flushing;
   return { batchItemFailures: failures.map((itemIdentifier) => ({ itemIdentifier })) };
 }
 

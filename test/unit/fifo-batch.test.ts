@@ -39,7 +39,7 @@ describe('processFifoBatch', () => {
         return undefined;
       },
       silentLogger,
-      { hold: async (h, s) => void holds.push([h, s]) },
+      { hold: async (h, s) => void holds.push([h, s]), release: async () => {} },
     );
     // A runs to its hold while B is still in flight
     await new Promise((r) => setTimeout(r, 10));
@@ -65,7 +65,7 @@ describe('processFifoBatch', () => {
         throw new Error('DynamoDB is throttling');
       },
       silentLogger,
-      { hold: async (h, s) => void holds.push([h, s]) },
+      { hold: async (h, s) => void holds.push([h, s]), release: async () => {} },
     );
     expect(result.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(['x1', 'y1', 'z1']);
     expect(new Map(holds)).toEqual(
@@ -75,5 +75,47 @@ describe('processFifoBatch', () => {
         ['h-z1', 0],
       ]),
     );
+  });
+
+  it("deletes the records handled so far once the batch runs long, so a fast lane is not kept locked by a slow one", async () => {
+    // Arrange: B is slow; A's two records finish at once
+    const released: string[][] = [];
+    let releaseB!: () => void;
+    const bGate = new Promise<void>((r) => (releaseB = r));
+    const event: SQSEvent = { Records: [record('a1', 'A', { n: 1 }), record('b1', 'B', { n: 1 }), record('a2', 'A', { n: 2 })] };
+    // Act
+    const done = processFifoBatch(
+      event,
+      schema,
+      async (_m, r) => {
+        if (r.messageId === 'b1') await bGate;
+        return undefined;
+      },
+      silentLogger,
+      { hold: async () => {}, release: async (handles) => void released.push([...handles]) },
+      5,
+    );
+    await new Promise((r) => setTimeout(r, 30));
+    // Assert: A's records were deleted while B still ran; B's is deleted by the event source at the end
+    expect(released).toEqual([['h-a1', 'h-a2']]);
+    releaseB();
+    const result = await done;
+    expect(released).toEqual([['h-a1', 'h-a2'], ['h-b1']]);
+    // Reported, so the event source does not delete them again
+    expect(result.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(['a1', 'a2', 'b1']);
+  });
+
+  it('costs no extra request when the batch ends quickly', async () => {
+    const released: string[][] = [];
+    const result = await processFifoBatch(
+      { Records: [record('a1', 'A', { n: 1 }), record('b1', 'B', { n: 1 })] },
+      schema,
+      async () => undefined,
+      silentLogger,
+      { hold: async () => {}, release: async (handles) => void released.push([...handles]) },
+      1000,
+    );
+    expect(released).toEqual([]);
+    expect(result.batchItemFailures).toEqual([]);
   });
 });

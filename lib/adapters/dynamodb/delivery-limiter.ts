@@ -23,6 +23,9 @@ const LEASE_PROBES = 3;
 const CAS_ROUNDS = 5;
 
 export class DynamoDeliveryLimiter implements DeliveryLimiter {
+  /** Slots this instance gave back most recently, per key: the likeliest to be free, so tried first. */
+  private readonly released = new Map<string, number[]>();
+
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
@@ -77,8 +80,10 @@ export class DynamoDeliveryLimiter implements DeliveryLimiter {
   async acquireLease(key: string, max: number, ttlMs: number): Promise<Lease | undefined> {
     const holder = randomUUID();
     const start = Math.floor(this.random() * max);
-    for (let i = 0; i < Math.min(max, LEASE_PROBES); i++) {
-      const slot = (start + i) % max;
+    const recent = (this.released.get(key) ?? []).filter((s) => s < max);
+    this.released.delete(key);
+    const probes = [...new Set([...recent.slice(-LEASE_PROBES), ...Array.from({ length: Math.min(max, LEASE_PROBES) }, (_, i) => (start + i) % max)])].slice(0, LEASE_PROBES + 1);
+    for (const slot of probes) {
       const now = this.clock.now();
       try {
         await this.db.send(
@@ -99,6 +104,11 @@ export class DynamoDeliveryLimiter implements DeliveryLimiter {
   }
 
   async releaseLease(lease: Lease): Promise<void> {
+    const recent = this.released.get(lease.key) ?? [];
+    recent.push(lease.slot);
+    if (recent.length > LEASE_PROBES) recent.shift();
+    this.released.set(lease.key, recent);
+    if (this.released.size > 10_000) this.released.delete(this.released.keys().next().value!);
     try {
       await this.db.send(
         new DeleteCommand({

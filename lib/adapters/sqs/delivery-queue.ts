@@ -1,4 +1,4 @@
-import { ChangeMessageVisibilityCommand, SendMessageBatchCommand, SendMessageCommand, SQSClient, type SendMessageBatchRequestEntry } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityCommand, DeleteMessageBatchCommand, SendMessageBatchCommand, SendMessageCommand, SQSClient, type SendMessageBatchRequestEntry } from '@aws-sdk/client-sqs';
 import { deduplicationId, MAX_HOLD_SECONDS } from '../../core/lanes.ts';
 import { attemptKeyOf, type DeliveryMessage, type JobMessage } from '../../core/model.ts';
 import { encodeQueueMessage, queueSafeText } from '../../core/queue-encoding.ts';
@@ -133,6 +133,15 @@ export class SqsMessageHolds implements MessageHolds {
   async hold(receiptHandle: string, seconds: number): Promise<void> {
     const VisibilityTimeout = Math.min(MAX_HOLD_SECONDS, Math.max(0, Math.ceil(seconds)));
     await this.sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: this.url, ReceiptHandle: receiptHandle, VisibilityTimeout }));
+  }
+
+  async release(receiptHandles: readonly string[]): Promise<void> {
+    for (let i = 0; i < receiptHandles.length; i += MAX_BATCH_ENTRIES) {
+      const out = await this.sqs.send(
+        new DeleteMessageBatchCommand({ QueueUrl: this.url, Entries: receiptHandles.slice(i, i + MAX_BATCH_ENTRIES).map((h, j) => ({ Id: String(i + j), ReceiptHandle: h })) }),
+      );
+      if (out.Failed?.length) throw new Error(`SQS failed to delete ${out.Failed.length} handled message(s): ${out.Failed[0]!.Code}`);
+    }
   }
 }
 
