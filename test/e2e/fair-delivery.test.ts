@@ -89,6 +89,12 @@ describe('fair, limited, ordered delivery (local mode, end to end)', () => {
           await new Promise((r) => setTimeout(r, 100));
         }
         await waitFor('all of B delivered', () => new Set(receiver.on(b.path).map(idOf)).size === 10, 30_000);
+        // ...and a burst of 50 more, which shares sender batches with A's slow lanes: B's lanes must not wait
+        // for A's requests in the same batch, so the burst is through before A has taken two rounds of 10.
+        const aBefore = receiver.on(a.path).length;
+        await postBatch(b.tenant, Array.from({ length: 50 }, (_, i) => ({ type: 'invoice.paid', data: { seq: 10 + i } })));
+        await waitFor('B burst delivered', () => new Set(receiver.on(b.path).map(idOf)).size === 60, 30_000);
+        if (variant !== 'answers 503') expect(receiver.on(a.path).length - aBefore).toBeLessThanOrEqual(20);
 
         // Assert: B got through while most of A's backlog was still undelivered...
         const aDeliveredByThen = await succeeded(a.tenant);
