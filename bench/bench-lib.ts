@@ -283,9 +283,11 @@ async function settle(meter: AwsMeter, since: MeterSnapshot, timeoutMs: number):
   const deadline = Date.now() + timeoutMs;
   let quietChecks = 0;
   while (Date.now() < deadline) {
-    const d = diffSnapshots(meter.snapshot(), since).operations.filter((o) => o.actor === 'platform' && o.service === 'SQS');
+    const all = diffSnapshots(meter.snapshot(), since).operations.filter((o) => o.service === 'SQS');
+    const d = all.filter((o) => o.actor === 'platform');
     const received = d.filter((o) => o.operation.startsWith('ReceiveMessage')).reduce((n, o) => n + o.messages, 0);
-    const deleted = d.filter((o) => o.operation.startsWith('DeleteMessage')).reduce((n, o) => n + o.messages, 0);
+    // The event source deletes at the end of a batch; the sender itself deletes what a long batch has handled.
+    const deleted = all.filter((o) => (o.actor === 'platform' || o.actor === 'sender') && o.operation.startsWith('DeleteMessage')).reduce((n, o) => n + o.messages, 0);
     quietChecks = meter.inFlight() === 0 && received === deleted ? quietChecks + 1 : 0;
     if (quietChecks >= 3) return true;
     await sleep(20);
