@@ -9,6 +9,7 @@ export const dashboardPage = route({
   summary: 'Web dashboard',
   auth: 'none',
   responses: { 200: { description: 'The page shell', contentType: 'text/html' } },
+  errors: ['service_unavailable'],
 });
 
 export const dashboardAsset = route({
@@ -19,4 +20,5 @@ export const dashboardAsset = route({
   auth: 'none',
   params: z.object({ file: z.string() }),
   responses: { 200: { description: 'A script or stylesheet (hashed name, cached forever)', contentType: 'text/javascript' } },
+  errors: ['not_found', 'service_unavailable'],
 });

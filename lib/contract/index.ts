@@ -48,6 +48,18 @@ export const API = {
 export type Api = typeof API;
 export type OperationId = keyof Api;
 
+/** Each resource (an OpenAPI tag, a section of docs/api.md), in reading order. */
+export const TAGS: Readonly<Record<string, string>> = {
+  meta: 'Health, identity, the event-type catalogue and this document.',
+  tenants: "The billing platform's customers; each has its own endpoints, events, deliveries and keys.",
+  'api-keys': 'Tenant API keys: stored hashed and shown once; revoking a key revokes the keys it created.',
+  endpoints: "Where a tenant's events are delivered: their secrets, stats, test sends and recovery.",
+  events: 'What the billing service sends (the hot path), and what it can read back for reconciliation.',
+  deliveries: 'One event for one endpoint, with its attempts; manual retries.',
+  dlq: 'The dead-letter queue of exhausted deliveries, and a rate-capped redrive.',
+  dashboard: 'The web dashboard served beside the API.',
+};
+
 /** The routes the ingest function serves (the hot path); the api function serves the rest. */
 export const INGEST_OPERATIONS = ['createEvent', 'createEventBatch'] as const satisfies readonly OperationId[];
 

@@ -5,7 +5,7 @@
  */
 import * as z from '../core/zod.ts';
 import { ERROR_STATUS, type ErrorCode } from '../core/errors.ts';
-import { API, BODY_ERRORS, COMMON_ERRORS, DASHBOARD, problemSchema, type RouteDef } from '../contract/index.ts';
+import { API, BODY_ERRORS, COMMON_ERRORS, DASHBOARD, problemSchema, TAGS, type RouteDef } from '../contract/index.ts';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -76,7 +76,7 @@ function operation(def: RouteDef): JsonSchema {
 export function openApiDocument(version: string, defs: readonly RouteDef[] = [...Object.values(API), ...Object.values(DASHBOARD)]): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const def of defs) (paths[def.path] ??= {})[def.method.toLowerCase()] = operation(def);
-  const tags = [...new Set(defs.map((d) => d.tag))].map((name) => ({ name }));
+  const tags = [...new Set(defs.map((d) => d.tag))].map((name) => ({ name, description: TAGS[name] ?? name }));
   return {
     openapi: '3.1.0',
     info: {
