@@ -36,6 +36,7 @@ export interface ClientOptions {
 /** An answer as received: parsed body (undefined when empty or not JSON) and the exact text. */
 export interface RawResponse {
   status: number;
+  statusText: string;
   headers: Headers;
   body: unknown;
   text: string;
@@ -142,7 +143,7 @@ export class BillhookClient {
         body = undefined;
       }
     }
-    const raw: RawResponse = { status: res.status, headers: res.headers, body, text };
+    const raw: RawResponse = { status: res.status, statusText: res.statusText, headers: res.headers, body, text };
     if (this.options.validate) {
       const contentType = res.headers.get('content-type');
       const wrong = responseProblem(findRoute(method, path), res.status, contentType, contentType?.includes('json') ? body : text || undefined);
