@@ -64,7 +64,7 @@ export const TAGS: Readonly<Record<string, string>> = {
 export const INGEST_OPERATIONS = ['createEvent', 'createEventBatch'] as const satisfies readonly OperationId[];
 
 /** Routes that are not part of the JSON API (documented apart). */
-export const DASHBOARD = dashboard;
+export const DASHBOARD = { dashboardPage: dashboard.dashboardPage, dashboardAsset: dashboard.dashboardAsset } as const;
 
 export * from './define.ts';
 export { eventTypeSchema } from './meta.ts';

@@ -7,6 +7,7 @@ import * as z from './zod.ts';
 import { MAX_IN_FLIGHT, ORDERING_MODES, maxInFlightOf, type OrderingMode } from './endpoint-limits.ts';
 import { fieldValueProblem } from './header-value.ts';
 import { displayUrl } from './endpoint-url.ts';
+import { DELIVERY_STATUSES } from './delivery-status.ts';
 
 export const ID_PREFIX = { tenant: 'ten_', endpoint: 'ep_', event: 'evt_', delivery: 'dlv_', key: 'key_' } as const;
 
@@ -220,8 +221,7 @@ export const eventAcceptedSchema = z.strictObject({
 });
 export type EventAccepted = z.infer<typeof eventAcceptedSchema>;
 
-export const DELIVERY_STATUSES = ['pending', 'succeeded', 'failed', 'exhausted', 'skipped'] as const;
-export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+export { DELIVERY_STATUSES, type DeliveryStatus } from './delivery-status.ts';
 export const TRIGGERS = ['scheduled', 'manual', 'recover'] as const;
 export type Trigger = (typeof TRIGGERS)[number];
 

@@ -4,7 +4,9 @@
  * so forms can show a message next to the field it is about.
  */
 import { memberTexts } from '../../core/json-text.ts';
-import { BillhookClient, UnreachableError, type EndpointView, type EventType, type EventView, type ProblemBody, type RawResponse } from '../../client/index.ts';
+// The transport only: the dashboard ships no schemas (types come from the shared client types, erased at build).
+import { HttpClient, UnreachableError, type RawResponse } from '../../client/http.ts';
+import type { EndpointView, EventType, EventView, ProblemBody } from '../../client/index.ts';
 
 export interface FieldError {
   path: string;
@@ -23,7 +25,7 @@ export class ApiError extends Error {
 }
 
 export type { Attempt, Delivery, DeliveryStatus, EndpointStats, EventType, Page, Tenant } from '../../client/index.ts';
-export { DELIVERY_STATUSES } from '../../client/index.ts';
+export { DELIVERY_STATUSES } from '../../client/http.ts';
 /** An endpoint as the API answers it. */
 export type Endpoint = EndpointView;
 /** Who a key belongs to (`tenantId` only for tenant keys). */
@@ -46,7 +48,7 @@ export const webhookBodyText = (e: EventWithText): string =>
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
-export { queryString as queryOf } from '../../client/index.ts';
+export { queryString as queryOf } from '../../client/http.ts';
 
 /** Build a path from segments, encoding each. */
 export const pathOf = (...segments: string[]): string => '/' + segments.map(encodeURIComponent).join('/');
@@ -54,13 +56,13 @@ export const pathOf = (...segments: string[]): string => '/' + segments.map(enco
 export class Api {
   private catalogue: Promise<EventType[]> | undefined;
 
-  private readonly client: BillhookClient;
+  private readonly client: HttpClient;
 
   constructor(
     key: string,
     private readonly onUnauthorized: () => void,
   ) {
-    this.client = new BillhookClient({ key, init: { cache: 'no-store', credentials: 'omit' } });
+    this.client = new HttpClient({ key, init: { cache: 'no-store', credentials: 'omit' } });
   }
 
   async call<T>(method: Method, path: string, body?: unknown): Promise<T> {
