@@ -6,6 +6,7 @@
  *
  * Used by bench/bench.ts (the command) and test/bench/bench-smoke.test.ts.
  */
+import { BillhookClient } from '../lib/client/index.ts';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
@@ -329,9 +330,11 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     const sys = local;
     const dynamoPid = findDynamoLocalPid(Number(new URL(sys.dynamodbEndpoint).port));
     const auth = { authorization: `Bearer ${sys.adminKey}` };
+    // Setup goes through the package's client; the load loops keep undici's keep-alive agent (they measure the API, not the client).
+    const client = new BillhookClient({ baseUrl: sys.apiUrl, key: sys.adminKey });
     const call = async (path: string, body: unknown) => {
-      const res = await postJson(agent, sys.apiUrl + path, body, auth);
-      if (res.status >= 300) throw new Error(`POST ${path} → ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
+      const res = await client.request('POST', path, { body });
+      if (res.status >= 300) throw new Error(`POST ${path} → ${res.status} ${res.text.slice(0, 300)}`);
       return res.body as { id: string; deliveries?: number };
     };
     const tenant = async (id: string, endpoints: { path: string; eventTypes: string[] }[]) => {

@@ -3,6 +3,7 @@
  * local pipeline; then reconcile what Billhook logged with what the
  * receivers saw. Used by `npm run soak` and, small, by the test suite.
  */
+import { BillhookClient } from '../lib/client/index.ts';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startLocal } from '../lib/local/system.ts';
@@ -91,12 +92,11 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
   const log = o.log ?? (() => {});
   const receiver = await flakyReceiver(o.failRate, o.seed ?? 20261123);
   const local = await startLocal({ port: 0, env: { BILLHOOK_RETRY_SCHEDULE: o.schedule, BILLHOOK_LOG_LEVEL: 'error', BILLHOOK_FANOUT_THRESHOLD: '1000' } });
-  const headers = { authorization: `Bearer ${local.adminKey}`, 'content-type': 'application/json' };
+  const client = new BillhookClient({ baseUrl: local.apiUrl, key: local.adminKey });
   const call = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(local.apiUrl + path, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-    const json = (await res.json()) as any; // eslint-disable-line @typescript-eslint/no-explicit-any
-    if (res.status >= 400) throw new Error(`${method} ${path} → ${res.status} ${JSON.stringify(json)}`);
-    return json;
+    const res = await client.request(method, path, body === undefined ? {} : { body });
+    if (res.status >= 400) throw new Error(`${method} ${path} → ${res.status} ${res.text}`);
+    return res.body as any; // eslint-disable-line @typescript-eslint/no-explicit-any
   };
   const maxAttempts = o.schedule.split(',').filter(Boolean).length + 1;
   const problems: string[] = [];

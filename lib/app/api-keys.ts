@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { BillhookError } from '../core/errors.ts';
+import type { ApiKeyView, CreatedKey } from '../contract/api-keys.ts';
 import type { ApiKeyRecord, ApiKeyStore } from '../ports.ts';
 import { isoNow, type AppDeps } from './deps.ts';
 import { getTenant } from './tenants.ts';
@@ -9,16 +10,10 @@ type Deps = Pick<AppDeps, 'tenants' | 'clock' | 'ids' | 'randomBytes'> & { apiKe
 /** Keys carry 256 random bits, so a fast hash is enough: there is nothing to brute-force. */
 export const hashKey = (key: string): string => createHash('sha256').update(key).digest('hex');
 
+export type { ApiKeyView, CreatedKey } from '../contract/api-keys.ts';
+
 export const TENANT_KEY_PREFIX = 'bh_tk_';
 
-export interface CreatedKey {
-  id: string;
-  tenantId: string;
-  /** The key itself: shown once, never stored. */
-  key: string;
-  prefix: string;
-  createdAt: string;
-}
 
 /** Who creates a key: the admin, or a tenant key (by id). */
 export type KeyCreator = 'admin' | { keyId: string };
@@ -38,14 +33,6 @@ export async function createApiKey(deps: Deps, tenantId: string, creator: KeyCre
   return { id: record.id, tenantId, key, prefix: record.prefix, createdAt: record.createdAt };
 }
 
-/** A key as listed: never the key or its hash. */
-export interface ApiKeyView {
-  id: string;
-  prefix: string;
-  createdAt: string;
-  /** `admin`, or the id of the key that created this one (absent for keys from before it was kept). */
-  createdBy?: string;
-}
 
 const keyView = (k: ApiKeyRecord): ApiKeyView => ({ id: k.id, prefix: k.prefix, createdAt: k.createdAt, ...(k.createdBy ? { createdBy: k.createdBy } : {}) });
 

@@ -2,7 +2,10 @@ import { BillhookError } from '../core/errors.ts';
 import { RawJson } from '../core/json-text.ts';
 import type { Delivery, DeliveryWithAttempts, EventRecord } from '../core/model.ts';
 import type { DeliveryListQuery, EventListQuery, Page } from '../ports.ts';
+import type { EndpointStats } from '../contract/endpoints.ts';
 import type { AppDeps } from './deps.ts';
+
+export type { EndpointStats } from '../contract/endpoints.ts';
 import { getTenant } from './tenants.ts';
 
 /** An event as the API shows it: no internal fingerprint; `data` spliced in as the text it was sent as. */
@@ -56,24 +59,6 @@ export async function getDelivery(deps: Pick<AppDeps, 'deliveries'>, tenantId: s
 /** Most deliveries an endpoint's stats look at; beyond it the figures cover the newest ones and say so. */
 export const STATS_MAX_DELIVERIES = 1000;
 
-/** An endpoint's recent health, as the dashboard's endpoint list shows it. */
-export interface EndpointStats {
-  endpointId: string;
-  since: string;
-  /** Deliveries created since `since` (at most STATS_MAX_DELIVERIES looked at). */
-  deliveries: number;
-  succeeded: number;
-  /** Failed with a retry scheduled, or pending. */
-  inFlight: number;
-  /** Out of attempts, or failed permanently. */
-  exhausted: number;
-  /** succeeded / (succeeded + exhausted + failed); null when nothing has finished an attempt. */
-  successRate: number | null;
-  /** Last status codes (newest first, 0 = no answer), at most 10. */
-  recentStatusCodes: number[];
-  /** True when there were more deliveries than STATS_MAX_DELIVERIES in the window. */
-  truncated: boolean;
-}
 
 /**
  * Success rate and recent status codes of one endpoint over a window

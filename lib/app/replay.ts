@@ -9,7 +9,12 @@ import { deliveryMessageSchema, type Delivery, type DeliveryMessage, type Endpoi
 import { decodeQueueMessage } from '../core/queue-encoding.ts';
 import type { DeadLetterQueue } from '../ports.ts';
 import type { AppDeps } from './deps.ts';
+import type { RecoverProgress } from '../contract/endpoints.ts';
+import type { RedriveResult } from '../contract/dlq.ts';
 import { deliveryMessage, inLane, payloadOf } from './messages.ts';
+
+export type { RecoverProgress } from '../contract/endpoints.ts';
+export type { RedriveResult } from '../contract/dlq.ts';
 
 type Deps = Pick<AppDeps, 'deliveries' | 'events' | 'endpoints' | 'queue' | 'settings'>;
 
@@ -70,13 +75,6 @@ export async function retryDelivery(deps: Deps, tenantId: string, deliveryId: st
 export const RECOVER_PAGE_SIZE = 100;
 export const RECOVER_PAGES_PER_STEP = 5;
 
-export interface RecoverProgress {
-  queued: number;
-  /** Deliveries whose event has expired, so there is nothing to re-send. */
-  skipped: number;
-  /** True when more pages are being recovered by a background job. */
-  continuing: boolean;
-}
 
 /**
  * One step of a recover job: up to RECOVER_PAGES_PER_STEP pages of the
@@ -131,13 +129,6 @@ export async function recoverEndpoint(
   return recoverStep(deps, job);
 }
 
-export interface RedriveResult {
-  moved: number;
-  /** Messages that are not deliveries Billhook can resend; they stay in the DLQ. */
-  failed: number;
-  /** Approximate number still in the DLQ. */
-  remaining: number;
-}
 
 /**
  * Move up to `max` messages from the dead-letter queue back to the

@@ -6,6 +6,7 @@
 import { elementTexts, memberTexts } from '../core/json-text.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { BillhookClient, UnreachableError, type RawResponse } from '../client/index.ts';
 import { CliError, EXIT, usageError } from './errors.ts';
 
 export const DEFAULT_URL = 'http://127.0.0.1:3000';
@@ -57,10 +58,8 @@ export interface ApiResponse<T> {
   text: string;
 }
 
-export interface Page<T> {
-  data: T[];
-  nextCursor: string | null;
-}
+export type { Page } from '../client/index.ts';
+import type { Page } from '../client/index.ts';
 
 interface ProblemBody {
   title?: string;
@@ -81,8 +80,12 @@ export function apiPath(...segments: (string | undefined)[]): string {
 export class ApiClient {
   constructor(
     readonly connection: Connection,
-    private readonly fetchImpl: typeof fetch = fetch,
-  ) {}
+    fetchImpl: typeof fetch = fetch,
+  ) {
+    this.client = new BillhookClient({ baseUrl: connection.baseUrl, key: connection.key, fetch: fetchImpl, timeoutMs: REQUEST_TIMEOUT_MS });
+  }
+
+  private readonly client: BillhookClient;
 
   /** `rawBody` is sent as is (JSON text the caller built, e.g. around event data as the user wrote it). */
   async request<T>(
@@ -90,45 +93,18 @@ export class ApiClient {
     p: string,
     options: { body?: unknown; rawBody?: string; headers?: Record<string, string>; query?: Record<string, string | undefined> } = {},
   ): Promise<ApiResponse<T>> {
-    const payload = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
-    const { baseUrl, key } = this.connection;
-    const qs = new URLSearchParams(Object.entries(options.query ?? {}).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== '')).toString();
-    const url = `${baseUrl}${p}${qs ? (p.includes('?') ? '&' : '?') + qs : ''}`;
-    let res: Response;
+    let res: RawResponse;
     try {
-      res = await this.fetchImpl(url, {
-        method,
-        headers: {
-          accept: 'application/json, application/problem+json',
-          ...(key ? { authorization: `Bearer ${key}` } : {}),
-          ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
-          ...options.headers,
-        },
-        ...(payload === undefined ? {} : { body: payload }),
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-      });
+      res = await this.client.request(method, p, options);
     } catch (e) {
-      throw this.unreachable(e);
+      throw e instanceof UnreachableError ? this.unreachable(e.cause) : e;
     }
-    let text: string;
-    try {
-      text = await res.text();
-    } catch (e) {
-      throw this.unreachable(e);
-    }
-    let body: unknown;
-    if (text) {
-      try {
-        body = JSON.parse(text);
-      } catch {
-        body = undefined;
-      }
-    }
-    if (res.status >= 400) throw this.problem(method, p, res, body as ProblemBody | undefined, text);
+    const { status, headers, body, text } = res;
+    if (status >= 400) throw this.problem(method, p, res, body as ProblemBody | undefined, text);
     if (text && body === undefined) {
-      throw new CliError(EXIT.api, `error: ${method} ${baseUrl}${p} answered ${res.status} with something that is not JSON (${JSON.stringify(text.slice(0, 80))}); is ${baseUrl} the Billhook API?`);
+      throw new CliError(EXIT.api, `error: ${method} ${this.connection.baseUrl}${p} answered ${status} with something that is not JSON (${JSON.stringify(text.slice(0, 80))}); is ${this.connection.baseUrl} the Billhook API?`);
     }
-    return { status: res.status, headers: res.headers, body: body as T, text };
+    return { status, headers, body: body as T, text };
   }
 
   get = async <T>(p: string, query?: Record<string, string | undefined>): Promise<T> => (await this.request<T>('GET', p, query ? { query } : {})).body;
@@ -174,7 +150,7 @@ export class ApiClient {
     );
   }
 
-  private problem(method: string, p: string, res: Response, body: ProblemBody | undefined, text: string): CliError {
+  private problem(method: string, p: string, res: RawResponse, body: ProblemBody | undefined, text: string): CliError {
     const status = res.status;
     const title = body?.title ?? (res.statusText || `HTTP ${status}`);
     const code = body?.code ?? `http_${status}`;

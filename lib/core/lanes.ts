@@ -23,12 +23,9 @@
  * Pure: hashing only.
  */
 import { createHash } from 'node:crypto';
+import { MAX_IN_FLIGHT, maxInFlightOf, type OrderingMode } from './endpoint-limits.ts';
 
-export const ORDERING_MODES = ['none', 'key'] as const;
-export type OrderingMode = (typeof ORDERING_MODES)[number];
-
-/** Bounds of an endpoint's `maxInFlight` (API.md). */
-export const MAX_IN_FLIGHT = { min: 1, max: 1000, default: 10 } as const;
+export { MAX_IN_FLIGHT, ORDERING_MODES, maxInFlightOf, type OrderingMode } from './endpoint-limits.ts';
 
 /** What a lane depends on, of an endpoint. */
 export interface LaneEndpoint {
@@ -56,10 +53,6 @@ export interface Lane {
 }
 
 const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
-
-/** The effective concurrency cap of an endpoint. */
-export const maxInFlightOf = (e: Pick<LaneEndpoint, 'maxInFlight'>, deploymentDefault: number = MAX_IN_FLIGHT.default): number =>
-  Math.min(MAX_IN_FLIGHT.max, Math.max(MAX_IN_FLIGHT.min, Math.floor(e.maxInFlight ?? deploymentDefault)));
 
 /** True when the message takes part in its key's order (the first, scheduled chain only). */
 export const isKeyed = (e: Pick<LaneEndpoint, 'ordering'>, m: LaneMessage): boolean =>

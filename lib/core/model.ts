@@ -4,9 +4,10 @@
  * keep; views are what the API returns (never a secret).
  */
 import * as z from './zod.ts';
-import { MAX_IN_FLIGHT, ORDERING_MODES, maxInFlightOf, type OrderingMode } from './lanes.ts';
+import { MAX_IN_FLIGHT, ORDERING_MODES, maxInFlightOf, type OrderingMode } from './endpoint-limits.ts';
 import { fieldValueProblem } from './header-value.ts';
 import { displayUrl } from './endpoint-url.ts';
+import { DELIVERY_STATUSES } from './delivery-status.ts';
 
 export const ID_PREFIX = { tenant: 'ten_', endpoint: 'ep_', event: 'evt_', delivery: 'dlv_', key: 'key_' } as const;
 
@@ -41,7 +42,9 @@ export type SignatureScheme = (typeof SIGNATURE_SCHEMES)[number];
 export const secretSchema = z.string().check(
   z.regex(/^whsec_[A-Za-z0-9+/]+={0,2}$/, 'must be whsec_ followed by base64'),
   z.refine((s: string) => {
-    const bytes = Buffer.from(s.slice('whsec_'.length), 'base64').length;
+    // Decoded length from the text alone (no Buffer: this schema also runs in the browser).
+    const b64 = s.slice('whsec_'.length);
+    const bytes = Math.floor((b64.length * 3) / 4) - (b64.endsWith('==') ? 2 : b64.endsWith('=') ? 1 : 0);
     return bytes >= 24 && bytes <= 64;
   }, 'must encode 24 to 64 bytes'),
 );
@@ -118,13 +121,13 @@ export const eventBatchInputSchema = z.strictObject({
   events: z.array(eventInputSchema).check(z.minLength(1), z.maxLength(LIMITS.batchEvents)),
 });
 
-export interface Tenant {
-  id: string;
-  name: string;
-  createdAt: string;
-}
+const isoTimeSchema = z.string().register(z.globalRegistry, { format: 'date-time' });
 
-export type EndpointStatus = 'enabled' | 'disabled';
+export const tenantSchema = z.strictObject({ id: tenantIdSchema, name: z.string(), createdAt: isoTimeSchema });
+export type Tenant = z.infer<typeof tenantSchema>;
+
+export const ENDPOINT_STATUSES = ['enabled', 'disabled'] as const;
+export type EndpointStatus = (typeof ENDPOINT_STATUSES)[number];
 
 export interface EndpointHealth {
   /** Start of the current run of failures (cleared by a success). */
@@ -164,24 +167,26 @@ export interface EndpointRecord {
   updatedAt: string;
 }
 
-export interface EndpointView {
-  id: string;
-  tenantId: string;
-  url: string;
-  eventTypes: string[];
-  description: string;
-  status: EndpointStatus;
-  disabledReason?: string;
-  signatureScheme: SignatureScheme;
-  retrySchedule: number[];
-  rateLimitPerSecond?: number;
-  maxInFlight: number;
-  ordering: OrderingMode;
+/** An endpoint as the API answers it: never the secret, never header values. */
+export const endpointViewSchema = z.strictObject({
+  id: endpointIdSchema,
+  tenantId: tenantIdSchema,
+  url: z.string(),
+  eventTypes: z.array(z.string()),
+  description: z.string(),
+  status: z.enum(ENDPOINT_STATUSES),
+  disabledReason: z.optional(z.string()),
+  signatureScheme: z.enum(SIGNATURE_SCHEMES),
+  retrySchedule: z.array(z.int()),
+  rateLimitPerSecond: z.optional(z.int()),
+  maxInFlight: z.int(),
+  ordering: z.enum(ORDERING_MODES),
   /** Names of the custom headers; values may hold credentials and are never returned. */
-  headerNames: string[];
-  createdAt: string;
-  updatedAt: string;
-}
+  headerNames: z.array(z.string()),
+  createdAt: isoTimeSchema,
+  updatedAt: isoTimeSchema,
+});
+export type EndpointView = z.infer<typeof endpointViewSchema>;
 
 /**
  * The event as delivered to receivers: the webhook body is
@@ -207,46 +212,49 @@ export interface EventRecord extends WebhookPayload {
 }
 
 /** The 202 answer of POST /events. */
-export interface EventAccepted {
-  id: string;
-  type: string;
-  createdAt: string;
-  deliveries: number;
-}
+export const eventAcceptedSchema = z.strictObject({
+  id: eventIdSchema,
+  type: z.string(),
+  createdAt: isoTimeSchema,
+  /** Number of endpoints the event was routed to. */
+  deliveries: z.int(),
+});
+export type EventAccepted = z.infer<typeof eventAcceptedSchema>;
 
-export const DELIVERY_STATUSES = ['pending', 'succeeded', 'failed', 'exhausted', 'skipped'] as const;
-export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+export { DELIVERY_STATUSES, type DeliveryStatus } from './delivery-status.ts';
 export const TRIGGERS = ['scheduled', 'manual', 'recover'] as const;
 export type Trigger = (typeof TRIGGERS)[number];
 
-export interface Attempt {
-  attempt: number;
-  at: string;
-  trigger: Trigger;
-  statusCode?: number;
-  durationMs: number;
-  error?: string;
-  responseBody?: string;
-}
+export const attemptSchema = z.strictObject({
+  attempt: z.int(),
+  at: isoTimeSchema,
+  trigger: z.enum(TRIGGERS),
+  statusCode: z.optional(z.int()),
+  durationMs: z.number(),
+  error: z.optional(z.string()),
+  /** The first 4 KB of the endpoint's answer. */
+  responseBody: z.optional(z.string()),
+});
+export type Attempt = z.infer<typeof attemptSchema>;
 
-export interface Delivery {
-  id: string;
-  tenantId: string;
-  eventId: string;
-  endpointId: string;
-  eventType: string;
-  orderingKey?: string;
-  status: DeliveryStatus;
-  attemptCount: number;
-  lastStatusCode?: number;
-  lastAttemptAt?: string;
-  nextAttemptAt?: string;
-  createdAt: string;
-}
+export const deliverySchema = z.strictObject({
+  id: deliveryIdSchema,
+  tenantId: tenantIdSchema,
+  eventId: eventIdSchema,
+  endpointId: endpointIdSchema,
+  eventType: z.string(),
+  orderingKey: z.optional(z.string()),
+  status: z.enum(DELIVERY_STATUSES),
+  attemptCount: z.int(),
+  lastStatusCode: z.optional(z.int()),
+  lastAttemptAt: z.optional(isoTimeSchema),
+  nextAttemptAt: z.optional(isoTimeSchema),
+  createdAt: isoTimeSchema,
+});
+export type Delivery = z.infer<typeof deliverySchema>;
 
-export interface DeliveryWithAttempts extends Delivery {
-  attempts: Attempt[];
-}
+export const deliveryWithAttemptsSchema = z.extend(deliverySchema, { attempts: z.array(attemptSchema) });
+export type DeliveryWithAttempts = z.infer<typeof deliveryWithAttemptsSchema>;
 
 /** What one SQS message on the deliveries queue carries. */
 export interface DeliveryMessage {

@@ -7,8 +7,9 @@
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { BillhookError } from '../core/errors.ts';
-import type { Route } from '../http/router.ts';
-import type { HttpRequest, HttpResponse } from '../http/types.ts';
+import * as DASHBOARD from '../contract/dashboard.ts';
+import { implement, type Route } from '../http/router.ts';
+import type { HttpRequest } from '../http/types.ts';
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -90,29 +91,19 @@ export function dashboardRoutes(getOptions: () => DashboardOptions): Route[] {
     });
     return assets;
   };
-  const serve = async (name: string): Promise<HttpResponse> => {
+  const serve = async (name: string, setHeaders: (h: Record<string, string>) => void): Promise<string> => {
     const body = (await load()).get(name);
     if (body === undefined) throw new BillhookError('not_found', `no dashboard file ${name}`);
-    return {
-      statusCode: 200,
-      headers: {
-        ...securityHeaders(opts().frameAncestors),
-        'content-type': CONTENT_TYPES[path.extname(name)] ?? 'application/octet-stream',
-        // Hashed names never change content; the shell must be fetched fresh to pick up a new build.
-        'cache-control': name === 'index.html' ? 'no-cache' : 'public, max-age=31536000, immutable',
-      },
-      body,
-    };
+    setHeaders({
+      ...securityHeaders(opts().frameAncestors),
+      'content-type': CONTENT_TYPES[path.extname(name)] ?? 'application/octet-stream',
+      // Hashed names never change content; the shell must be fetched fresh to pick up a new build.
+      'cache-control': name === 'index.html' ? 'no-cache' : 'public, max-age=31536000, immutable',
+    });
+    return body;
   };
   return [
-    { method: 'GET', path: '/dashboard', summary: 'Web dashboard', success: 200, auth: 'none', handle: () => serve('index.html') },
-    {
-      method: 'GET',
-      path: '/dashboard/assets/{file}',
-      summary: 'Web dashboard assets',
-      success: 200,
-      auth: 'none',
-      handle: ({ params }) => serve(`assets/${params.file ?? ''}`),
-    },
+    implement(DASHBOARD.dashboardPage, ({ setHeaders }) => serve('index.html', setHeaders)),
+    implement(DASHBOARD.dashboardAsset, ({ params, setHeaders }) => serve(`assets/${params.file}`, setHeaders)),
   ];
 }

@@ -4,8 +4,7 @@
  * logged with its stack (never with request bodies or keys).
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { BillhookError, isBillhookError } from '../core/errors.ts';
-import { tenantIdSchema } from '../core/model.ts';
+import { isBillhookError } from '../core/errors.ts';
 import type { Logger } from '../log.ts';
 import { authorize, bearerToken, type Authenticator } from './auth.ts';
 import { problem } from './respond.ts';
@@ -48,12 +47,10 @@ export async function handleHttp(router: Router, authenticator: Authenticator, l
   try {
     const { route, params } = router.match(req.method, req.path);
     const token = bearerToken(req);
-    const principal = route.auth === 'none' || !token ? undefined : await authenticator.authenticate(token, { fresh: route.freshAuth === true });
-    authorize(principal, route.auth, params.tenantId);
-    if (params.tenantId !== undefined && !tenantIdSchema.safeParse(params.tenantId).success) {
-      throw new BillhookError('not_found', `tenant ${params.tenantId} not found`);
-    }
-    res = await route.handle({ req, params, principal });
+    const { auth, freshAuth } = route.def;
+    const principal = auth === 'none' || !token ? undefined : await authenticator.authenticate(token, { fresh: freshAuth === true });
+    authorize(principal, auth, params.tenantId);
+    res = await route.handle(req, params, principal);
   } catch (err) {
     if (!isBillhookError(err) || err.status >= 500) {
       log.error('request failed', { requestId: req.requestId, method: req.method, path: req.path, error: err });

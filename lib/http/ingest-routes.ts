@@ -1,13 +1,12 @@
 import { elementTexts, memberTexts } from '../core/json-text.ts';
-import { eventBatchInputSchema, eventInputSchema, LIMITS, type EventInput, type EventSubmission } from '../core/model.ts';
+import { LIMITS, type EventInput, type EventSubmission } from '../core/model.ts';
+import { createEvent, createEventBatch } from '../contract/events.ts';
 import { BillhookError } from '../core/errors.ts';
 import type { AppDeps } from '../app/deps.ts';
 import { ingestBatch, ingestEvent } from '../app/ingest.ts';
 import type { TenantExistenceCache } from '../app/tenants.ts';
-import { parseBodyText } from './parse.ts';
-import { json } from './respond.ts';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
-import type { Route } from './router.ts';
+import { implement, type Route } from './router.ts';
 import type { HttpRequest } from './types.ts';
 
 export type IngestDeps = AppDeps & { tenantCache: TenantExistenceCache };
@@ -32,39 +31,22 @@ function submission(input: EventInput, eventText: string): EventSubmission {
 /** The hot-path routes served by the ingest function. */
 export function ingestRoutes(deps: () => Promise<IngestDeps>, metrics?: Pick<Metrics, 'addMetric'>): Route[] {
   return [
-    {
-      method: 'POST',
-      path: '/v1/tenants/{tenantId}/events',
-      summary: 'Send an event to every subscribed endpoint of the tenant',
-      success: 202,
-      body: eventInputSchema,
-      auth: 'tenant',
-      async handle({ req, params }) {
-        const { input, text } = parseBodyText(req, eventInputSchema);
-        const result = await ingestEvent(await deps(), params.tenantId!, submission(input, text), idempotencyKeyHeader(req));
-        if (!result.replayed) {
-          metrics?.addMetric('EventsAccepted', 'Count', 1);
-          metrics?.addMetric('FanoutSize', 'Count', result.accepted.deliveries);
-        }
-        return json(202, result.accepted, result.replayed ? { 'idempotent-replayed': 'true' } : {});
-      },
-    },
-    {
-      method: 'POST',
-      path: '/v1/tenants/{tenantId}/events/batch',
-      summary: 'Send up to 100 events at once',
-      success: 202,
-      body: eventBatchInputSchema,
-      auth: 'tenant',
-      async handle({ req, params }) {
-        const { input, text } = parseBodyText(req, eventBatchInputSchema);
-        const eventTexts = elementTexts(memberTexts(text).get('events')!);
-        const results = await ingestBatch(await deps(), params.tenantId!, input.events.map((e, i) => submission(e, eventTexts[i]!)));
-        const fresh = results.filter((r) => !r.replayed);
-        metrics?.addMetric('EventsAccepted', 'Count', fresh.length);
-        for (const r of fresh) metrics?.addMetric('FanoutSize', 'Count', r.accepted.deliveries);
-        return json(202, { data: results.map((r) => ({ ...r.accepted, replayed: r.replayed })) });
-      },
-    },
+    implement(createEvent, async ({ req, params, body, bodyText, setHeaders }) => {
+      const result = await ingestEvent(await deps(), params.tenantId, submission(body, bodyText), idempotencyKeyHeader(req));
+      if (!result.replayed) {
+        metrics?.addMetric('EventsAccepted', 'Count', 1);
+        metrics?.addMetric('FanoutSize', 'Count', result.accepted.deliveries);
+      }
+      if (result.replayed) setHeaders({ 'idempotent-replayed': 'true' });
+      return result.accepted;
+    }),
+    implement(createEventBatch, async ({ params, body, bodyText }) => {
+      const eventTexts = elementTexts(memberTexts(bodyText).get('events')!);
+      const results = await ingestBatch(await deps(), params.tenantId, body.events.map((e, i) => submission(e, eventTexts[i]!)));
+      const fresh = results.filter((r) => !r.replayed);
+      metrics?.addMetric('EventsAccepted', 'Count', fresh.length);
+      for (const r of fresh) metrics?.addMetric('FanoutSize', 'Count', r.accepted.deliveries);
+      return { data: results.map((r) => ({ ...r.accepted, replayed: r.replayed })) };
+    }),
   ];
 }

@@ -1,69 +1,97 @@
 /**
- * OpenAPI 3.1 from the route tables: paths, parameters, auth and request
- * bodies come from the same zod schemas the handlers validate with, so the
- * document cannot drift from the code.
+ * OpenAPI 3.1 from the route definitions (lib/contract): parameters, bodies,
+ * answers, auth and examples all come from the definitions the server
+ * validates with, so the document cannot drift from the code.
  */
-import { ERROR_STATUS } from '../core/errors.ts';
 import * as z from '../core/zod.ts';
-import type { Route } from './router.ts';
+import { ERROR_STATUS, type ErrorCode } from '../core/errors.ts';
+import { API, BODY_ERRORS, COMMON_ERRORS, DASHBOARD, problemSchema, TAGS, type RouteDef } from '../contract/index.ts';
 
-const QUERY_DOCS: Record<string, { description: string; schema: Record<string, unknown> }> = {
-  limit: { description: 'Page size (1–250, default 50)', schema: { type: 'integer', minimum: 1, maximum: 250 } },
-  cursor: { description: 'Opaque cursor from the previous page’s nextCursor', schema: { type: 'string' } },
-  since: { description: 'Only items created at or after this ISO 8601 time', schema: { type: 'string', format: 'date-time' } },
-  until: { description: 'Only items created at or before this ISO 8601 time', schema: { type: 'string', format: 'date-time' } },
-  eventType: { description: 'Only deliveries of events of this type', schema: { type: 'string' } },
-  type: { description: 'Only events of this type', schema: { type: 'string' } },
-  status: { description: 'Only deliveries in this status', schema: { type: 'string', enum: ['pending', 'succeeded', 'failed', 'exhausted', 'skipped'] } },
-  endpointId: { description: 'Only deliveries to this endpoint', schema: { type: 'string' } },
-  eventId: { description: 'Only deliveries of this event', schema: { type: 'string' } },
-  cascade: { description: 'Also revoke the keys this key created, transitively (default true)', schema: { type: 'string', enum: ['true', 'false'] } },
+type JsonSchema = Record<string, unknown>;
+
+const toSchema = (schema: z.Schema, io: 'input' | 'output'): JsonSchema => {
+  const { $schema: _, ...rest } = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' }) as JsonSchema;
+  return rest;
 };
 
-const problemRef = { $ref: '#/components/schemas/Problem' };
-const problemResponse = (description: string) => ({ description, content: { 'application/problem+json': { schema: problemRef } } });
+/** The members of an object schema (params, query), each with whether it is required. */
+function members(schema: z.Schema | undefined): { name: string; schema: JsonSchema; required: boolean }[] {
+  if (!schema) return [];
+  const s = toSchema(schema, 'input') as { properties?: Record<string, JsonSchema>; required?: string[] };
+  return Object.entries(s.properties ?? {}).map(([name, schema]) => ({ name, schema, required: (s.required ?? []).includes(name) }));
+}
 
-export function openApiDocument(routes: readonly Route[], version: string): Record<string, unknown> {
-  const paths: Record<string, Record<string, unknown>> = {};
-  for (const r of routes) {
-    const params = [...r.path.matchAll(/\{([^}]+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
-    const query = (r.query ?? []).map((name) => ({ name, in: 'query', required: false, ...QUERY_DOCS[name] }));
-    const op: Record<string, unknown> = {
-      summary: r.summary,
-      operationId: `${r.method.toLowerCase()}${r.path.replace(/\{([^}]+)\}/g, 'By_$1').replace(/[^A-Za-z0-9]+(.)?/g, (_, c: string | undefined) => (c ? c.toUpperCase() : ''))}`,
-      parameters: [...params, ...query],
-      responses: {
-        [String(r.success)]: r.success === 204 ? { description: 'No content' } : { description: 'Success', content: { 'application/json': { schema: { type: 'object' } } } },
-        ...(r.body ? { '400': problemResponse('Malformed JSON'), '413': problemResponse('Body over 256 KB'), '422': problemResponse('Validation failed (`validation_failed`, `duplicate_key`: a key repeated in one object, `unknown_event_type`, `url_not_allowed`)') } : {}),
-        ...(r.auth === 'none' ? {} : { '401': problemResponse('Missing or invalid API key'), '404': problemResponse('Not found') }),
-      },
-    };
-    if (r.auth === 'none') op.security = [];
-    if (r.body) op.requestBody = { required: true, content: { 'application/json': { schema: z.toJSONSchema(r.body, { target: 'draft-2020-12', unrepresentable: 'any' }) } } };
-    (paths[r.path] ??= {})[r.method.toLowerCase()] = op;
+/** `getTenantsByTenantIdEndpoints`-style ids are unreadable: use the API table's names. */
+const operationIds = new Map<RouteDef, string>(Object.entries({ ...API, ...DASHBOARD }).map(([name, def]) => [def as RouteDef, name]));
+
+function errorResponses(def: RouteDef): Record<string, unknown> {
+  const codes = new Set<ErrorCode>([...(def.auth === 'none' ? [] : COMMON_ERRORS), ...(def.body ? BODY_ERRORS : []), ...(def.errors ?? [])]);
+  if (def.params) codes.add('not_found');
+  if (def.query) codes.add('invalid_query');
+  const byStatus = new Map<number, ErrorCode[]>();
+  for (const code of codes) byStatus.set(ERROR_STATUS[code], [...(byStatus.get(ERROR_STATUS[code]) ?? []), code]);
+  return Object.fromEntries(
+    [...byStatus].sort(([a], [b]) => a - b).map(([status, list]) => [
+      String(status),
+      { description: `Problem: ${list.map((c) => `\`${c}\``).join(', ')}`, content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } },
+    ]),
+  );
+}
+
+function operation(def: RouteDef): JsonSchema {
+  const parameters = [
+    ...members(def.params).map((p) => ({ name: p.name, in: 'path', required: true, schema: p.schema, ...(def.example?.params?.[p.name] ? { example: def.example.params[p.name] } : {}) })),
+    ...members(def.query).map(({ schema: { description, ...schema }, ...p }) => ({ name: p.name, in: 'query', required: p.required, ...(description ? { description } : {}), schema })),
+    ...Object.entries(def.headers ?? {}).map(([name, h]) => ({ name, in: 'header', required: false, description: h.description, schema: toSchema(h.schema, 'input') })),
+  ];
+  const responses: Record<string, unknown> = {};
+  for (const [status, r] of Object.entries(def.responses)) {
+    const out: JsonSchema = { description: r.description };
+    if (r.headers) out.headers = Object.fromEntries(Object.entries(r.headers).map(([h, description]) => [h, { description, schema: { type: 'string' } }]));
+    if (r.schema) out.content = { 'application/json': { schema: toSchema(r.schema, 'output'), ...(def.example?.response !== undefined ? { example: def.example.response } : {}) } };
+    else if (r.contentType) out.content = { [r.contentType]: { schema: { type: 'string' } } };
+    responses[status] = out;
   }
+  Object.assign(responses, errorResponses(def));
+  const op: JsonSchema = {
+    operationId: operationIds.get(def) ?? `${def.method.toLowerCase()}${def.path.replace(/[^A-Za-z0-9]+/g, '_')}`,
+    tags: [def.tag],
+    summary: def.summary,
+    ...(def.description ? { description: def.description } : {}),
+    ...(parameters.length ? { parameters } : {}),
+    responses,
+  };
+  if (def.auth === 'none') op.security = [];
+  else if (def.auth === 'admin') op.description = [def.description, 'Needs the admin key.'].filter(Boolean).join('\n\n');
+  if (def.body) {
+    op.requestBody = {
+      required: def.bodyOptional !== true,
+      content: { 'application/json': { schema: toSchema(def.body, 'input'), ...(def.example?.body !== undefined ? { example: def.example.body } : {}) } },
+    };
+  }
+  return op;
+}
+
+/** Every route of the API (and the dashboard's), as one OpenAPI 3.1 document. */
+export function openApiDocument(version: string, defs: readonly RouteDef[] = [...Object.values(API), ...Object.values(DASHBOARD)]): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const def of defs) (paths[def.path] ??= {})[def.method.toLowerCase()] = operation(def);
+  const tags = [...new Set(defs.map((d) => d.tag))].map((name) => ({ name, description: TAGS[name] ?? name }));
   return {
     openapi: '3.1.0',
-    info: { title: 'Billhook API', version, description: 'Webhook delivery for billing platforms.' },
+    info: {
+      title: 'Billhook API',
+      version,
+      description: 'Webhook delivery for billing platforms. Errors are RFC 9457 problem+json with a stable `code`.',
+      license: { name: 'UNLICENSED', identifier: 'UNLICENSED' },
+    },
     servers: [{ url: '/' }],
     security: [{ bearer: [] }],
+    tags,
     paths,
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'Admin key or tenant API key' } },
-      schemas: {
-        Problem: {
-          type: 'object',
-          required: ['type', 'title', 'status', 'detail', 'code'],
-          properties: {
-            type: { type: 'string' },
-            title: { type: 'string' },
-            status: { type: 'integer' },
-            detail: { type: 'string' },
-            code: { type: 'string', description: 'Stable machine code', examples: Object.keys(ERROR_STATUS) },
-            errors: { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } } },
-          },
-        },
-      },
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'The admin key, or a tenant API key (`bh_tk_…`)' } },
+      schemas: { Problem: toSchema(problemSchema, 'output') },
     },
   };
 }

@@ -24,10 +24,6 @@ export interface JsonBody {
   value: unknown;
 }
 
-export function parseJson(req: HttpRequest, options: { optional?: boolean } = {}): unknown {
-  return parseJsonText(req, options).value;
-}
-
 /** Decode, check and minify a JSON request body; see the module comment for the errors. */
 export function parseJsonText(req: HttpRequest, { optional = false } = {}): JsonBody {
   const body = req.body;
@@ -67,25 +63,4 @@ export function validate<S extends z.Schema>(schema: S, value: unknown): z.outpu
   const result = z.safeParse(schema, value);
   if (!result.success) throw new BillhookError('validation_failed', 'request body failed validation', { fields: fieldErrors(result.error) });
   return result.data;
-}
-
-/** Parse and validate a body, keeping its minified text (for payloads passed on as sent). */
-export function parseBodyText<S extends z.Schema>(req: HttpRequest, schema: S): { input: z.output<S>; text: string } {
-  const body = parseJsonText(req);
-  return { input: validate(schema, body.value), text: body.text };
-}
-
-export const parseBody = <S extends z.Schema>(req: HttpRequest, schema: S, options?: { optional?: boolean }): z.output<S> =>
-  validate(schema, parseJson(req, options));
-
-/** `limit` and `cursor` query parameters. */
-export function pageQuery(query: Record<string, string>): { limit: number; cursor?: string } {
-  let limit: number = LIMITS.listLimitDefault;
-  if (query.limit !== undefined) {
-    limit = Number(query.limit);
-    if (!Number.isInteger(limit) || limit < 1 || limit > LIMITS.listLimitMax) {
-      throw new BillhookError('invalid_query', `limit must be a whole number from 1 to ${LIMITS.listLimitMax}`);
-    }
-  }
-  return query.cursor ? { limit, cursor: query.cursor } : { limit };
 }

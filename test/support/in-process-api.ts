@@ -3,6 +3,7 @@
  * HTTP API in-process, for table-driven and property tests that need
  * thousands of requests.
  */
+import { findRoute, responseProblem } from '../../lib/contract/check.ts';
 import { AdminKeyAuthenticator, ChainAuthenticator, TenantKeyAuthenticator } from '../../lib/http/auth.ts';
 import { apiRoutes } from '../../lib/http/api-routes.ts';
 import { handleHttp } from '../../lib/http/handler.ts';
@@ -31,6 +32,9 @@ export function inProcessApi() {
     if (options.rawBody) req.body = options.rawBody;
     else if (options.body !== undefined) req.body = Buffer.from(typeof options.body === 'string' ? options.body : JSON.stringify(options.body));
     const res = await handleHttp(router, auth, silentLogger, req);
+    // Every answer as its definition documents it (lib/contract): an undocumented status or field fails the test.
+    const wrong = responseProblem(findRoute(method, p), res.statusCode, res.headers['content-type'] ?? null, res.body ? JSON.parse(res.body) : undefined);
+    if (wrong) throw new Error(`${method} ${path}: ${wrong}`);
     // `text` is the answer as sent, for checks that must not go through JSON.parse (an event's data).
     return { status: res.statusCode, headers: res.headers, body: res.body ? JSON.parse(res.body) : undefined, text: res.body ?? '' };
   };

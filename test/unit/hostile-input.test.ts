@@ -40,9 +40,9 @@ const target = fc.oneof(
   {
     weight: 5,
     arbitrary: fc.constantFrom(...api.router.routes).chain((route) =>
-      fc.tuple(...[...route.path.matchAll(/\{([^}]+)\}/g)].map((m) => (m[1] === 'tenantId' ? tenantSegment : segment))).map((values) => {
+      fc.tuple(...[...route.def.path.matchAll(/\{([^}]+)\}/g)].map((m) => (m[1] === 'tenantId' ? tenantSegment : segment))).map((values) => {
         let i = 0;
-        return { method: route.method as string, path: route.path.replace(/\{[^}]+\}/g, () => encodeURIComponent(values[i++] ?? '')) };
+        return { method: route.def.method as string, path: route.def.path.replace(/\{[^}]+\}/g, () => encodeURIComponent(values[i++] ?? '')) };
       }),
     ),
   },

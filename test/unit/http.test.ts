@@ -3,12 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { AdminKeyAuthenticator } from '../../lib/http/auth.ts';
 import { fromApiGateway, handleHttp } from '../../lib/http/handler.ts';
 import { minifyJson } from '../../lib/core/json-text.ts';
-import { parseBody } from '../../lib/http/parse.ts';
-import { json } from '../../lib/http/respond.ts';
-import { Router, type Route } from '../../lib/http/router.ts';
+import { route } from '../../lib/contract/define.ts';
+import * as z from '../../lib/core/zod.ts';
+import { implement, Router, type Route } from '../../lib/http/router.ts';
 import type { HttpRequest } from '../../lib/http/types.ts';
 import { silentLogger } from '../../lib/log.ts';
-import { eventInputSchema } from '../../lib/core/model.ts';
+import { eventInputSchema, tenantIdSchema } from '../../lib/core/model.ts';
 
 const ADMIN = 'admin-key-for-tests-0123456789';
 
@@ -18,11 +18,26 @@ function req(method: string, path: string, body?: string | Buffer, headers: Reco
   return r;
 }
 
+const ok = { 200: { description: 'ok', schema: z.unknown() } } as const;
 const routes: Route[] = [
-  { method: 'GET', path: '/v1/health', summary: '', success: 200, auth: 'none', handle: async () => json(200, { status: 'ok' }) },
-  { method: 'POST', path: '/v1/tenants/{tenantId}/events', summary: '', success: 200, auth: 'tenant', handle: async ({ req: r, params }) => json(202, { tenant: params.tenantId, input: parseBody(r, eventInputSchema) }) },
-  { method: 'GET', path: '/v1/tenants', summary: '', success: 200, auth: 'admin', handle: async () => json(200, { data: [] }) },
-  { method: 'GET', path: '/v1/boom', summary: '', success: 200, auth: 'none', handle: async () => { throw new Error('secret internals'); } },
+  implement(route({ method: 'GET', path: '/v1/health', tag: 't', summary: '', auth: 'none', responses: ok }), async () => ({ status: 'ok' })),
+  implement(
+    route({
+      method: 'POST',
+      path: '/v1/tenants/{tenantId}/events',
+      tag: 't',
+      summary: '',
+      auth: 'tenant',
+      params: z.object({ tenantId: tenantIdSchema }),
+      body: eventInputSchema,
+      responses: { 202: { description: 'accepted', schema: z.unknown() } },
+    }),
+    async ({ params, body }) => ({ tenant: params.tenantId, input: body }),
+  ),
+  implement(route({ method: 'GET', path: '/v1/tenants', tag: 't', summary: '', auth: 'admin', responses: ok }), async () => ({ data: [] })),
+  implement(route({ method: 'GET', path: '/v1/boom', tag: 't', summary: '', auth: 'none', responses: ok }), async () => {
+    throw new Error('secret internals');
+  }),
 ];
 const router = new Router(routes);
 const auth = new AdminKeyAuthenticator(async () => ADMIN);

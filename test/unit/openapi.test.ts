@@ -4,9 +4,10 @@ import type { AppDeps } from '../../lib/app/deps.ts';
 import { apiRoutes } from '../../lib/http/api-routes.ts';
 import { ingestRoutes, type IngestDeps } from '../../lib/http/ingest-routes.ts';
 import { openApiDocument } from '../../lib/http/openapi.ts';
+import { dashboardRoutes } from '../../lib/dashboard/serve.ts';
 
 const routes = [...apiRoutes(async () => ({}) as AppDeps), ...ingestRoutes(async () => ({}) as IngestDeps)];
-const doc = openApiDocument(routes, '1.2.3') as { paths: Record<string, Record<string, { requestBody?: unknown; security?: unknown[] }>> };
+const doc = openApiDocument('1.2.3') as { paths: Record<string, Record<string, { requestBody?: unknown; security?: unknown[] }>> };
 
 describe('OpenAPI document', () => {
   it('is a valid OpenAPI 3.1 document', async () => {
@@ -15,9 +16,10 @@ describe('OpenAPI document', () => {
     expect(result.valid).toBe(true);
   });
 
-  it('documents every route of both functions', () => {
+  it('documents every route of both functions, and the dashboard', () => {
     const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
-    expect(documented.sort()).toEqual(routes.map((r) => `${r.method} ${r.path}`).sort());
+    const served = [...routes, ...dashboardRoutes(() => ({ dir: '/nowhere' }))].map((r) => `${r.def.method} ${r.def.path}`);
+    expect(documented.sort()).toEqual(served.sort());
   });
 
   it('covers the contract routes of API.md', () => {

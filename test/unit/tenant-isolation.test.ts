@@ -84,7 +84,7 @@ describe('tenant isolation', () => {
   it("answers 404 on every route of another tenant, with no data and no change", async () => {
     const routes = aRoutes();
     // Every tenant-scoped route of the API is in the table.
-    const tenantRoutes = api.router.routes.filter((r) => r.path.startsWith('/v1/tenants/{tenantId}'));
+    const tenantRoutes = api.router.routes.filter((r) => r.def.path.startsWith('/v1/tenants/{tenantId}'));
     expect(routes.length).toBe(tenantRoutes.length);
     const before = snapshot();
     for (const [method, path, body] of routes) {

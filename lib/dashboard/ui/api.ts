@@ -4,6 +4,9 @@
  * so forms can show a message next to the field it is about.
  */
 import { memberTexts } from '../../core/json-text.ts';
+// The transport only: the dashboard ships no schemas (types come from the shared client types, erased at build).
+import { HttpClient, UnreachableError, type RawResponse } from '../../client/http.ts';
+import type { EndpointView, EventType, EventView, ProblemBody } from '../../client/index.ts';
 
 export interface FieldError {
   path: string;
@@ -21,82 +24,18 @@ export class ApiError extends Error {
   }
 }
 
-export interface Page<T> {
-  data: T[];
-  nextCursor: string | null;
-}
-
+export type { Attempt, Delivery, DeliveryStatus, EndpointStats, EventType, Page, Tenant } from '../../client/index.ts';
+export { DELIVERY_STATUSES } from '../../client/http.ts';
+/** An endpoint as the API answers it. */
+export type Endpoint = EndpointView;
+/** Who a key belongs to (`tenantId` only for tenant keys). */
 export interface Who {
   kind: 'admin' | 'tenant';
   tenantId?: string;
 }
 
-export interface Tenant {
-  id: string;
-  name: string;
-  createdAt: string;
-}
-
-export interface Endpoint {
-  id: string;
-  tenantId: string;
-  url: string;
-  eventTypes: string[];
-  description: string;
-  status: 'enabled' | 'disabled';
-  disabledReason?: string;
-  signatureScheme: 'standard-webhooks' | 'standard-webhooks-ed25519' | 'hmac-sha256-hex';
-  retrySchedule: number[];
-  rateLimitPerSecond?: number;
-  headerNames: string[];
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface EndpointStats {
-  deliveries: number;
-  succeeded: number;
-  inFlight: number;
-  exhausted: number;
-  successRate: number | null;
-  recentStatusCodes: number[];
-  truncated: boolean;
-}
-
-export type DeliveryStatus = 'pending' | 'succeeded' | 'failed' | 'exhausted' | 'skipped';
-export const DELIVERY_STATUSES: DeliveryStatus[] = ['pending', 'succeeded', 'failed', 'exhausted', 'skipped'];
-
-export interface Delivery {
-  id: string;
-  eventId: string;
-  endpointId: string;
-  eventType: string;
-  status: DeliveryStatus;
-  attemptCount: number;
-  lastStatusCode?: number;
-  lastAttemptAt?: string;
-  nextAttemptAt?: string;
-  createdAt: string;
-}
-
-export interface Attempt {
-  attempt: number;
-  at: string;
-  trigger: 'scheduled' | 'manual' | 'recover';
-  statusCode?: number;
-  durationMs: number;
-  error?: string;
-  responseBody?: string;
-}
-
-export interface Event {
-  id: string;
-  type: string;
-  createdAt: string;
-  /** Parsed by the browser, so big or long numbers may be rounded: show `dataText` instead. */
-  data: unknown;
-  deliveries: number;
-}
+/** An event. Parsed by the browser, so big or long numbers in `data` may be rounded: show `dataText` instead. */
+export type Event = EventView;
 
 /** An event with its data as the exact JSON text the API answered (numbers and escapes as sent). */
 export interface EventWithText extends Event {
@@ -107,31 +46,24 @@ export interface EventWithText extends Event {
 export const webhookBodyText = (e: EventWithText): string =>
   `{"id":${JSON.stringify(e.id)},"type":${JSON.stringify(e.type)},"createdAt":${JSON.stringify(e.createdAt)},"data":${e.dataText}}`;
 
-export interface EventType {
-  type: string;
-  description: string;
-}
-
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+
+export { queryString as queryOf } from '../../client/http.ts';
 
 /** Build a path from segments, encoding each. */
 export const pathOf = (...segments: string[]): string => '/' + segments.map(encodeURIComponent).join('/');
 
-/** A query string from the set values only. */
-export function queryOf(params: Record<string, string | number | undefined | null>): string {
-  const q = new URLSearchParams();
-  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '') q.set(k, String(v));
-  const s = q.toString();
-  return s ? `?${s}` : '';
-}
-
 export class Api {
   private catalogue: Promise<EventType[]> | undefined;
 
+  private readonly client: HttpClient;
+
   constructor(
-    private readonly key: string,
+    key: string,
     private readonly onUnauthorized: () => void,
-  ) {}
+  ) {
+    this.client = new HttpClient({ key, init: { cache: 'no-store', credentials: 'omit' } });
+  }
 
   async call<T>(method: Method, path: string, body?: unknown): Promise<T> {
     return (await this.callText<T>(method, path, body)).value;
@@ -139,32 +71,19 @@ export class Api {
 
   /** The answer parsed, and as the text it came as (for values that must not pass through JSON.parse). */
   private async callText<T>(method: Method, path: string, body?: unknown): Promise<{ value: T; text: string }> {
-    let res: Response;
+    let res: RawResponse;
     try {
-      res = await fetch(path, {
-        method,
-        headers: { authorization: `Bearer ${this.key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        cache: 'no-store',
-        credentials: 'omit',
-      });
-    } catch {
-      throw new ApiError(0, 'network_error', 'Billhook could not be reached. Check your connection and try again.');
+      res = await this.client.request(method, path, body === undefined ? {} : { body });
+    } catch (err) {
+      if (err instanceof UnreachableError) throw new ApiError(0, 'network_error', 'Billhook could not be reached. Check your connection and try again.');
+      throw err;
     }
-    if (res.status === 204) return { value: undefined as T, text: '' };
-    const text = await res.text();
-    let parsed: unknown;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      parsed = undefined;
-    }
-    if (!res.ok) {
-      const p = (parsed ?? {}) as { code?: string; detail?: string; title?: string; errors?: FieldError[] };
+    if (res.status >= 400) {
+      const p = (res.body ?? {}) as Partial<ProblemBody>;
       if (res.status === 401) this.onUnauthorized();
       throw new ApiError(res.status, p.code ?? 'http_error', p.detail ?? p.title ?? `Request failed (${res.status})`, p.errors ?? []);
     }
-    return { value: parsed as T, text };
+    return { value: res.body as T, text: res.text };
   }
 
   /** One event, with its data as sent: extracted from the answer's text, never re-serialised. */

@@ -1,0 +1,49 @@
+/** Health, identity, the event-type catalogue and this document itself. */
+import * as z from '../core/zod.ts';
+import { json, route } from './define.ts';
+
+export const eventTypeSchema = z.strictObject({ type: z.string(), description: z.string() });
+
+export const openApi = route({
+  method: 'GET',
+  path: '/openapi.json',
+  tag: 'meta',
+  summary: 'The OpenAPI 3.1 document of every route',
+  auth: 'none',
+  responses: { 200: json('OpenAPI 3.1 document', z.record(z.string(), z.unknown())) },
+});
+
+export const health = route({
+  method: 'GET',
+  path: '/v1/health',
+  tag: 'meta',
+  summary: 'Liveness',
+  auth: 'none',
+  responses: { 200: json('The API answers', z.strictObject({ status: z.literal('ok') })) },
+  example: { response: { status: 'ok' } },
+});
+
+export const whoami = route({
+  method: 'GET',
+  path: '/v1/whoami',
+  tag: 'meta',
+  summary: 'The caller: the admin, or the tenant a key belongs to',
+  auth: 'tenant',
+  responses: {
+    200: json(
+      'Who the key belongs to',
+      z.discriminatedUnion('kind', [z.strictObject({ kind: z.literal('admin') }), z.strictObject({ kind: z.literal('tenant'), tenantId: z.string(), keyId: z.string() })]),
+    ),
+  },
+  example: { response: { kind: 'tenant', tenantId: 'ten_acme', keyId: 'key_01HZX' } },
+});
+
+export const listEventTypes = route({
+  method: 'GET',
+  path: '/v1/event-types',
+  tag: 'meta',
+  summary: 'The event-type catalogue',
+  auth: 'tenant',
+  responses: { 200: json('Every event type endpoints may subscribe to', z.strictObject({ data: z.array(eventTypeSchema) })) },
+  example: { response: { data: [{ type: 'invoice.paid', description: 'An invoice was paid in full.' }] } },
+});

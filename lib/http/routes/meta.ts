@@ -1,0 +1,14 @@
+/** Health, whoami, the catalogue and the OpenAPI document. */
+import type { AppDeps } from '../../app/deps.ts';
+import { API } from '../../contract/index.ts';
+import { openApiDocument } from '../openapi.ts';
+import { implement, type Route } from '../router.ts';
+
+export const metaRoutes = (deps: () => Promise<AppDeps>): Route[] => [
+  implement(API.openApi, async () => openApiDocument((await deps()).settings.version)),
+  implement(API.health, async () => ({ status: 'ok' }) as const),
+  implement(API.whoami, async ({ principal }) =>
+    principal?.kind === 'tenant' ? { kind: 'tenant' as const, tenantId: principal.tenantId, keyId: principal.keyId } : { kind: 'admin' as const },
+  ),
+  implement(API.listEventTypes, async () => ({ data: (await deps()).catalogue.list() })),
+];
