@@ -317,7 +317,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       port: 0,
       env: { BILLHOOK_LOG_LEVEL: 'error', BILLHOOK_RETRY_SCHEDULE: BENCH_RETRY_SCHEDULE },
       // The meter wraps each function: invocations are timed and AWS calls attributed to it.
-      handlers: async () => meter.wrapHandlers(await importRealHandlers()),
+      handlers: async (config) => meter.wrapHandlers(await importRealHandlers(config)),
       concurrency: { sender: LOAD.consumers, fanout: 1 },
       pollWaitSeconds: LOAD.pollWaitSeconds,
       logError: (line) => {

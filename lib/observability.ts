@@ -33,12 +33,16 @@ function serialise(fields: Record<string, unknown> | undefined): Record<string, 
   return out;
 }
 
-export function createObservability(): Observability {
+/**
+ * Powertools reads its own variables (POWERTOOLS_*, AWS_LAMBDA_*) from the
+ * process; Billhook's settings arrive as options, from the `Config`.
+ */
+export function createObservability(options: { logLevel?: string } = {}): Observability {
   if (!inLambda()) {
     process.env.POWERTOOLS_TRACE_ENABLED ??= 'false';
     process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   }
-  const level = (process.env.BILLHOOK_LOG_LEVEL ?? process.env.POWERTOOLS_LOG_LEVEL ?? 'info').toUpperCase() as 'INFO' | 'WARN' | 'ERROR' | 'DEBUG';
+  const level = (options.logLevel ?? process.env.POWERTOOLS_LOG_LEVEL ?? 'info').toUpperCase() as 'INFO' | 'WARN' | 'ERROR' | 'DEBUG';
   const logger = new PowertoolsLogger({ serviceName: SERVICE, logLevel: level });
   const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE });
   const tracer = new Tracer({ serviceName: SERVICE });

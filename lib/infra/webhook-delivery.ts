@@ -23,9 +23,9 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { DEFAULT_RETRY_SCHEDULE } from '../core/retry-policy.ts';
+import { DEFAULT_CONFIG, loadConfig, toEnvironment, type ConfigInput } from '../config.ts';
 import { externalModules, LAMBDA_BUNDLING, LAMBDA_SDK } from './bundling.ts';
-import { EVENT_TYPE_PATTERN, type EventTypeDef } from '../core/event-types.ts';
+import type { EventTypeDef } from '../core/event-types.ts';
 import {
   CONSUMERS,
   FUNCTION_TIMEOUT_SECONDS,
@@ -35,6 +35,7 @@ import {
   type KeyDef,
   type QueueKey,
   type TableDef,
+  type TableKey,
 } from '../definitions.ts';
 
 /** The repository root: handler entries, package-lock.json and tsconfig.json live here. */
@@ -44,7 +45,7 @@ export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url
 export type FunctionKey = 'ingest' | 'api' | 'sender' | 'fanout';
 export const FUNCTION_KEYS: readonly FunctionKey[] = ['ingest', 'api', 'sender', 'fanout'];
 
-export type TableKey = keyof typeof TABLES;
+export type { TableKey } from '../definitions.ts';
 
 /** Rate limits for the HTTP API's default stage (per account and region, shared by all routes). */
 export interface ThrottleProps {
@@ -180,9 +181,6 @@ export interface WebhookDeliveryProps {
 }
 
 export const DEFAULT_THROTTLE: ThrottleProps = { rateLimit: 1000, burstLimit: 2000 };
-export const DEFAULT_LOG_RETENTION_DAYS = 30;
-export const DEFAULT_EVENT_RETENTION_DAYS = 90;
-export const DEFAULT_FANOUT_THRESHOLD = 50;
 export const DEFAULT_MEMORY_MB = 512;
 export const DEFAULT_INGEST_RESERVED_CONCURRENCY = 100;
 
@@ -270,10 +268,6 @@ export class WebhookDelivery extends Construct {
   constructor(scope: Construct, id: string, props: WebhookDeliveryProps = {}) {
     super(scope, id);
 
-    const retrySchedule = [...(props.retrySchedule ?? DEFAULT_RETRY_SCHEDULE)];
-    const logRetentionDays = props.logRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS;
-    const eventRetentionDays = props.eventRetentionDays ?? DEFAULT_EVENT_RETENTION_DAYS;
-    const fanoutThreshold = props.fanoutThreshold ?? DEFAULT_FANOUT_THRESHOLD;
     const throttle = props.throttle ?? DEFAULT_THROTTLE;
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const deletionProtection = props.deletionProtection ?? removalPolicy === RemovalPolicy.RETAIN;
@@ -281,7 +275,18 @@ export class WebhookDelivery extends Construct {
     const projectRoot = props.projectRoot ?? REPO_ROOT;
     const ingestReservedConcurrency = props.ingestReservedConcurrency ?? DEFAULT_INGEST_RESERVED_CONCURRENCY;
     validateConcurrency(ingestReservedConcurrency, props.consumerMaxConcurrency ?? {});
-    validateProps({ retrySchedule, logRetentionDays, eventRetentionDays, fanoutThreshold, throttle, extraEventTypes: props.extraEventTypes });
+    if (!(throttle.rateLimit > 0) || !(throttle.burstLimit > 0)) throw new Error(`throttle: rateLimit and burstLimit must be positive, got ${JSON.stringify(throttle)}`);
+    // What every function is told, as a partial Config: the settings the stack pins, whatever the code's defaults.
+    const settings: ConfigInput = {
+      retrySchedule: [...(props.retrySchedule ?? DEFAULT_CONFIG.retrySchedule)],
+      logRetentionDays: props.logRetentionDays ?? DEFAULT_CONFIG.logRetentionDays,
+      eventRetentionDays: props.eventRetentionDays ?? DEFAULT_CONFIG.eventRetentionDays,
+      fanoutThreshold: props.fanoutThreshold ?? DEFAULT_CONFIG.fanoutThreshold,
+      version: props.version ?? packageVersion(projectRoot),
+      ...(props.extraEventTypes?.length ? { extraEventTypes: [...props.extraEventTypes] } : {}),
+      ...(props.allowPrivateCidrs?.length ? { outbound: { allowPrivateCidrs: [...props.allowPrivateCidrs] } } : {}),
+    };
+    checkSettings(settings);
 
     // --- Storage -----------------------------------------------------------
     this.tables = {
@@ -337,18 +342,11 @@ export class WebhookDelivery extends Construct {
     });
 
     // --- Functions -----------------------------------------------------------
-    const environment: Record<string, string> = {
-      NODE_OPTIONS: '--enable-source-maps',
-      BILLHOOK_RETRY_SCHEDULE: retrySchedule.join(','),
-      BILLHOOK_LOG_RETENTION_DAYS: String(logRetentionDays),
-      BILLHOOK_EVENT_RETENTION_DAYS: String(eventRetentionDays),
-      BILLHOOK_FANOUT_THRESHOLD: String(fanoutThreshold),
-      BILLHOOK_VERSION: props.version ?? packageVersion(projectRoot),
+    const shared: ConfigInput = {
+      ...settings,
+      tables: mapRecord(this.tables, (t) => t.tableName),
+      queues: mapRecord(this.queues, (q) => q.queueUrl),
     };
-    for (const key of Object.keys(TABLES) as TableKey[]) environment[TABLES[key].envVar] = this.tables[key].tableName;
-    for (const key of Object.keys(QUEUES) as QueueKey[]) environment[QUEUES[key].envVar] = this.queues[key].queueUrl;
-    if (props.extraEventTypes?.length) environment.BILLHOOK_EXTRA_EVENT_TYPES = serializeEventTypes(props.extraEventTypes);
-    if (props.allowPrivateCidrs?.length) environment.BILLHOOK_ALLOW_PRIVATE_CIDRS = props.allowPrivateCidrs.join(',');
 
     const roles: Partial<Record<FunctionKey, iam.Role>> = {};
     const functions: Partial<Record<FunctionKey, NodejsFunction>> = {};
@@ -377,16 +375,21 @@ export class WebhookDelivery extends Construct {
         role,
         logGroup,
         environment: {
-          ...environment,
-          ...(READS_ADMIN_KEY.includes(key) ? { BILLHOOK_ADMIN_KEY_SECRET_ARN: this.adminKeySecret.secretArn } : {}),
-          ...(key === 'sender'
-            ? {
-                BILLHOOK_SCHEDULER_GROUP: this.scheduleGroup.ref,
-                BILLHOOK_SCHEDULER_ROLE_ARN: this.schedulerRole.roleArn,
-                BILLHOOK_RETRIES_QUEUE_ARN: this.queues.retries.queueArn,
-                BILLHOOK_SCHEDULER_DLQ_ARN: this.queues.schedulerDlq.queueArn,
-              }
-            : {}),
+          NODE_OPTIONS: '--enable-source-maps',
+          ...toEnvironment({
+            ...shared,
+            ...(READS_ADMIN_KEY.includes(key) ? { adminKeySecretArn: this.adminKeySecret.secretArn } : {}),
+            ...(key === 'sender'
+              ? {
+                  scheduler: {
+                    group: this.scheduleGroup.ref,
+                    roleArn: this.schedulerRole.roleArn,
+                    queueArn: this.queues.retries.queueArn,
+                    deadLetterArn: this.queues.schedulerDlq.queueArn,
+                  },
+                }
+              : {}),
+          }),
         },
         bundling: {
           // The settings `npm run build` uses too (lib/infra/bundling.ts), so local mode can run what ships.
@@ -610,28 +613,18 @@ function packageVersion(root: string): string {
   }
 }
 
-/** `type=description` pairs, comma-separated: the format `parseExtraEventTypes` reads. */
-export function serializeEventTypes(types: readonly EventTypeDef[]): string {
-  return types.map((t) => (t.description ? `${t.type}=${t.description}` : t.type)).join(',');
+/**
+ * Refuse at synth time what the functions would refuse at their first
+ * start: the settings are checked by the very parser they will run.
+ */
+function checkSettings(settings: ConfigInput): void {
+  try {
+    loadConfig(toEnvironment(settings));
+  } catch (err) {
+    throw new Error(`WebhookDelivery: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
 }
 
-function validateProps(p: {
-  retrySchedule: number[];
-  logRetentionDays: number;
-  eventRetentionDays: number;
-  fanoutThreshold: number;
-  throttle: ThrottleProps;
-  extraEventTypes: readonly EventTypeDef[] | undefined;
-}): void {
-  // The same bounds lib/config.ts enforces at run time, reported at synth time instead.
-  if (p.retrySchedule.some((d) => !Number.isInteger(d) || d < 0)) throw new Error(`retrySchedule: delays must be whole seconds ≥ 0, got ${JSON.stringify(p.retrySchedule)}`);
-  for (const [name, v] of [['logRetentionDays', p.logRetentionDays], ['eventRetentionDays', p.eventRetentionDays]] as const) {
-    if (!Number.isInteger(v) || v < 1 || v > 3650) throw new Error(`${name}: expected a whole number of days in 1..3650, got ${v}`);
-  }
-  if (!Number.isInteger(p.fanoutThreshold) || p.fanoutThreshold < 1) throw new Error(`fanoutThreshold: expected an integer ≥ 1, got ${p.fanoutThreshold}`);
-  if (!(p.throttle.rateLimit > 0) || !(p.throttle.burstLimit > 0)) throw new Error(`throttle: rateLimit and burstLimit must be positive, got ${JSON.stringify(p.throttle)}`);
-  for (const t of p.extraEventTypes ?? []) {
-    if (!EVENT_TYPE_PATTERN.test(t.type)) throw new Error(`extraEventTypes: invalid type ${JSON.stringify(t.type)}`);
-    if (t.description.includes(',')) throw new Error(`extraEventTypes: the description of ${t.type} may not contain ","`);
-  }
+function mapRecord<K extends string, V, W>(record: Readonly<Record<K, V>>, f: (v: V) => W): Record<K, W> {
+  return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, f(v as V)])) as Record<K, W>;
 }
