@@ -9,11 +9,12 @@ import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import type { Logger } from './log.ts';
+import { METRICS_NAMESPACE, METRICS_SERVICE } from './metrics.ts';
 
 const inLambda = (): boolean => process.env.AWS_LAMBDA_FUNCTION_NAME !== undefined;
 
-export const SERVICE = 'billhook';
-export const METRICS_NAMESPACE = 'Billhook';
+export const SERVICE = METRICS_SERVICE;
+export { METRICS_NAMESPACE };
 
 export interface Observability {
   logger: PowertoolsLogger;

@@ -9,6 +9,7 @@ import { json } from './respond.ts';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Route } from './router.ts';
 import type { HttpRequest } from './types.ts';
+import { METRICS } from '../metrics.ts';
 
 export type IngestDeps = AppDeps & { tenantCache: TenantExistenceCache };
 
@@ -43,8 +44,8 @@ export function ingestRoutes(deps: () => Promise<IngestDeps>, metrics?: Pick<Met
         const { input, text } = parseBodyText(req, eventInputSchema);
         const result = await ingestEvent(await deps(), params.tenantId!, submission(input, text), idempotencyKeyHeader(req));
         if (!result.replayed) {
-          metrics?.addMetric('EventsAccepted', 'Count', 1);
-          metrics?.addMetric('FanoutSize', 'Count', result.accepted.deliveries);
+          metrics?.addMetric(METRICS.eventsAccepted, 'Count', 1);
+          metrics?.addMetric(METRICS.fanoutSize, 'Count', result.accepted.deliveries);
         }
         return json(202, result.accepted, result.replayed ? { 'idempotent-replayed': 'true' } : {});
       },
@@ -61,8 +62,8 @@ export function ingestRoutes(deps: () => Promise<IngestDeps>, metrics?: Pick<Met
         const eventTexts = elementTexts(memberTexts(text).get('events')!);
         const results = await ingestBatch(await deps(), params.tenantId!, input.events.map((e, i) => submission(e, eventTexts[i]!)));
         const fresh = results.filter((r) => !r.replayed);
-        metrics?.addMetric('EventsAccepted', 'Count', fresh.length);
-        for (const r of fresh) metrics?.addMetric('FanoutSize', 'Count', r.accepted.deliveries);
+        metrics?.addMetric(METRICS.eventsAccepted, 'Count', fresh.length);
+        for (const r of fresh) metrics?.addMetric(METRICS.fanoutSize, 'Count', r.accepted.deliveries);
         return json(202, { data: results.map((r) => ({ ...r.accepted, replayed: r.replayed })) });
       },
     },
