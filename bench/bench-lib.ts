@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: measures, in one run against local mode and a loopback
- * receiver, what ARCHITECTURE.md promises about cost and speed, each figure
+ * receiver, what the README promises about cost and speed, each figure
  * beside its target. Everything is a ratio or a count measured in the same
  * run, so the figures compare across machines; nothing here gates CI.
  *

@@ -64,7 +64,8 @@ const envSchema = z.object({
   BILLHOOK_DASHBOARD_DIR: z.optional(z.string().check(z.minLength(1))),
   BILLHOOK_DASHBOARD_FRAME_ANCESTORS: text(),
   BILLHOOK_DISABLE_AFTER_EXHAUSTED: int(0, 100_000, 20),
-  BILLHOOK_LOG_LEVEL: z.optional(z.enum(['debug', 'info', 'warn', 'error', 'DEBUG', 'INFO', 'WARN', 'ERROR'])),
+  /** A Powertools log level (debug, info, warn, error, …), any case. */
+  BILLHOOK_LOG_LEVEL: text(),
 });
 
 export interface Config {
@@ -100,7 +101,7 @@ export interface Config {
   /** Consecutive failures that open an endpoint's circuit (0 = no breaker), and the first cooldown. */
   breaker: { threshold: number; cooldownSeconds: number };
   /** Log level of the functions; absent: POWERTOOLS_LOG_LEVEL, else info. */
-  logLevel?: 'debug' | 'info' | 'warn' | 'error';
+  logLevel?: string;
 }
 
 /** What a deployment states: any part of a `Config`; the rest keeps `loadConfig`'s defaults. */
@@ -158,7 +159,7 @@ export function loadConfig(env: Environment = process.env): Config {
     breaker: { threshold: e.BILLHOOK_BREAKER_THRESHOLD, cooldownSeconds: e.BILLHOOK_BREAKER_COOLDOWN_SECONDS },
     ...(e.BILLHOOK_DASHBOARD_DIR ? { dashboardDir: e.BILLHOOK_DASHBOARD_DIR } : {}),
     dashboardFrameAncestors: list(e.BILLHOOK_DASHBOARD_FRAME_ANCESTORS, /[\s,]+/),
-    ...(e.BILLHOOK_LOG_LEVEL ? { logLevel: e.BILLHOOK_LOG_LEVEL.toLowerCase() as NonNullable<Config['logLevel']> } : {}),
+    ...(e.BILLHOOK_LOG_LEVEL ? { logLevel: e.BILLHOOK_LOG_LEVEL } : {}),
   };
 }
 

@@ -27,7 +27,7 @@ import { createHash } from 'node:crypto';
 export const ORDERING_MODES = ['none', 'key'] as const;
 export type OrderingMode = (typeof ORDERING_MODES)[number];
 
-/** Bounds of an endpoint's `maxInFlight` (API.md). */
+/** Bounds of an endpoint's `maxInFlight`, as the API documents them (/openapi.json). */
 export const MAX_IN_FLIGHT = { min: 1, max: 1000, default: 10 } as const;
 
 /** What a lane depends on, of an endpoint. */

@@ -51,7 +51,7 @@ const configs: fc.Arbitrary<Config> = fc
     dashboardDir: optional(word),
     dashboardFrameAncestors: fc.array(word.map((w) => `https://${w}.example`), { maxLength: 2 }),
     breaker: fc.record({ threshold: int(0, 1000), cooldownSeconds: int(1, 3600) }),
-    logLevel: optional(fc.constantFrom('debug' as const, 'info' as const, 'warn' as const, 'error' as const)),
+    logLevel: optional(fc.constantFrom('debug', 'info', 'WARN', 'error')),
   })
   .map((c) => JSON.parse(JSON.stringify(c)) as Config); // absent, not undefined, as loadConfig leaves them
 
