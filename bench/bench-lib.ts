@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: measures, in one run against local mode and a loopback
- * receiver, what ARCHITECTURE.md promises about cost and speed, each figure
+ * receiver, what the README promises about cost and speed, each figure
  * beside its target. Everything is a ratio or a count measured in the same
  * run, so the figures compare across machines; nothing here gates CI.
  *
@@ -319,7 +319,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       port: 0,
       env: { BILLHOOK_LOG_LEVEL: 'error', BILLHOOK_RETRY_SCHEDULE: BENCH_RETRY_SCHEDULE },
       // The meter wraps each function: invocations are timed and AWS calls attributed to it.
-      handlers: async () => meter.wrapHandlers(await importRealHandlers()),
+      handlers: async (config) => meter.wrapHandlers(await importRealHandlers(config)),
       concurrency: { sender: LOAD.consumers, fanout: 1 },
       pollWaitSeconds: LOAD.pollWaitSeconds,
       logError: (line) => {

@@ -1,6 +1,6 @@
 /**
  * From counted AWS work to figures per delivery and dollars per million
- * deliveries, at the list prices in ARCHITECTURE.md.
+ * deliveries, at the list prices in the README ("Cost model").
  */
 import type { MeterSnapshot, OperationCount } from './aws-meter.ts';
 

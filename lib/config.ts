@@ -1,13 +1,16 @@
 /**
- * The environment, parsed once with zod. Every setting Billhook reads lives
- * here; nothing else touches process.env.
+ * The environment contract. Every setting Billhook reads lives here, read by
+ * `loadConfig` and written by `toEnvironment`: the CDK construct and local
+ * mode both describe a deployment as a (partial) `Config` and turn it into
+ * variables with `toEnvironment`, so the writer and the reader cannot drift.
+ * Nothing else reads or writes BILLHOOK_* variables.
  */
 import * as z from './core/zod.ts';
-import { TABLES } from './definitions.ts';
+import { QUEUES, TABLES, type QueueKey, type TableKey } from './definitions.ts';
 import { DEFAULT_RETRY_SCHEDULE, parseRetrySchedule } from './core/retry-policy.ts';
-import { parseExtraEventTypes, type EventTypeDef } from './core/event-types.ts';
+import { formatExtraEventTypes, parseExtraEventTypes, type EventTypeDef } from './core/event-types.ts';
 import { MAX_IN_FLIGHT } from './core/lanes.ts';
-import { DEFAULT_PORT_POLICY, parsePortPolicy, type PortPolicy } from './core/ip-policy.ts';
+import { DEFAULT_PORT_POLICY, formatPortPolicy, parsePortPolicy, type PortPolicy } from './core/ip-policy.ts';
 
 const bool = z.pipe(
   z.optional(z.enum(['true', 'false', '1', '0', ''])),
@@ -20,17 +23,13 @@ const int = (min: number, max: number, fallback: number) =>
   z._default(z.coerce.number().check(z.multipleOf(1, 'must be a whole number'), z.minimum(min), z.maximum(max)), fallback);
 const name = (fallback: string) => z._default(z.string().check(z.minLength(1)), fallback);
 
+const TABLE_KEYS = Object.keys(TABLES) as TableKey[];
+const QUEUE_KEYS = Object.keys(QUEUES) as QueueKey[];
+
 const envSchema = z.object({
-  // Names match TABLES/QUEUES envVar in definitions.ts (a unit test checks).
-  BILLHOOK_ENTITIES_TABLE: name(TABLES.entities.localName),
-  BILLHOOK_EVENTS_TABLE: name(TABLES.events.localName),
-  BILLHOOK_LOGS_TABLE: name(TABLES.logs.localName),
-  BILLHOOK_LIMITS_TABLE: name(TABLES.limits.localName),
-  BILLHOOK_DELIVERIES_QUEUE_URL: text(),
-  BILLHOOK_DLQ_URL: text(),
-  BILLHOOK_RETRIES_QUEUE_URL: text(),
-  BILLHOOK_RETRIES_DLQ_URL: text(),
-  BILLHOOK_FANOUT_QUEUE_URL: text(),
+  // Table and queue variables are named by their definitions (lib/definitions.ts).
+  ...(Object.fromEntries(TABLE_KEYS.map((k) => [TABLES[k].envVar, name(TABLES[k].localName)])) as Record<string, ReturnType<typeof name>>),
+  ...(Object.fromEntries(QUEUE_KEYS.map((k) => [QUEUES[k].envVar, text()])) as Record<string, ReturnType<typeof text>>),
   AWS_REGION: z._default(z.string(), 'us-east-1'),
   /** Local mode only: the DynamoDB Local and SQS emulator endpoints. */
   BILLHOOK_DYNAMODB_ENDPOINT: url(),
@@ -65,14 +64,19 @@ const envSchema = z.object({
   BILLHOOK_DASHBOARD_DIR: z.optional(z.string().check(z.minLength(1))),
   BILLHOOK_DASHBOARD_FRAME_ANCESTORS: text(),
   BILLHOOK_DISABLE_AFTER_EXHAUSTED: int(0, 100_000, 20),
+  /** A Powertools log level (debug, info, warn, error, …), any case. */
+  BILLHOOK_LOG_LEVEL: text(),
 });
 
 export interface Config {
-  tables: { entities: string; events: string; logs: string; limits: string };
-  queues: { deliveries?: string; dlq?: string; retries?: string; retriesDlq?: string; fanout?: string };
+  /** Table names, keyed as TABLES. */
+  tables: Record<TableKey, string>;
+  /** Queue URLs, keyed as QUEUES; a function is given those it uses. */
+  queues: Partial<Record<QueueKey, string>>;
   /** An endpoint's maxInFlight when it sets none. */
   defaultMaxInFlight: number;
   region: string;
+  /** Local mode only: the emulators' endpoints (clients pointed at one use static local credentials). */
   endpoints: { dynamodb?: string; sqs?: string; scheduler?: string };
   /** EventBridge Scheduler for retries beyond 900 s; absent: messages hop through the queue. */
   scheduler?: { group: string; roleArn: string; queueArn: string; deadLetterArn?: string };
@@ -96,25 +100,29 @@ export interface Config {
   dashboardFrameAncestors: string[];
   /** Consecutive failures that open an endpoint's circuit (0 = no breaker), and the first cooldown. */
   breaker: { threshold: number; cooldownSeconds: number };
+  /** Log level of the functions; absent: POWERTOOLS_LOG_LEVEL, else info. */
+  logLevel?: string;
 }
 
+/** What a deployment states: any part of a `Config`; the rest keeps `loadConfig`'s defaults. */
+export type ConfigInput = { [K in keyof Config]?: Config[K] extends readonly unknown[] ? Config[K] : Config[K] extends object ? Partial<Config[K]> : Config[K] };
+
+type Environment = Record<string, string | undefined>;
+
+const list = (raw: string | undefined, separator: RegExp): string[] => (raw ?? '').split(separator).map((s) => s.trim()).filter(Boolean);
+
 /** Parse an environment (default: process.env). Throws a readable error listing every bad variable. */
-export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+export function loadConfig(env: Environment = process.env): Config {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new Error(`invalid configuration:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
+  const vars = e as unknown as Record<string, string | undefined>;
   return {
-    tables: { entities: e.BILLHOOK_ENTITIES_TABLE, events: e.BILLHOOK_EVENTS_TABLE, logs: e.BILLHOOK_LOGS_TABLE, limits: e.BILLHOOK_LIMITS_TABLE },
-    queues: {
-      deliveries: e.BILLHOOK_DELIVERIES_QUEUE_URL,
-      dlq: e.BILLHOOK_DLQ_URL,
-      retries: e.BILLHOOK_RETRIES_QUEUE_URL,
-      retriesDlq: e.BILLHOOK_RETRIES_DLQ_URL,
-      fanout: e.BILLHOOK_FANOUT_QUEUE_URL,
-    },
+    tables: Object.fromEntries(TABLE_KEYS.map((k) => [k, vars[TABLES[k].envVar]!])) as Record<TableKey, string>,
+    queues: Object.fromEntries(QUEUE_KEYS.flatMap((k) => (vars[QUEUES[k].envVar] === undefined ? [] : [[k, vars[QUEUES[k].envVar]!]]))),
     defaultMaxInFlight: e.BILLHOOK_DEFAULT_MAX_IN_FLIGHT,
     region: e.AWS_REGION,
     endpoints: { dynamodb: e.BILLHOOK_DYNAMODB_ENDPOINT, sqs: e.BILLHOOK_SQS_ENDPOINT, scheduler: e.BILLHOOK_SCHEDULER_ENDPOINT },
@@ -135,7 +143,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     outbound: {
       allowHttp: e.BILLHOOK_ALLOW_HTTP,
       allowLoopback: e.BILLHOOK_ALLOW_LOOPBACK,
-      allowPrivateCidrs: (e.BILLHOOK_ALLOW_PRIVATE_CIDRS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+      allowPrivateCidrs: list(e.BILLHOOK_ALLOW_PRIVATE_CIDRS, /,/),
       ports: parsePortPolicy(e.BILLHOOK_ALLOWED_PORTS),
       timeoutMs: e.BILLHOOK_REQUEST_TIMEOUT_MS,
       connectTimeoutMs: e.BILLHOOK_CONNECT_TIMEOUT_MS,
@@ -150,6 +158,64 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     permanent4xx: e.BILLHOOK_PERMANENT_4XX,
     breaker: { threshold: e.BILLHOOK_BREAKER_THRESHOLD, cooldownSeconds: e.BILLHOOK_BREAKER_COOLDOWN_SECONDS },
     ...(e.BILLHOOK_DASHBOARD_DIR ? { dashboardDir: e.BILLHOOK_DASHBOARD_DIR } : {}),
-    dashboardFrameAncestors: (e.BILLHOOK_DASHBOARD_FRAME_ANCESTORS ?? '').split(/[\s,]+/).filter(Boolean),
+    dashboardFrameAncestors: list(e.BILLHOOK_DASHBOARD_FRAME_ANCESTORS, /[\s,]+/),
+    ...(e.BILLHOOK_LOG_LEVEL ? { logLevel: e.BILLHOOK_LOG_LEVEL } : {}),
   };
 }
+
+/** The defaults: what `loadConfig` makes of an empty environment. */
+export const DEFAULT_CONFIG: Readonly<Config> = loadConfig({});
+
+/**
+ * The environment that states `config`: the one writer of what `loadConfig`
+ * reads, so `loadConfig(toEnvironment(c))` equals `c` for every valid `c`.
+ * Writes exactly the settings present (a deployment leaves the rest to the
+ * defaults, which keeps a function's variables well under Lambda's 4 KB);
+ * values that are CDK tokens pass through untouched. The order is fixed
+ * (a template's text does not move when a setting is added).
+ *
+ * @example
+ * toEnvironment({ retrySchedule: [5, 60], tables: { entities: 't1' } });
+ * // { BILLHOOK_RETRY_SCHEDULE: '5,60', BILLHOOK_ENTITIES_TABLE: 't1' }
+ */
+export function toEnvironment(config: ConfigInput): Record<string, string> {
+  const env: Environment = {};
+  const c = config;
+  env.BILLHOOK_RETRY_SCHEDULE = c.retrySchedule?.join(',');
+  env.BILLHOOK_LOG_RETENTION_DAYS = str(c.logRetentionDays);
+  env.BILLHOOK_EVENT_RETENTION_DAYS = str(c.eventRetentionDays);
+  env.BILLHOOK_FANOUT_THRESHOLD = str(c.fanoutThreshold);
+  env.BILLHOOK_VERSION = c.version;
+  for (const k of TABLE_KEYS) env[TABLES[k].envVar] = c.tables?.[k];
+  for (const k of QUEUE_KEYS) env[QUEUES[k].envVar] = c.queues?.[k];
+  env.BILLHOOK_EXTRA_EVENT_TYPES = c.extraEventTypes && formatExtraEventTypes(c.extraEventTypes);
+  env.BILLHOOK_ALLOW_PRIVATE_CIDRS = c.outbound?.allowPrivateCidrs?.join(',');
+  env.BILLHOOK_ADMIN_KEY_SECRET_ARN = c.adminKeySecretArn;
+  env.BILLHOOK_SCHEDULER_GROUP = c.scheduler?.group;
+  env.BILLHOOK_SCHEDULER_ROLE_ARN = c.scheduler?.roleArn;
+  env.BILLHOOK_RETRIES_QUEUE_ARN = c.scheduler?.queueArn;
+  env.BILLHOOK_SCHEDULER_DLQ_ARN = c.scheduler?.deadLetterArn;
+  env.AWS_REGION = c.region;
+  env.BILLHOOK_DYNAMODB_ENDPOINT = c.endpoints?.dynamodb;
+  env.BILLHOOK_SQS_ENDPOINT = c.endpoints?.sqs;
+  env.BILLHOOK_SCHEDULER_ENDPOINT = c.endpoints?.scheduler;
+  env.BILLHOOK_DEFAULT_MAX_IN_FLIGHT = str(c.defaultMaxInFlight);
+  env.BILLHOOK_ADMIN_KEY = c.adminKey;
+  env.BILLHOOK_ALLOW_HTTP = str(c.outbound?.allowHttp);
+  env.BILLHOOK_ALLOW_LOOPBACK = str(c.outbound?.allowLoopback);
+  env.BILLHOOK_ALLOWED_PORTS = c.outbound?.ports && formatPortPolicy(c.outbound.ports);
+  env.BILLHOOK_REQUEST_TIMEOUT_MS = str(c.outbound?.timeoutMs);
+  env.BILLHOOK_CONNECT_TIMEOUT_MS = str(c.outbound?.connectTimeoutMs);
+  env.BILLHOOK_MAX_SQS_DELAY = str(c.maxSqsDelaySeconds);
+  env.BILLHOOK_PERMANENT_4XX = str(c.permanent4xx);
+  env.BILLHOOK_BREAKER_THRESHOLD = str(c.breaker?.threshold);
+  env.BILLHOOK_BREAKER_COOLDOWN_SECONDS = str(c.breaker?.cooldownSeconds);
+  env.BILLHOOK_DISABLE_AFTER_DAYS = str(c.disableAfterDays);
+  env.BILLHOOK_DISABLE_AFTER_EXHAUSTED = str(c.disableAfterExhausted);
+  env.BILLHOOK_DASHBOARD_DIR = c.dashboardDir;
+  env.BILLHOOK_DASHBOARD_FRAME_ANCESTORS = c.dashboardFrameAncestors?.join(' ');
+  env.BILLHOOK_LOG_LEVEL = c.logLevel;
+  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
+}
+
+const str = (v: number | boolean | undefined): string | undefined => (v === undefined ? undefined : String(v));

@@ -99,6 +99,8 @@ export const TABLES = {
   },
 } as const satisfies Record<string, TableDef>;
 
+export type TableKey = keyof typeof TABLES;
+
 export interface QueueDef {
   id: string;
   /** A FIFO queue (its localName ends in `.fifo`): per-group order, one in-flight message per group. */

@@ -9,11 +9,12 @@ import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import type { Logger } from './log.ts';
+import { METRICS_NAMESPACE, METRICS_SERVICE } from './metrics.ts';
 
 const inLambda = (): boolean => process.env.AWS_LAMBDA_FUNCTION_NAME !== undefined;
 
-export const SERVICE = 'billhook';
-export const METRICS_NAMESPACE = 'Billhook';
+export const SERVICE = METRICS_SERVICE;
+export { METRICS_NAMESPACE };
 
 export interface Observability {
   logger: PowertoolsLogger;
@@ -33,12 +34,16 @@ function serialise(fields: Record<string, unknown> | undefined): Record<string, 
   return out;
 }
 
-export function createObservability(): Observability {
+/**
+ * Powertools reads its own variables (POWERTOOLS_*, AWS_LAMBDA_*) from the
+ * process; Billhook's settings arrive as options, from the `Config`.
+ */
+export function createObservability(options: { logLevel?: string } = {}): Observability {
   if (!inLambda()) {
     process.env.POWERTOOLS_TRACE_ENABLED ??= 'false';
     process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   }
-  const level = (process.env.BILLHOOK_LOG_LEVEL ?? process.env.POWERTOOLS_LOG_LEVEL ?? 'info').toUpperCase() as 'INFO' | 'WARN' | 'ERROR' | 'DEBUG';
+  const level = (options.logLevel ?? process.env.POWERTOOLS_LOG_LEVEL ?? 'info').toUpperCase() as 'INFO' | 'WARN' | 'ERROR' | 'DEBUG';
   const logger = new PowertoolsLogger({ serviceName: SERVICE, logLevel: level });
   const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE });
   const tracer = new Tracer({ serviceName: SERVICE });

@@ -1,7 +1,8 @@
 /** Management API: tenants, keys, endpoints, events, deliveries, replay and the DLQ; and the web dashboard. */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { processAppDeps, processAuthenticator, processConfig, processObservability } from '../../lib/composition/process.ts';
+import type { Config } from '../../lib/config.ts';
+import { createRuntime, fromProcessEnvironment } from '../../lib/composition/process.ts';
 import { dashboardResponseHeaders, dashboardRoutes } from '../../lib/dashboard/serve.ts';
 import { apiRoutes } from '../../lib/http/api-routes.ts';
 import { httpLambda } from '../../lib/http/lambda.ts';
@@ -9,8 +10,13 @@ import { httpLambda } from '../../lib/http/lambda.ts';
 // The stack copies the built dashboard into `dashboard/` beside this bundle.
 const besideBundle = path.join(path.dirname(fileURLToPath(import.meta.url)), 'dashboard');
 
-const dashboard = () => ({ dir: processConfig().dashboardDir ?? besideBundle, frameAncestors: processConfig().dashboardFrameAncestors });
+/** The api function for one configuration. */
+export function createHandler(config: Config) {
+  const rt = createRuntime(config);
+  const dashboard = () => ({ dir: config.dashboardDir ?? besideBundle, frameAncestors: config.dashboardFrameAncestors });
+  return httpLambda([...apiRoutes(async () => rt.appDeps()), ...dashboardRoutes(dashboard)], rt.authenticator, rt.obs, {
+    responseHeaders: dashboardResponseHeaders(dashboard),
+  });
+}
 
-export const handler = httpLambda([...apiRoutes(async () => processAppDeps()), ...dashboardRoutes(dashboard)], processAuthenticator, processObservability(), {
-  responseHeaders: dashboardResponseHeaders(dashboard),
-});
+export const handler = fromProcessEnvironment(createHandler);

@@ -1,7 +1,13 @@
 /** Hot path: POST /v1/tenants/{tenantId}/events and /events/batch. */
-import { processAppDeps, processAuthenticator, processObservability } from '../../lib/composition/process.ts';
+import type { Config } from '../../lib/config.ts';
+import { createRuntime, fromProcessEnvironment } from '../../lib/composition/process.ts';
 import { ingestRoutes } from '../../lib/http/ingest-routes.ts';
 import { httpLambda } from '../../lib/http/lambda.ts';
 
-const obs = processObservability();
-export const handler = httpLambda(ingestRoutes(async () => processAppDeps(), obs.metrics), processAuthenticator, obs);
+/** The ingest function for one configuration. */
+export function createHandler(config: Config) {
+  const rt = createRuntime(config);
+  return httpLambda(ingestRoutes(async () => rt.appDeps(), rt.obs.metrics), rt.authenticator, rt.obs);
+}
+
+export const handler = fromProcessEnvironment(createHandler);

@@ -4,7 +4,8 @@ import type { EndpointReader } from './deps.ts';
 
 /**
  * The sender's short-lived endpoint cache, so the steady path does no
- * DynamoDB read per delivery (invariant 5). An entry is used while it is
+ * DynamoDB read per delivery (the hot path's cost: one write per attempt,
+ * no read). An entry is used while it is
  * younger than `ttlMs` and at least as new as the version the message was
  * enqueued with; otherwise it is read again.
  */

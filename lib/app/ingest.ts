@@ -2,7 +2,9 @@
  * Ingest: accept an event, route it, enqueue one delivery per matching
  * endpoint, then store it.
  *
- * Order matters (invariants 1 and 2): deliveries are enqueued before the
+ * Order matters, so that a 202 means the event is durable with every
+ * delivery enqueued, and a crash followed by the client's retry stores the
+ * event once and delivers it at least once: deliveries are enqueued before the
  * event is stored with a conditional put, and an idempotent event's id is
  * derived from tenant + key. A crash anywhere before the put leaves no
  * stored event, so the client's retry redoes the work with the same event id

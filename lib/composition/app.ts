@@ -2,7 +2,8 @@
  * The composition root (lib/composition/): the one place that picks adapters
  * and wires them to the use cases. This file wires the stores, the queue and
  * authentication; sender.ts adds the outbound HTTP client, kept apart so the
- * ingest and api bundles do not carry it; process.ts memoises per process.
+ * ingest and api bundles do not carry it; process.ts builds a handler's
+ * runtime from one configuration.
  */
 import { randomBytes } from 'node:crypto';
 import { documentClient } from '../adapters/dynamodb/client.ts';
@@ -26,6 +27,15 @@ export const systemClock: Clock = { now: () => Date.now() };
 /** Uniform in [0, 1) from the CSPRNG (48 random bits). */
 export const secureRandom = (): number => randomBytes(6).readUIntBE(0, 6) / 2 ** 48;
 
+/** Emulators check no credentials; static ones spare the SDK a search of the machine for real ones. */
+const EMULATOR_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
+
+/** Where an AWS client goes: the region, or in local mode the emulator of `service`, with static credentials. */
+export function awsTarget(config: Config, service: keyof Config['endpoints']): { region: string; endpoint?: string; credentials?: typeof EMULATOR_CREDENTIALS } {
+  const endpoint = config.endpoints[service];
+  return endpoint ? { region: config.region, endpoint, credentials: EMULATOR_CREDENTIALS } : { region: config.region };
+}
+
 export function required(value: string | undefined, name: string): string {
   if (!value) throw new Error(`configuration: ${name} is not set`);
   return value;
@@ -33,11 +43,11 @@ export function required(value: string | undefined, name: string): string {
 
 /** Build the use-case dependencies from a configuration. */
 export function buildAppDeps(config: Config, clock: Clock = systemClock): AppDeps & { tenantCache: TenantExistenceCache } {
-  const db = documentClient({ region: config.region, endpoint: config.endpoints.dynamodb });
-  const sqs = sqsClient({ region: config.region, endpoint: config.endpoints.sqs });
+  const db = documentClient(awsTarget(config, 'dynamodb'));
+  const sqs = sqsClient(awsTarget(config, 'sqs'));
   return {
     apiKeys: new DynamoApiKeyStore(db, config.tables.entities),
-    dlq: new SqsDeadLetterQueue(sqs, [required(config.queues.dlq, 'BILLHOOK_DLQ_URL'), ...(config.queues.retriesDlq ? [config.queues.retriesDlq] : [])]),
+    dlq: new SqsDeadLetterQueue(sqs, [required(config.queues.deliveriesDlq, 'BILLHOOK_DLQ_URL'), ...(config.queues.retriesDlq ? [config.queues.retriesDlq] : [])]),
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     tenants: new DynamoTenantStore(db, config.tables.entities),
     endpoints: new DynamoEndpointStore(db, config.tables.entities),
@@ -46,7 +56,7 @@ export function buildAppDeps(config: Config, clock: Clock = systemClock): AppDep
     queue: new SqsDeliveryQueue(sqs, {
       deliveries: required(config.queues.deliveries, 'BILLHOOK_DELIVERIES_QUEUE_URL'),
       retries: required(config.queues.retries, 'BILLHOOK_RETRIES_QUEUE_URL'),
-      deadLetter: required(config.queues.dlq, 'BILLHOOK_DLQ_URL'),
+      deadLetter: required(config.queues.deliveriesDlq, 'BILLHOOK_DLQ_URL'),
       fanout: required(config.queues.fanout, 'BILLHOOK_FANOUT_QUEUE_URL'),
     }),
     urlGuard: urlGuard(config),

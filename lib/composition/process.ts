@@ -1,12 +1,20 @@
 /**
- * Per-process memos: each handler builds what it needs on first use (after
- * the environment is set), once per cold start.
+ * A function's wiring for one configuration, and the bridge from Lambda's
+ * process environment to it. Each handler module exports
+ * `createHandler(config)`, which local mode and the tests call with a
+ * `Config` of their own (as often as they like, in one process), and
+ * `handler`, which Lambda calls: built from `loadConfig(process.env)` on
+ * its first invocation and kept for the life of the instance.
  */
-import { loadConfig } from '../config.ts';
-import type { Logger } from '../log.ts';
-import { createObservability } from '../observability.ts';
+import type { Context } from 'aws-lambda';
+import { loadConfig, type Config } from '../config.ts';
+import type { AppDeps } from '../app/deps.ts';
+import type { TenantExistenceCache } from '../app/tenants.ts';
+import type { Authenticator } from '../http/auth.ts';
+import { createObservability, type Observability } from '../observability.ts';
 import { buildAppDeps, buildAuthenticator } from './app.ts';
 
+/** `make()` on the first call, its value after. */
 export function once<T>(make: () => T): () => T {
   let value: T | undefined;
   let made = false;
@@ -19,8 +27,26 @@ export function once<T>(make: () => T): () => T {
   };
 }
 
-export const processConfig = once(() => loadConfig());
-export const processObservability = once(createObservability);
-export const processLogger = once((): Logger => processObservability().log);
-export const processAppDeps = once(() => buildAppDeps(processConfig()));
-export const processAuthenticator = once(() => buildAuthenticator(processConfig(), processAppDeps().apiKeys));
+/** What a handler is built from: its configuration, its observability, and its dependencies on first use. */
+export interface Runtime {
+  readonly config: Config;
+  readonly obs: Observability;
+  readonly appDeps: () => AppDeps & { tenantCache: TenantExistenceCache };
+  readonly authenticator: () => Authenticator;
+}
+
+/** The runtime of one handler: nothing is shared with another configuration's. */
+export function createRuntime(config: Config): Runtime {
+  const obs = createObservability(config.logLevel === undefined ? {} : { logLevel: config.logLevel });
+  const appDeps = once(() => buildAppDeps(config));
+  return { config, obs, appDeps, authenticator: once(() => buildAuthenticator(config, appDeps().apiKeys)) };
+}
+
+/**
+ * The handler Lambda invokes: `create(loadConfig())` on the first call, so
+ * importing a handler module reads no environment and builds nothing.
+ */
+export function fromProcessEnvironment<E, R>(create: (config: Config) => (event: E, context: Context) => Promise<R>): (event: E, context: Context) => Promise<R> {
+  const built = once(() => create(loadConfig()));
+  return (event, context) => built()(event, context);
+}

@@ -8,7 +8,7 @@ import { CircuitBreakers } from '../app/circuit-breaker.ts';
 import type { SenderDeps } from '../app/deps.ts';
 import type { Config } from '../config.ts';
 import type { Clock } from '../ports.ts';
-import { buildAppDeps, required, secureRandom, systemClock, urlGuard } from './app.ts';
+import { awsTarget, buildAppDeps, required, secureRandom, systemClock, urlGuard } from './app.ts';
 import { documentClient } from '../adapters/dynamodb/client.ts';
 import { DynamoDeliveryLimiter } from '../adapters/dynamodb/delivery-limiter.ts';
 import { SqsMessageHolds, sqsClient } from '../adapters/sqs/delivery-queue.ts';
@@ -22,11 +22,11 @@ export function buildSenderDeps(config: Config, clock: Clock = systemClock): Sen
     clock,
     random: secureRandom,
     settings: app.settings,
-    limiter: new DynamoDeliveryLimiter(documentClient({ region: config.region, endpoint: config.endpoints.dynamodb }), config.tables.limits, clock, secureRandom),
+    limiter: new DynamoDeliveryLimiter(documentClient(awsTarget(config, 'dynamodb')), config.tables.limits, clock, secureRandom),
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     // Longer than any request can take (connect + exchange timeouts), so a live holder's lease never lapses.
     leaseTtlMs: config.outbound.connectTimeoutMs + config.outbound.timeoutMs + 30_000,
-    holds: new SqsMessageHolds(sqsClient({ region: config.region, endpoint: config.endpoints.sqs }), required(config.queues.deliveries, 'BILLHOOK_DELIVERIES_QUEUE_URL')),
+    holds: new SqsMessageHolds(sqsClient(awsTarget(config, 'sqs')), required(config.queues.deliveries, 'BILLHOOK_DELIVERIES_QUEUE_URL')),
     endpoints: new CachedEndpointReader(app.endpoints, clock),
     health: app.endpoints,
     breakers: new CircuitBreakers(() => clock.now(), {
@@ -39,7 +39,7 @@ export function buildSenderDeps(config: Config, clock: Clock = systemClock): Sen
       ? new EventBridgeRetryScheduler(
           async () => {
             const { SchedulerClient } = await import('@aws-sdk/client-scheduler');
-            return instrumentClient(new SchedulerClient({ region: config.region, ...(config.endpoints.scheduler ? { endpoint: config.endpoints.scheduler } : {}), maxAttempts: 3 }));
+            return instrumentClient(new SchedulerClient({ ...awsTarget(config, 'scheduler'), maxAttempts: 3 }));
           },
           config.scheduler,
           app.queue,

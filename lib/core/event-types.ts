@@ -105,3 +105,17 @@ export function parseExtraEventTypes(raw: string | undefined): EventTypeDef[] {
       return { type, description };
     });
 }
+
+/**
+ * The text `parseExtraEventTypes` reads back: `type=description` pairs,
+ * comma-separated. Refuses what would not read back the same.
+ */
+export function formatExtraEventTypes(types: readonly EventTypeDef[]): string {
+  return types
+    .map((t) => {
+      if (!EVENT_TYPE_PATTERN.test(t.type)) throw new Error(`extraEventTypes: invalid type ${JSON.stringify(t.type)}`);
+      if (t.description.includes(',')) throw new Error(`extraEventTypes: the description of ${t.type} may not contain ","`);
+      return `${t.type}=${t.description}`;
+    })
+    .join(',');
+}

@@ -249,3 +249,6 @@ export function parsePortPolicy(spec: string): PortPolicy {
 }
 
 export const portAllowed = (policy: PortPolicy, port: number): boolean => policy.some(([lo, hi]) => port >= lo && port <= hi);
+
+/** The text `parsePortPolicy` reads back: `80,443,1024-65535`. */
+export const formatPortPolicy = (policy: PortPolicy): string => policy.map(([lo, hi]) => (lo === hi ? String(lo) : `${lo}-${hi}`)).join(',');

@@ -156,18 +156,7 @@ class Scanner {
       this.path.push(key);
       this.value(level);
       this.path.pop();
-      this.ws();
-      const c = this.text.charCodeAt(this.i);
-      if (c === C.comma) {
-        this.i++;
-        this.ws();
-        continue;
-      }
-      if (c === C.closeBrace) {
-        this.i++;
-        return;
-      }
-      this.fail(`expected ',' or '}' in an object, found ${this.describe()}`);
+      if (!this.another(C.closeBrace, "',' or '}' in an object")) return;
     }
   }
 
@@ -182,19 +171,19 @@ class Scanner {
       this.path.push(index);
       this.value(level);
       this.path.pop();
-      this.ws();
-      const c = this.text.charCodeAt(this.i);
-      if (c === C.comma) {
-        this.i++;
-        this.ws();
-        continue;
-      }
-      if (c === C.closeBracket) {
-        this.i++;
-        return;
-      }
-      this.fail(`expected ',' or ']' in an array, found ${this.describe()}`);
+      if (!this.another(C.closeBracket, "',' or ']' in an array")) return;
     }
+  }
+
+  /** After a member: past a ',' (true, another member follows) or past `close` (false); anything else fails. */
+  private another(close: number, expected: string): boolean {
+    this.ws();
+    const c = this.text.charCodeAt(this.i);
+    if (c !== C.comma && c !== close) this.fail(`expected ${expected}, found ${this.describe()}`);
+    this.i++;
+    if (c === close) return false;
+    this.ws();
+    return true;
   }
 
   /** Scan a string token; true when it holds an escape. */

@@ -192,13 +192,20 @@ export type EndpointView = z.infer<typeof endpointViewSchema>;
  * The event as delivered to receivers: the webhook body is
  * `{"id","type","createdAt","data"}` with `dataJson` spliced in as `data`.
  */
-export interface WebhookPayload {
-  id: string;
-  type: string;
-  createdAt: string;
+export const webhookPayloadSchema = z.object({
+  id: eventIdSchema,
+  type: z.string(),
+  createdAt: z.string(),
   /** `data` as the billing service sent it: minified JSON text of an object, never re-serialised. */
-  dataJson: string;
-}
+  dataJson: z.string(),
+});
+export type WebhookPayload = z.infer<typeof webhookPayloadSchema>;
+
+/** A payload on a queue: as text, or (messages enqueued before payloads travelled as text, in flight across a deploy) with `data` as a value. */
+const queuedPayloadSchema = z.pipe(
+  z.union([webhookPayloadSchema, z.object({ id: eventIdSchema, type: z.string(), createdAt: z.string(), data: z.record(z.string(), z.unknown()) })]),
+  z.transform((p): WebhookPayload => ({ id: p.id, type: p.type, createdAt: p.createdAt, dataJson: 'dataJson' in p ? p.dataJson : JSON.stringify(p.data) })),
+);
 
 export interface EventRecord extends WebhookPayload {
   tenantId: string;
@@ -256,85 +263,97 @@ export type Delivery = z.infer<typeof deliverySchema>;
 export const deliveryWithAttemptsSchema = z.extend(deliverySchema, { attempts: z.array(attemptSchema) });
 export type DeliveryWithAttempts = z.infer<typeof deliveryWithAttemptsSchema>;
 
+/*
+ * Queue and job messages: each is declared once, as the schema its consumer
+ * parses it with, and its type is inferred from that schema, so a field
+ * cannot be sent that the parser would drop. Anything that fails to parse is
+ * unprocessable and ends in the DLQ.
+ */
+
 /** What one SQS message on the deliveries queue carries. */
-export interface DeliveryMessage {
-  v: 1;
-  deliveryId: string;
-  tenantId: string;
-  endpointId: string;
+export const deliveryMessageSchema = z.object({
+  v: z.literal(1),
+  deliveryId: deliveryIdSchema,
+  tenantId: tenantIdSchema,
+  endpointId: endpointIdSchema,
   /** Endpoint version at enqueue time: the sender's cache must be at least this fresh. */
-  endpointVersion: number;
-  event: WebhookPayload;
+  endpointVersion: z.int().check(z.minimum(0)),
+  event: queuedPayloadSchema,
   /** 1-based number of the attempt this message asks for. */
-  attempt: number;
-  trigger: Trigger;
+  attempt: z.int().check(z.minimum(1)),
+  trigger: z.enum(TRIGGERS),
   /** When the delivery was created (first enqueue). */
-  createdAt: string;
+  createdAt: z.string(),
   /**
    * Do not attempt before this time. Set when a delay exceeds what SQS can
    * hold (900 s): the message hops through the queue until it is due.
    */
-  notBefore?: string;
+  notBefore: z.optional(z.string()),
   /** Retry chain: 0 for the first; a DLQ redrive starts the next chain. */
-  chain?: number;
+  chain: z.optional(z.int().check(z.minimum(0))),
   /** Idempotency key of a manual or recover attempt. */
-  attemptKey?: string;
+  attemptKey: z.optional(z.string().check(z.maxLength(100))),
   /** Status a failed manual/recover attempt leaves (`failed` if a scheduled retry is still pending). */
-  onFailure?: 'failed' | 'exhausted';
+  onFailure: z.optional(z.enum(['failed', 'exhausted'])),
   /** The event's ordering key (see lib/core/lanes.ts). */
-  orderingKey?: string;
+  orderingKey: z.optional(z.string().check(z.maxLength(LIMITS.orderingKeyLength))),
   /** FIFO message group, fixed at enqueue (lib/core/lanes.ts). Absent on messages from before lanes: derived from the endpoint. */
-  group?: string;
+  group: z.optional(z.string().check(z.maxLength(128))),
   /** Re-enqueues of the same attempt (deferrals): part of the deduplication id, so a deferral is not dropped as a duplicate. */
-  hop?: number;
-}
+  hop: z.optional(z.int().check(z.minimum(0))),
+});
+export type DeliveryMessage = z.infer<typeof deliveryMessageSchema>;
 
 /** The idempotency key of the attempt a message asks for. */
 export const attemptKeyOf = (m: Pick<DeliveryMessage, 'trigger' | 'attempt' | 'chain' | 'attemptKey'>): string =>
   m.trigger === 'scheduled' ? `s${m.chain ?? 0}.${m.attempt}` : (m.attemptKey ?? `${m.trigger[0]}${m.attempt}`);
 
+/** Fan-out job: route one stored event to a tenant's endpoints, a page at a time. */
+export const fanoutMessageSchema = z.object({
+  v: z.literal(1),
+  kind: z.literal('fanout'),
+  tenantId: tenantIdSchema,
+  event: queuedPayloadSchema,
+  orderingKey: z.optional(z.string().check(z.maxLength(LIMITS.orderingKeyLength))),
+  /** Ingest enqueued the ordered endpoints' deliveries itself (keyed events keep their order). */
+  exceptOrdered: z.optional(z.boolean()),
+  cursor: z.optional(z.string()),
+});
+export type FanoutMessage = z.infer<typeof fanoutMessageSchema>;
+
 /** Recover job: re-send an endpoint's failed and exhausted deliveries in a window, a page at a time. */
-export interface RecoverJob {
-  v: 1;
-  kind: 'recover';
-  tenantId: string;
-  endpointId: string;
-  since: string;
-  until?: string;
-  /** Which deliveries to re-send (default failed and exhausted). */
-  statuses?: ('failed' | 'exhausted' | 'skipped')[];
-  /** Spread the re-sends to at most this many per second (backlog drain). */
-  ratePerSecond?: number;
+export const recoverJobSchema = z.object({
+  v: z.literal(1),
+  kind: z.literal('recover'),
+  tenantId: tenantIdSchema,
+  endpointId: endpointIdSchema,
+  since: z.string(),
+  until: z.optional(z.string()),
   /** Names the recover request: attempts it adds are keyed by it, so a replayed step adds nothing twice. */
-  jobId: string;
-  cursor?: string;
-}
+  jobId: z.string().check(z.minLength(1), z.maxLength(64)),
+  cursor: z.optional(z.string()),
+  /** Which deliveries to re-send (default failed and exhausted). */
+  statuses: z.optional(z.array(z.enum(['failed', 'exhausted', 'skipped']))),
+  /** Spread the re-sends to at most this many per second (backlog drain). */
+  ratePerSecond: z.optional(z.number().check(z.positive())),
+});
+export type RecoverJob = z.infer<typeof recoverJobSchema>;
 
 /** Emit an operational event (endpoint.disabled, delivery.exhausted, …) through ingest. */
-export interface EmitJob {
-  v: 1;
-  kind: 'emit';
-  tenantId: string;
-  type: string;
-  data: Record<string, unknown>;
+export const emitJobSchema = z.object({
+  v: z.literal(1),
+  kind: z.literal('emit'),
+  tenantId: tenantIdSchema,
+  type: z.string(),
+  data: z.record(z.string(), z.unknown()),
   /** Idempotency key, so a repeated job emits once. */
-  key: string;
-}
+  key: z.string().check(z.minLength(1), z.maxLength(255)),
+});
+export type EmitJob = z.infer<typeof emitJobSchema>;
 
 /** Anything on the jobs (fan-out) queue. */
-export type JobMessage = FanoutMessage | RecoverJob | EmitJob;
-
-/** Fan-out job: route one stored event to a tenant's endpoints, a page at a time. */
-export interface FanoutMessage {
-  v: 1;
-  kind: 'fanout';
-  tenantId: string;
-  event: WebhookPayload;
-  orderingKey?: string;
-  /** Ingest enqueued the ordered endpoints' deliveries itself (keyed events keep their order). */
-  exceptOrdered?: boolean;
-  cursor?: string;
-}
+export const jobMessageSchema = z.discriminatedUnion('kind', [fanoutMessageSchema, recoverJobSchema, emitJobSchema]);
+export type JobMessage = z.infer<typeof jobMessageSchema>;
 
 /** How long a rotated-out secret keeps signing beside its successor. */
 export const SECRET_ROTATION_OVERLAP_MS = 24 * 3600 * 1000;
@@ -374,66 +393,3 @@ export function fieldErrors(error: z.SchemaIssues): { path: string; message: str
 }
 
 export { idSuffix as ID_SUFFIX_PATTERN };
-
-const payloadSchema = z.pipe(
-  z.union([
-    z.object({ id: eventIdSchema, type: z.string(), createdAt: z.string(), dataJson: z.string() }),
-    // Messages enqueued before payloads travelled as text (in flight across a deploy): data as a value.
-    z.object({ id: eventIdSchema, type: z.string(), createdAt: z.string(), data: z.record(z.string(), z.unknown()) }),
-  ]),
-  z.transform((p): WebhookPayload => ({ id: p.id, type: p.type, createdAt: p.createdAt, dataJson: 'dataJson' in p ? p.dataJson : JSON.stringify(p.data) })),
-);
-
-/** Validates queue messages: anything else is unprocessable and ends in the DLQ. */
-export const deliveryMessageSchema = z.object({
-  v: z.literal(1),
-  deliveryId: deliveryIdSchema,
-  tenantId: tenantIdSchema,
-  endpointId: endpointIdSchema,
-  endpointVersion: z.int().check(z.minimum(0)),
-  event: payloadSchema,
-  attempt: z.int().check(z.minimum(1)),
-  trigger: z.enum(TRIGGERS),
-  createdAt: z.string(),
-  notBefore: z.optional(z.string()),
-  chain: z.optional(z.int().check(z.minimum(0))),
-  attemptKey: z.optional(z.string().check(z.maxLength(100))),
-  onFailure: z.optional(z.enum(['failed', 'exhausted'])),
-  orderingKey: z.optional(z.string().check(z.maxLength(LIMITS.orderingKeyLength))),
-  group: z.optional(z.string().check(z.maxLength(128))),
-  hop: z.optional(z.int().check(z.minimum(0))),
-});
-
-export const fanoutMessageSchema = z.object({
-  v: z.literal(1),
-  kind: z.literal('fanout'),
-  tenantId: tenantIdSchema,
-  event: payloadSchema,
-  orderingKey: z.optional(z.string().check(z.maxLength(LIMITS.orderingKeyLength))),
-  exceptOrdered: z.optional(z.boolean()),
-  cursor: z.optional(z.string()),
-});
-
-export const recoverJobSchema = z.object({
-  v: z.literal(1),
-  kind: z.literal('recover'),
-  tenantId: tenantIdSchema,
-  endpointId: endpointIdSchema,
-  since: z.string(),
-  until: z.optional(z.string()),
-  jobId: z.string().check(z.minLength(1), z.maxLength(64)),
-  cursor: z.optional(z.string()),
-  statuses: z.optional(z.array(z.enum(['failed', 'exhausted', 'skipped']))),
-  ratePerSecond: z.optional(z.number().check(z.positive())),
-});
-
-export const emitJobSchema = z.object({
-  v: z.literal(1),
-  kind: z.literal('emit'),
-  tenantId: tenantIdSchema,
-  type: z.string(),
-  data: z.record(z.string(), z.unknown()),
-  key: z.string().check(z.minLength(1), z.maxLength(255)),
-});
-
-export const jobMessageSchema = z.discriminatedUnion('kind', [fanoutMessageSchema, recoverJobSchema, emitJobSchema]);

@@ -8,6 +8,7 @@ import type { TenantExistenceCache } from '../app/tenants.ts';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { implement, type Route } from './router.ts';
 import type { HttpRequest } from './types.ts';
+import { METRICS } from '../metrics.ts';
 
 export type IngestDeps = AppDeps & { tenantCache: TenantExistenceCache };
 
@@ -34,8 +35,8 @@ export function ingestRoutes(deps: () => Promise<IngestDeps>, metrics?: Pick<Met
     implement(createEvent, async ({ req, params, body, bodyText, setHeaders }) => {
       const result = await ingestEvent(await deps(), params.tenantId, submission(body, bodyText), idempotencyKeyHeader(req));
       if (!result.replayed) {
-        metrics?.addMetric('EventsAccepted', 'Count', 1);
-        metrics?.addMetric('FanoutSize', 'Count', result.accepted.deliveries);
+        metrics?.addMetric(METRICS.eventsAccepted, 'Count', 1);
+        metrics?.addMetric(METRICS.fanoutSize, 'Count', result.accepted.deliveries);
       }
       if (result.replayed) setHeaders({ 'idempotent-replayed': 'true' });
       return result.accepted;
@@ -44,8 +45,8 @@ export function ingestRoutes(deps: () => Promise<IngestDeps>, metrics?: Pick<Met
       const eventTexts = elementTexts(memberTexts(bodyText).get('events')!);
       const results = await ingestBatch(await deps(), params.tenantId, body.events.map((e, i) => submission(e, eventTexts[i]!)));
       const fresh = results.filter((r) => !r.replayed);
-      metrics?.addMetric('EventsAccepted', 'Count', fresh.length);
-      for (const r of fresh) metrics?.addMetric('FanoutSize', 'Count', r.accepted.deliveries);
+      metrics?.addMetric(METRICS.eventsAccepted, 'Count', fresh.length);
+      for (const r of fresh) metrics?.addMetric(METRICS.fanoutSize, 'Count', r.accepted.deliveries);
       return { data: results.map((r) => ({ ...r.accepted, replayed: r.replayed })) };
     }),
   ];

@@ -3,6 +3,7 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import { METRICS } from '../metrics.ts';
 import type { Observability } from '../observability.ts';
 import type { Authenticator } from './auth.ts';
 import { fromApiGateway, handleHttp, toApiGateway, type HttpOptions } from './handler.ts';
@@ -14,8 +15,8 @@ export function httpLambda(routes: Route[], authenticator: () => Authenticator, 
   const base = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
     const req = fromApiGateway(event);
     const res = await handleHttp(router, authenticator(), obs.log, req, options);
-    obs.metrics.addMetric('Requests', 'Count', 1);
-    if (res.statusCode >= 500) obs.metrics.addMetric('ServerErrors', 'Count', 1);
+    obs.metrics.addMetric(METRICS.requests, 'Count', 1);
+    if (res.statusCode >= 500) obs.metrics.addMetric(METRICS.serverErrors, 'Count', 1);
     return toApiGateway(res, req.requestId);
   };
   return middy(base)

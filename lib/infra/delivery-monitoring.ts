@@ -13,6 +13,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import type { WebhookDelivery } from './webhook-delivery.ts';
+import { METRICS, METRICS_NAMESPACE, METRICS_SERVICE, type MetricName } from '../metrics.ts';
 
 export interface DeliveryMonitoringProps {
   /** The delivery system to watch. */
@@ -51,8 +52,7 @@ export interface DeliveryMonitoringProps {
   readonly removalPolicy?: RemovalPolicy;
 }
 
-const METRICS_NAMESPACE = 'Billhook';
-const SERVICE = { service: 'billhook' };
+const SERVICE = { service: METRICS_SERVICE };
 const FIVE_MINUTES = Duration.minutes(5);
 
 export class DeliveryMonitoring extends Construct {
@@ -89,7 +89,7 @@ export class DeliveryMonitoring extends Construct {
     );
     if (props.alarmEmail) this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
 
-    const emf = (metricName: string, statistic = 'Sum') => new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: SERVICE, statistic, period: FIVE_MINUTES });
+    const emf = (metricName: MetricName, statistic = 'Sum') => new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: SERVICE, statistic, period: FIVE_MINUTES });
     const alarm = (name: string, metric: cloudwatch.IMetric, threshold: number, description: string, comparison = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD) => {
       const a = new cloudwatch.Alarm(this, name, {
         metric,
@@ -152,7 +152,7 @@ export class DeliveryMonitoring extends Construct {
     );
     alarm(
       'DeliveriesExhausted',
-      emf('DeliveriesExhausted'),
+      emf(METRICS.deliveriesExhausted),
       props.exhaustedThreshold ?? 10,
       'Deliveries are running out of retries. Find the failing endpoints (GET /v1/tenants/{t}/deliveries?status=exhausted) and their last errors; recover them once fixed.',
     );
@@ -193,12 +193,12 @@ export class DeliveryMonitoring extends Construct {
         [
           new cloudwatch.GraphWidget({
             title: 'Deliveries by outcome',
-            left: ['DeliveriesSucceeded', 'DeliveriesFailed', 'DeliveriesExhausted', 'DeliveriesDeferred', 'DeliveriesSkipped'].map((m) => emf(m)),
+            left: [METRICS.deliveriesSucceeded, METRICS.deliveriesFailed, METRICS.deliveriesExhausted, METRICS.deliveriesDeferred, METRICS.deliveriesSkipped].map((m) => emf(m)),
             width: 12,
           }),
           new cloudwatch.GraphWidget({
             title: 'Attempt latency (ms)',
-            left: ['p50', 'p95', 'p99'].map((p) => emf('AttemptLatency', p)),
+            left: ['p50', 'p95', 'p99'].map((p) => emf(METRICS.attemptLatency, p)),
             width: 12,
           }),
         ],
@@ -216,8 +216,8 @@ export class DeliveryMonitoring extends Construct {
           }),
         ],
         [
-          new cloudwatch.GraphWidget({ title: 'Events accepted and fan-out size', left: [emf('EventsAccepted')], right: [emf('FanoutSize', 'Average')], width: 12 }),
-          new cloudwatch.GraphWidget({ title: 'API requests and server errors', left: [emf('Requests'), emf('ServerErrors')], right: [emf('QueueLag', 'p99')], width: 12 }),
+          new cloudwatch.GraphWidget({ title: 'Events accepted and fan-out size', left: [emf(METRICS.eventsAccepted)], right: [emf(METRICS.fanoutSize, 'Average')], width: 12 }),
+          new cloudwatch.GraphWidget({ title: 'API requests and server errors', left: [emf(METRICS.requests), emf(METRICS.serverErrors)], right: [emf(METRICS.queueLag, 'p99')], width: 12 }),
         ],
         fnWidgets,
         [new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24 })],

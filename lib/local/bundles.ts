@@ -9,30 +9,28 @@ import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { LAMBDA_FUNCTIONS } from '../bundles.ts';
-import type { LocalHandlers } from './system.ts';
+import type { Config } from '../config.ts';
+import { handlersFrom, type HandlerModule, type LocalHandlers } from './system.ts';
 
 /** The bundle of one function in a build folder. */
 export const bundleFile = (dir: string, name: string): string => path.join(dir, name, 'index.mjs');
 
 /**
- * Import every function's bundle from `dir` and check it exports `handler`.
- * Call only once the environment is set, as for the sources.
+ * Import every function's bundle from `dir` and build it for `config` with
+ * the bundle's own `createHandler` (what its Lambda `handler` calls with
+ * `loadConfig(process.env)`), so bundles, like the sources, need no
+ * environment of the process.
  *
  * @example
- * await startLocal({ bundlesDir: 'dist' }); // uses importBundleHandlers('dist')
+ * await startLocal({ bundlesDir: 'dist' }); // uses importBundleHandlers('dist', config)
  */
-export async function importBundleHandlers(dir: string): Promise<LocalHandlers> {
-  const handlers: Partial<Record<(typeof LAMBDA_FUNCTIONS)[number], unknown>> = {};
+export async function importBundleHandlers(dir: string, config: Config): Promise<LocalHandlers> {
   for (const name of LAMBDA_FUNCTIONS) {
-    const file = bundleFile(dir, name);
     try {
-      await access(file);
+      await access(bundleFile(dir, name));
     } catch {
-      throw new Error(`no bundle at ${file}: run \`npm run build\` first`);
+      throw new Error(`no bundle at ${bundleFile(dir, name)}: run \`npm run build\` first`);
     }
-    const mod = (await import(pathToFileURL(file).href)) as { handler?: unknown };
-    if (typeof mod.handler !== 'function') throw new Error(`${file} does not export a function named handler`);
-    handlers[name] = mod.handler;
   }
-  return handlers as unknown as LocalHandlers;
+  return handlersFrom(async (name) => (await import(pathToFileURL(bundleFile(dir, name)).href)) as HandlerModule, (name) => bundleFile(dir, name), config);
 }

@@ -4,7 +4,7 @@
  * bin/local.ts so tests can drive it with fake handlers, output and signals.
  */
 import path from 'node:path';
-import { startLocal, type LocalHandlers, type LocalSystem } from './system.ts';
+import { startLocal, type LocalSystem, type StartLocalOptions } from './system.ts';
 
 export interface RunLocalDeps {
   /** The environment to read (PORT, HOST, BILLHOOK_DATA_DIR, BILLHOOK_ADMIN_KEY, BILLHOOK_BUNDLES). Default process.env. */
@@ -17,7 +17,7 @@ export interface RunLocalDeps {
   onSignal?: (signals: readonly NodeJS.Signals[], handler: (signal: NodeJS.Signals) => void) => void;
   exit?: (code: number) => void;
   /** Test seam: the functions to run instead of lambdas/*. */
-  handlers?: LocalHandlers;
+  handlers?: StartLocalOptions['handlers'];
   cwd?: string;
 }
 

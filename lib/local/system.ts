@@ -8,8 +8,9 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { CONSUMERS, FUNCTION_TIMEOUT_SECONDS, QUEUES, TABLES, type QueueKey } from '../definitions.ts';
-import { ensureTables, LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoLocal, type DynamoLocal } from './dynamodb.ts';
+import { loadConfig, toEnvironment, type Config } from '../config.ts';
+import { CONSUMERS, FUNCTION_TIMEOUT_SECONDS, TABLES, type QueueKey } from '../definitions.ts';
+import { ensureTables, LOCAL_REGION, startDynamoLocal, type DynamoLocal } from './dynamodb.ts';
 import { createHttpShim, type HttpHandler } from './http-shim.ts';
 import { startPoller, type SqsHandler, type SqsPoller } from './poller.ts';
 import { startSqsLocal, type SqsLocal } from './sqs.ts';
@@ -34,19 +35,25 @@ export interface StartLocalOptions {
   dataDir?: string;
   /** The admin key. Absent: read from `<dataDir>/admin-key`, else generated (and saved there when there is a data dir). */
   adminKey?: string;
-  /** Extra environment for the handlers (e.g. BILLHOOK_RETRY_SCHEDULE); wins over what startLocal sets. */
+  /**
+   * Settings for the handlers, as environment variables (e.g.
+   * BILLHOOK_RETRY_SCHEDULE); they win over what startLocal sets. Parsed
+   * with the rest by `loadConfig`, so a bad value fails the start.
+   */
   env?: Record<string, string>;
   /**
-   * The functions to run. Default: import lambdas/<name>/handler.ts, after the
-   * environment is set. A function is called at that same moment, so it can
-   * import modules that read configuration at load time.
+   * The functions to run. Default: each `lambdas/<name>/handler.ts`'s
+   * `createHandler(config)`. A function is called with the configuration
+   * once the emulators are up. Nothing is written to `process.env`, so local
+   * mode can start and stop any number of times in one process.
    */
-  handlers?: LocalHandlers | (() => Promise<LocalHandlers>);
+  handlers?: LocalHandlers | ((config: Config) => Promise<LocalHandlers>);
   /**
    * Run the built bundles in this folder (`<dir>/<name>/index.mjs`, as
-   * `npm run build` writes them) instead of the TypeScript sources; the api
-   * serves the dashboard built beside its bundle, as on Lambda. Ignored when
-   * `handlers` is given.
+   * `npm run build` writes them) instead of the TypeScript sources: each
+   * bundle's `createHandler(config)`, the very factory its Lambda `handler`
+   * calls. The api serves the dashboard built beside its bundle, as on
+   * Lambda. Ignored when `handlers` is given.
    */
   bundlesDir?: string;
   /**
@@ -103,8 +110,10 @@ export interface LocalSystem {
   readonly dynamodbEndpoint: string;
   readonly queueUrls: Record<QueueKey, string>;
   readonly tables: Record<keyof typeof TABLES, string>;
-  /** Environment variables set for the handlers. */
+  /** The handlers' settings as environment variables (`toEnvironment(config)`, with `options.env`). */
   readonly env: Readonly<Record<string, string>>;
+  /** The configuration the handlers were built from: `loadConfig(env)`. */
+  readonly config: Config;
   readonly timings: LocalTimings;
   /** Stop the HTTP server, the pollers (awaiting batches in flight), fauxqs and DynamoDB Local, in that order. Safe to call twice. */
   stop(): Promise<void>;
@@ -143,28 +152,37 @@ export async function resolveAdminKey(explicit: string | undefined, dataDir: str
   return { key, source: 'generated' };
 }
 
-/** Import lambdas/<name>/handler.ts and check it exports `handler`. */
-async function importHandler<T>(name: string): Promise<T> {
-  const file = path.join(REPO_ROOT, 'lambdas', name, 'handler.ts');
-  let mod: { handler?: unknown };
-  try {
-    mod = (await import(pathToFileURL(file).href)) as { handler?: unknown };
-  } catch (err) {
-    throw new Error(`could not load the ${name} handler (lambdas/${name}/handler.ts): ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-  }
-  if (typeof mod.handler !== 'function') throw new Error(`lambdas/${name}/handler.ts does not export a function named handler`);
-  return mod.handler as T;
+/** What a handler module exports (lambdas/<name>/handler.ts, and each bundle built from it). */
+export interface HandlerModule {
+  createHandler?: unknown;
+  handler?: unknown;
 }
 
-/** The real handlers. Call only once the environment is set: they read it on first use. */
-export async function importRealHandlers(): Promise<LocalHandlers> {
-  const [ingest, api, sender, fanout] = await Promise.all([
-    importHandler<HttpHandler>('ingest'),
-    importHandler<HttpHandler>('api'),
-    importHandler<SqsHandler>('sender'),
-    importHandler<SqsHandler>('fanout'),
-  ]);
-  return { ingest, api, sender, fanout };
+const FUNCTIONS = ['ingest', 'api', 'sender', 'fanout'] as const satisfies readonly (keyof LocalHandlers)[];
+
+/** Build every function from its module's `createHandler(config)`; `where` names a module in errors. */
+export async function handlersFrom(load: (name: keyof LocalHandlers) => Promise<HandlerModule>, where: (name: string) => string, config: Config): Promise<LocalHandlers> {
+  const built = await Promise.all(
+    FUNCTIONS.map(async (name) => {
+      const mod = await load(name);
+      if (typeof mod.createHandler !== 'function') throw new Error(`${where(name)} does not export a function named createHandler`);
+      return [name, (mod.createHandler as (c: Config) => unknown)(config)] as const;
+    }),
+  );
+  return Object.fromEntries(built) as unknown as LocalHandlers;
+}
+
+/** The real handlers, from lambdas/<name>/handler.ts, built for `config`. */
+export async function importRealHandlers(config: Config): Promise<LocalHandlers> {
+  const where = (name: string) => `lambdas/${name}/handler.ts`;
+  const load = async (name: string): Promise<HandlerModule> => {
+    try {
+      return (await import(pathToFileURL(path.join(REPO_ROOT, where(name))).href)) as HandlerModule;
+    } catch (err) {
+      throw new Error(`could not load the ${name} handler (${where(name)}): ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
+  };
+  return handlersFrom(load, where, config);
 }
 
 /**
@@ -192,7 +210,6 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
   let scheduler: SchedulerEmulator | undefined;
   let dashboardDir: string | undefined;
   const pollers: SqsPoller[] = [];
-  const previousEnv = new Map<string, string | undefined>();
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
@@ -203,10 +220,6 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
       await Promise.allSettled([sqs?.stop()]);
       await Promise.allSettled([dynamo?.stop()]);
       if (dashboardDir) await rm(dashboardDir, { recursive: true, force: true });
-      for (const [name, value] of previousEnv) {
-        if (value === undefined) delete process.env[name];
-        else process.env[name] = value;
-      }
       log('billhook local: stopped');
     })();
     return stopping;
@@ -258,35 +271,31 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
     });
 
     const env: Record<string, string> = {
-      BILLHOOK_SCHEDULER_ENDPOINT: scheduler.endpoint,
-      BILLHOOK_SCHEDULER_GROUP: 'billhook-local',
-      BILLHOOK_SCHEDULER_ROLE_ARN: 'arn:aws:iam::000000000000:role/billhook-scheduler',
-      BILLHOOK_RETRIES_QUEUE_ARN: queue.queueArns.retries,
-      BILLHOOK_SCHEDULER_DLQ_ARN: queue.queueArns.schedulerDlq,
-      AWS_REGION: LOCAL_REGION,
-      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-      BILLHOOK_DYNAMODB_ENDPOINT: db.endpoint,
-      BILLHOOK_SQS_ENDPOINT: queue.endpoint,
-      BILLHOOK_ALLOW_HTTP: 'true',
-      BILLHOOK_ALLOW_LOOPBACK: 'true',
+      ...toEnvironment({
+        tables: Object.fromEntries(Object.entries(TABLES).map(([key, def]) => [key, def.localName])) as Config['tables'],
+        queues: queue.queueUrls,
+        region: LOCAL_REGION,
+        endpoints: { dynamodb: db.endpoint, sqs: queue.endpoint, scheduler: scheduler.endpoint },
+        scheduler: {
+          group: 'billhook-local',
+          roleArn: 'arn:aws:iam::000000000000:role/billhook-scheduler',
+          queueArn: queue.queueArns.retries,
+          deadLetterArn: queue.queueArns.schedulerDlq,
+        },
+        // Receivers on this machine: plain http and loopback allowed; other private addresses stay refused.
+        outbound: { allowHttp: true, allowLoopback: true },
+        ...(dashboardDir ? { dashboardDir } : {}),
+      }),
+      ...options.env,
       BILLHOOK_ADMIN_KEY: adminKey,
-      ...(dashboardDir ? { BILLHOOK_DASHBOARD_DIR: dashboardDir } : {}),
     };
-    for (const def of Object.values(TABLES)) env[def.envVar] = def.localName;
-    for (const [key, def] of Object.entries(QUEUES) as [QueueKey, (typeof QUEUES)[QueueKey]][]) env[def.envVar] = queue.queueUrls[key];
-    Object.assign(env, options.env ?? {});
-    env.BILLHOOK_ADMIN_KEY = adminKey;
-    for (const [name, value] of Object.entries(env)) {
-      if (!previousEnv.has(name)) previousEnv.set(name, process.env[name]);
-      process.env[name] = value;
-    }
+    const config = loadConfig(env);
 
     const t = performance.now();
     const handlers =
       typeof options.handlers === 'function'
-        ? await options.handlers()
-        : (options.handlers ?? (options.bundlesDir ? await (await import('./bundles.ts')).importBundleHandlers(options.bundlesDir) : await importRealHandlers()));
+        ? await options.handlers(config)
+        : (options.handlers ?? (options.bundlesDir ? await (await import('./bundles.ts')).importBundleHandlers(options.bundlesDir, config) : await importRealHandlers(config)));
     const handlersMs = Math.round(performance.now() - t);
 
     for (const [name, consumer] of Object.entries(CONSUMERS) as [ConsumerName, (typeof CONSUMERS)[ConsumerName]][]) {
@@ -332,6 +341,7 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
       queueUrls: queue.queueUrls,
       tables: { entities: TABLES.entities.localName, events: TABLES.events.localName, logs: TABLES.logs.localName, limits: TABLES.limits.localName },
       env,
+      config,
       timings,
       stop,
     };

@@ -6,7 +6,6 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAppDeps } from '../../lib/composition/app.ts';
-import { loadConfig } from '../../lib/config.ts';
 import { startLocal } from '../../lib/local/system.ts';
 import { apiClient } from '../support/api-client.ts';
 import { Receiver, waitFor } from '../support/receiver.ts';
@@ -29,7 +28,7 @@ describe('poisoned stored headers (local mode, end to end)', () => {
     endpointId = created.body.id;
 
     // The API refuses the value now; write it into the table directly.
-    const store = buildAppDeps(loadConfig()).endpoints;
+    const store = buildAppDeps(local.config).endpoints;
     const current = (await store.get(tenant, endpointId))!;
     await store.update({ ...current, headers: { 'x-ok': 'fine', 'X-Poison': 'v\u0001x' }, version: current.version + 1 }, current.version);
   }, 90_000);

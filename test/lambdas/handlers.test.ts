@@ -10,7 +10,11 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createHandler as createApi } from '../../lambdas/api/handler.ts';
+import { createHandler as createIngest } from '../../lambdas/ingest/handler.ts';
+import { createHandler as createSender } from '../../lambdas/sender/handler.ts';
+import { DEFAULT_CONFIG, type Config } from '../../lib/config.ts';
 import { fingerprint } from '../../lib/core/canonical-json.ts';
 import { idempotentEventId } from '../../lib/core/ids.ts';
 import { endpointRecord } from '../unit/fixtures.ts';
@@ -58,23 +62,24 @@ const sqsRecord = (body: string, id: string, group: string | null = 'ep_1.s0') =
 let stdout: string[] = [];
 const originalWrite = process.stdout.write.bind(process.stdout);
 
+/** The handlers' configuration: each test builds its handler from it, no module state to reset. */
+const config: Config = {
+  ...DEFAULT_CONFIG,
+  adminKey: ADMIN,
+  queues: {
+    deliveries: 'https://sqs.us-east-1.amazonaws.com/000000000000/deliveries.fifo',
+    retries: 'https://sqs.us-east-1.amazonaws.com/000000000000/retries',
+    deliveriesDlq: 'https://sqs.us-east-1.amazonaws.com/000000000000/dlq',
+    fanout: 'https://sqs.us-east-1.amazonaws.com/000000000000/jobs',
+  },
+  outbound: { ...DEFAULT_CONFIG.outbound, allowHttp: true, allowLoopback: true },
+  retrySchedule: [5, 300],
+  region: 'us-east-1',
+};
+
 beforeAll(() => {
-  Object.assign(process.env, {
-    BILLHOOK_ADMIN_KEY: ADMIN,
-    BILLHOOK_DELIVERIES_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/deliveries.fifo',
-    BILLHOOK_RETRIES_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/retries',
-    BILLHOOK_DLQ_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/dlq',
-    BILLHOOK_FANOUT_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/jobs',
-    BILLHOOK_ALLOW_HTTP: 'true',
-    BILLHOOK_ALLOW_LOOPBACK: 'true',
-    BILLHOOK_RETRY_SCHEDULE: '5,300',
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'x',
-    AWS_SECRET_ACCESS_KEY: 'x',
-    // As on Lambda: metrics on (EMF to stdout), tracing off (no X-Ray daemon here).
-    AWS_LAMBDA_FUNCTION_NAME: 'billhook-test',
-    POWERTOOLS_TRACE_ENABLED: 'false',
-  });
+  // Powertools' own variables, as on Lambda: metrics on (EMF to stdout), tracing off (no X-Ray daemon here).
+  Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x', AWS_LAMBDA_FUNCTION_NAME: 'billhook-test', POWERTOOLS_TRACE_ENABLED: 'false' });
 });
 
 beforeEach(() => {
@@ -97,10 +102,7 @@ afterAll(() => {
 
 const jsonLines = () => stdout.join('').split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
 
-async function ingestHandler(): Promise<HttpHandler> {
-  vi.resetModules();
-  return (await import('../../lambdas/ingest/handler.ts')).handler as unknown as HttpHandler;
-}
+const ingestHandler = async (): Promise<HttpHandler> => createIngest(config) as unknown as HttpHandler;
 
 const TENANT = 'ten_h';
 const endpoints = [
@@ -220,10 +222,7 @@ describe('sender handler', () => {
   const message = (id: string) =>
     JSON.stringify({ v: 1, deliveryId: `dlv_${id}`, tenantId: TENANT, endpointId: 'ep_1', endpointVersion: 1, event: { id: `evt_${id}`, type: 'invoice.paid', createdAt: '2026-01-01T00:00:00.000Z', data: { n: id } }, attempt: 1, trigger: 'scheduled', createdAt: '2026-01-01T00:00:00.000Z' });
 
-  async function senderHandler(): Promise<SqsHandler> {
-    vi.resetModules();
-    return (await import('../../lambdas/sender/handler.ts')).handler as unknown as SqsHandler;
-  }
+  const senderHandler = async (): Promise<SqsHandler> => createSender(config) as unknown as SqsHandler;
 
   it('POSTs signed, writes one UpdateItem per attempt, reports only the bad record, and re-enqueues a failure', async () => {
     // Arrange
@@ -253,14 +252,14 @@ describe('sender handler', () => {
     expect(updates[0]!.ConditionExpression).toBe('attribute_not_exists(id) OR NOT contains(attemptKeys, :key)');
     // The unordered retry leaves its lane: it waits in the retries queue (FIFO queues take no per-message delay).
     const send = sqs.commandCalls(SendMessageBatchCommand)[0]!.args[0].input;
-    expect(send.QueueUrl).toBe(process.env.BILLHOOK_RETRIES_QUEUE_URL);
+    expect(send.QueueUrl).toBe(config.queues.retries);
     const retry = send.Entries![0]!;
     expect(JSON.parse(retry.MessageBody!)).toMatchObject({ deliveryId: 'dlv_b', attempt: 2 });
     expect(retry.DelaySeconds).toBeGreaterThanOrEqual(4);
     expect(retry.DelaySeconds).toBeLessThanOrEqual(6);
     // The garbage record is made visible at once, so the redrive policy takes it out of its lane quickly.
     expect(sqs.commandCalls(ChangeMessageVisibilityCommand).map((c) => c.args[0].input)).toEqual([
-      { QueueUrl: process.env.BILLHOOK_DELIVERIES_QUEUE_URL, ReceiptHandle: 'h-m-bad', VisibilityTimeout: 0 },
+      { QueueUrl: config.queues.deliveries, ReceiptHandle: 'h-m-bad', VisibilityTimeout: 0 },
     ]);
   });
 
@@ -272,7 +271,7 @@ describe('sender handler', () => {
     expect(out).toEqual({ batchItemFailures: [] });
     const calls = sqs.commandCalls(SendMessageBatchCommand).map((c) => c.args[0].input);
     expect(calls).toHaveLength(1);
-    expect(calls[0]!.QueueUrl).toBe(process.env.BILLHOOK_DELIVERIES_QUEUE_URL);
+    expect(calls[0]!.QueueUrl).toBe(config.queues.deliveries);
     expect(calls[0]!.Entries!.map((e) => [e.MessageGroupId, e.DelaySeconds])).toEqual([
       ['ep_1.s3', undefined],
       ['ep_1.s3', undefined],
@@ -304,10 +303,8 @@ describe('api handler: dashboard responses', () => {
     mkdirSync(`${dir}/assets`);
     writeFileSync(`${dir}/index.html`, '<!doctype html><title>x</title>');
     writeFileSync(`${dir}/assets/app-1.js`, 'export {}');
-    process.env.BILLHOOK_DASHBOARD_DIR = dir;
     try {
-      vi.resetModules();
-      const api = (await import('../../lambdas/api/handler.ts')).handler as unknown as HttpHandler;
+      const api = createApi({ ...config, dashboardDir: dir }) as unknown as HttpHandler;
       // Act
       const answers = await Promise.all(
         [
@@ -344,7 +341,6 @@ describe('api handler: dashboard responses', () => {
       ddb.on(QueryCommand).resolves({ Items: [] });
       expect((await api(httpEvent('GET', '/v1/health'), context)).headers?.['content-security-policy']).toBeUndefined();
     } finally {
-      delete process.env.BILLHOOK_DASHBOARD_DIR;
       rmSync(dir, { recursive: true, force: true });
     }
   });

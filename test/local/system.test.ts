@@ -8,6 +8,7 @@ import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig, type Config } from '../../lib/config.ts';
 import { QUEUES, TABLES } from '../../lib/definitions.ts';
 import { localDynamoClient } from '../../lib/local/dynamodb.ts';
 import type { HttpHandler } from '../../lib/local/http-shim.ts';
@@ -18,17 +19,17 @@ import { occupyPort, until } from './helpers.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-/** Fake functions that use the environment exactly as the real ones do: read at load time and at first use. */
-function fakeHandlers(seen: { env?: Record<string, string | undefined>; sender: SQSEvent[]; fanout: SQSEvent[] }) {
-  return async (): Promise<LocalHandlers> => {
-    seen.env = { ...process.env };
-    const sqs = localSqsClient(process.env.BILLHOOK_SQS_ENDPOINT!);
+/** Fake functions that use their configuration as the real ones do. */
+function fakeHandlers(seen: { config?: Config; sender: SQSEvent[]; fanout: SQSEvent[] }) {
+  return async (config: Config): Promise<LocalHandlers> => {
+    seen.config = config;
+    const sqs = localSqsClient(config.endpoints.sqs!);
     const ingest: HttpHandler = async (event) => {
       const body = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString() : (event.body ?? '');
       // The deliveries queue is FIFO: a message names its group and deduplication id.
-      await sqs.send(new SendMessageCommand({ QueueUrl: process.env.BILLHOOK_DELIVERIES_QUEUE_URL, MessageBody: body, MessageGroupId: 'g', MessageDeduplicationId: 'd1' }));
-      await sqs.send(new SendMessageCommand({ QueueUrl: process.env.BILLHOOK_RETRIES_QUEUE_URL, MessageBody: `retry ${body}` }));
-      await sqs.send(new SendMessageCommand({ QueueUrl: process.env.BILLHOOK_FANOUT_QUEUE_URL, MessageBody: body }));
+      await sqs.send(new SendMessageCommand({ QueueUrl: config.queues.deliveries, MessageBody: body, MessageGroupId: 'g', MessageDeduplicationId: 'd1' }));
+      await sqs.send(new SendMessageCommand({ QueueUrl: config.queues.retries, MessageBody: `retry ${body}` }));
+      await sqs.send(new SendMessageCommand({ QueueUrl: config.queues.fanout, MessageBody: body }));
       return { statusCode: 202, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ accepted: true }) };
     };
     const api: HttpHandler = async (event, context) => ({ statusCode: 200, body: JSON.stringify({ path: event.rawPath, fn: context.functionName }) });
@@ -48,8 +49,8 @@ function fakeHandlers(seen: { env?: Record<string, string | undefined>; sender: 
 
 describe('startLocal', () => {
   let local: LocalSystem;
-  const seen: { env?: Record<string, string | undefined>; sender: SQSEvent[]; fanout: SQSEvent[] } = { sender: [], fanout: [] };
-  const envBefore = process.env.BILLHOOK_DYNAMODB_ENDPOINT;
+  const seen: { config?: Config; sender: SQSEvent[]; fanout: SQSEvent[] } = { sender: [], fanout: [] };
+  const envBefore = { ...process.env };
 
   beforeAll(async () => {
     local = await startLocal({ port: 0, env: { BILLHOOK_RETRY_SCHEDULE: '1,2' }, handlers: fakeHandlers(seen), logError: () => {} });
@@ -58,22 +59,23 @@ describe('startLocal', () => {
     await local?.stop();
   });
 
-  it('sets the environment before loading the handlers', () => {
-    const env = seen.env!;
-    for (const t of Object.values(TABLES)) expect(env[t.envVar]).toBe(t.localName);
-    for (const [key, q] of Object.entries(QUEUES)) expect(env[q.envVar]).toBe(local.queueUrls[key as keyof typeof QUEUES]);
-    expect(env).toMatchObject({
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
-      BILLHOOK_DYNAMODB_ENDPOINT: local.dynamodbEndpoint,
-      BILLHOOK_SQS_ENDPOINT: local.sqsEndpoint,
-      BILLHOOK_ALLOW_HTTP: 'true',
-      BILLHOOK_ALLOW_LOOPBACK: 'true',
-      BILLHOOK_ADMIN_KEY: local.adminKey,
-      BILLHOOK_RETRY_SCHEDULE: '1,2',
+  it('builds the handlers from a configuration of the emulators, and leaves process.env alone', () => {
+    const config = seen.config!;
+    expect(config).toEqual(local.config);
+    for (const [key, t] of Object.entries(TABLES)) expect(config.tables[key as keyof typeof TABLES]).toBe(t.localName);
+    expect(config.queues).toEqual(local.queueUrls);
+    expect(config).toMatchObject({
+      region: 'us-east-1',
+      endpoints: { dynamodb: local.dynamodbEndpoint, sqs: local.sqsEndpoint, scheduler: local.schedulerEndpoint },
+      outbound: { allowHttp: true, allowLoopback: true },
+      adminKey: local.adminKey,
+      retrySchedule: [1, 2],
     });
+    // The environment it reports is the same configuration, written by toEnvironment.
+    expect(loadConfig(local.env)).toEqual(config);
     expect(local.env).toMatchObject({ BILLHOOK_RETRY_SCHEDULE: '1,2', BILLHOOK_SQS_ENDPOINT: local.sqsEndpoint });
+    for (const q of Object.values(QUEUES)) expect(process.env[q.envVar]).toBe(envBefore[q.envVar]);
+    expect(process.env.BILLHOOK_SQS_ENDPOINT).toBe(envBefore.BILLHOOK_SQS_ENDPOINT);
   });
 
   it('reports where everything is, with a fresh admin key and in-memory data', () => {
@@ -121,7 +123,7 @@ describe('startLocal', () => {
     }
   });
 
-  it('stop() takes everything down, restores the environment, and is safe twice', async () => {
+  it('stop() takes everything down, and is safe twice', async () => {
     const { apiUrl, dynamodbEndpoint, sqsEndpoint } = local;
 
     await Promise.all([local.stop(), local.stop()]);
@@ -131,8 +133,29 @@ describe('startLocal', () => {
     expect(await refused(`${apiUrl}/v1/health`)).toBe(true);
     expect(await refused(dynamodbEndpoint)).toBe(true);
     expect(await refused(sqsEndpoint)).toBe(true);
-    expect(process.env.BILLHOOK_DYNAMODB_ENDPOINT).toBe(envBefore);
   });
+});
+
+describe('startLocal twice in one process', () => {
+  it('runs the real handlers with each start\'s own configuration', async () => {
+    const schedules: unknown[] = [];
+    for (const schedule of ['1,2', '7']) {
+      // Arrange
+      const local = await startLocal({ port: 0, dashboard: false, env: { BILLHOOK_RETRY_SCHEDULE: schedule, BILLHOOK_LOG_LEVEL: 'error' }, logError: () => {} });
+      try {
+        const auth = { authorization: `Bearer ${local.adminKey}`, 'content-type': 'application/json' };
+        // Act: an endpoint without a schedule of its own shows the deployment's
+        expect((await fetch(`${local.apiUrl}/v1/tenants`, { method: 'POST', headers: auth, body: JSON.stringify({ name: 'Twice', id: 'ten_twice' }) })).status).toBe(201);
+        const created = await fetch(`${local.apiUrl}/v1/tenants/ten_twice/endpoints`, { method: 'POST', headers: auth, body: JSON.stringify({ url: 'http://127.0.0.1:9999/hook' }) });
+        expect(created.status).toBe(201);
+        schedules.push(((await created.json()) as { retrySchedule: unknown }).retrySchedule);
+      } finally {
+        await local.stop();
+      }
+    }
+    // Assert
+    expect(schedules).toEqual([[1, 2], [7]]);
+  }, 60_000);
 });
 
 describe('resolveAdminKey', () => {
@@ -193,7 +216,7 @@ describe('runLocal (npm start)', () => {
           registered = signals;
           signal = handler;
         },
-        handlers: await fakeHandlers({ sender: [], fanout: [] })(),
+        handlers: fakeHandlers({ sender: [], fanout: [] }),
       });
       const text = out.join('\n');
       const health = await fetch(`${system!.apiUrl}/v1/health`);

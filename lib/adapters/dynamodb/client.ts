@@ -4,12 +4,13 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { instrumentClient } from '../aws-instrumentation.ts';
 
 /** A document client; `endpoint` points it at DynamoDB Local. */
-export function documentClient(options: { region: string; endpoint?: string; extra?: DynamoDBClientConfig }): DynamoDBDocumentClient {
+export function documentClient(options: { region: string; endpoint?: string; credentials?: DynamoDBClientConfig['credentials']; extra?: DynamoDBClientConfig }): DynamoDBDocumentClient {
   // The document client shares the base client's middleware stack, so instrumenting the base covers both.
   const base = instrumentClient(
     new DynamoDBClient({
       region: options.region,
       ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+      ...(options.credentials ? { credentials: options.credentials } : {}),
       maxAttempts: 3,
       ...options.extra,
     }),

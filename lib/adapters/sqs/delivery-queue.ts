@@ -1,4 +1,4 @@
-import { ChangeMessageVisibilityCommand, DeleteMessageBatchCommand, SendMessageBatchCommand, SendMessageCommand, SQSClient, type SendMessageBatchRequestEntry } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityCommand, DeleteMessageBatchCommand, SendMessageBatchCommand, SendMessageCommand, SQSClient, type SendMessageBatchRequestEntry, type SQSClientConfig } from '@aws-sdk/client-sqs';
 import { deduplicationId, MAX_HOLD_SECONDS } from '../../core/lanes.ts';
 import { attemptKeyOf, type DeliveryMessage, type JobMessage } from '../../core/model.ts';
 import { encodeQueueMessage, queueSafeText } from '../../core/queue-encoding.ts';
@@ -14,8 +14,10 @@ const RESEND_ROUNDS = 3;
 /** Batches sent at once: enough to hide latency, few enough not to be throttled. */
 const PARALLEL_BATCHES = 8;
 
-export function sqsClient(options: { region: string; endpoint?: string }): SQSClient {
-  return instrumentClient(new SQSClient({ region: options.region, ...(options.endpoint ? { endpoint: options.endpoint } : {}), maxAttempts: 3 }));
+export function sqsClient(options: { region: string; endpoint?: string; credentials?: SQSClientConfig['credentials'] }): SQSClient {
+  return instrumentClient(
+    new SQSClient({ region: options.region, ...(options.endpoint ? { endpoint: options.endpoint } : {}), ...(options.credentials ? { credentials: options.credentials } : {}), maxAttempts: 3 }),
+  );
 }
 
 /** The FIFO group of a message; one from before lanes existed gets its endpoint's first shard. */
