@@ -21,7 +21,7 @@ import { measureColdStart, median, type ColdStartFigures } from './cold-start.ts
 import { cpuMeter, findDynamoLocalPid, type CpuSplit } from './cpu.ts';
 import { workFigures, type WorkFigures } from './cost-model.ts';
 import { billhookProducer, drive, EmulatorFloor, keepAliveAgent, postJson, rawPostLoop } from './load.ts';
-import { measureFairnessInChild, type FairnessFigures } from './fairness.ts';
+import { FAIRNESS_PROFILES, measureFairness, type FairnessFigures } from './fairness.ts';
 import { percentile } from './percentile.ts';
 import { benchEventData, Run, VerifyingReceiver, type FaultPolicy } from './verifying-receiver.ts';
 
@@ -536,9 +536,9 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     floor.close();
     floor = undefined;
 
-    // 6. Fairness, on a local mode of its own in a child process (the default sender concurrency, as `npm start` runs).
+    // 6. Fairness, on a local mode of its own (the default sender concurrency, as `npm start` runs).
     log('fairness: a noisy neighbour, and ordered delivery');
-    const fairness = await measureFairnessInChild(options.mode === 'smoke' ? 'smoke' : 'default', log);
+    const fairness = await measureFairness(options.mode === 'smoke' ? FAIRNESS_PROFILES.smoke : FAIRNESS_PROFILES.default, log);
 
     // 7. Cold start, with the emulators gone so the children have the machine.
     log(`cold start: building bundles, ${profile.coldStartRuns} import run(s) each`);

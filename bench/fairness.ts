@@ -11,11 +11,8 @@
  * Ratios of figures measured in the same run, so they compare across
  * machines. Nothing here is a test assertion.
  */
-import { execFile } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startLocal } from '../lib/local/system.ts';
 import { percentile } from './percentile.ts';
 
@@ -191,34 +188,3 @@ export async function measureFairness(p: FairnessProfile, log: (line: string) =>
   }
 }
 
-const HERE = fileURLToPath(import.meta.url);
-
-/**
- * measureFairness in a fresh process: local mode and its handlers then start
- * with a configuration of their own, beside the bench's process.
- */
-export function measureFairnessInChild(profile: keyof typeof FAIRNESS_PROFILES, log: (line: string) => void = () => {}): Promise<FairnessFigures> {
-  const tsx = path.join(path.dirname(HERE), '..', 'node_modules', '.bin', 'tsx');
-  return new Promise((resolve, reject) => {
-    const child = execFile(tsx, [HERE, profile], { maxBuffer: 16 * 1024 * 1024, timeout: 20 * 60_000 }, (err, stdout) => {
-      if (err) return reject(new Error(`fairness run failed: ${err.message}`, { cause: err }));
-      const last = stdout.trim().split('\n').at(-1) ?? '';
-      try {
-        resolve(JSON.parse(last) as FairnessFigures);
-      } catch {
-        reject(new Error(`fairness run printed no figures: ${last.slice(0, 300)}`));
-      }
-    });
-    child.stderr?.on('data', (d: Buffer) => {
-      for (const line of d.toString().split('\n')) if (line.startsWith('fairness:')) log(line);
-    });
-  });
-}
-
-// `tsx bench/fairness.ts <profile>`: the figures as one JSON line on stdout, progress on stderr.
-if (process.argv[1] === HERE) {
-  const profile = (process.argv[2] ?? 'default') as keyof typeof FAIRNESS_PROFILES;
-  const figures = await measureFairness(FAIRNESS_PROFILES[profile], (line) => process.stderr.write(`${line}\n`));
-  process.stdout.write(`${JSON.stringify(figures)}\n`);
-  process.exit(0);
-}

@@ -73,7 +73,12 @@ async function holdOrDefer(deps: SenderDeps, m: DeliveryMessage, ctx: DeliveryCo
     ctx.holdSeconds = Math.min(s, MAX_HOLD_SECONDS);
     return 'held';
   }
-  await deps.queue.enqueue([{ ...m, hop: (m.hop ?? 0) + 1 }], Math.min(s, deps.settings.maxSqsDelaySeconds));
+  return defer(deps, m, s);
+}
+
+/** Re-enqueue the same attempt for later, as another hop (so FIFO deduplication does not drop it), at most SQS's delay. */
+async function defer(deps: SenderDeps, m: DeliveryMessage, seconds: number): Promise<DeliveryOutcome> {
+  await deps.queue.enqueue([{ ...m, hop: (m.hop ?? 0) + 1 }], Math.min(Math.max(0, Math.ceil(seconds)), deps.settings.maxSqsDelaySeconds));
   return 'deferred';
 }
 
@@ -103,9 +108,7 @@ export async function deliver(deps: SenderDeps, received: DeliveryMessage, ctx: 
   const now = deps.clock.now();
   if (m.notBefore && Date.parse(m.notBefore) > now + 1000) {
     // Not due yet: hop through the retries queue again for (at most) the SQS maximum.
-    const remaining = Math.ceil((Date.parse(m.notBefore) - now) / 1000);
-    await deps.queue.enqueue([{ ...m, hop: (m.hop ?? 0) + 1 }], Math.min(remaining, deps.settings.maxSqsDelaySeconds));
-    return 'deferred';
+    return defer(deps, m, (Date.parse(m.notBefore) - now) / 1000);
   }
 
   const endpoint = await deps.endpoints.get(m.tenantId, m.endpointId, m.endpointVersion);
@@ -137,10 +140,7 @@ export async function deliver(deps: SenderDeps, received: DeliveryMessage, ctx: 
   const breakerKey = `${m.tenantId}/${m.endpointId}`;
   if (m.trigger === 'scheduled' && !keyed) {
     const gate = deps.breakers.check(breakerKey);
-    if (gate.kind === 'open') {
-      await deps.queue.enqueue([{ ...m, hop: (m.hop ?? 0) + 1 }], Math.min(Math.ceil(gate.retryInMs / 1000), deps.settings.maxSqsDelaySeconds));
-      return 'deferred';
-    }
+    if (gate.kind === 'open') return defer(deps, m, gate.retryInMs / 1000);
   }
 
   // Deployment-wide limits. Shard lanes already cap an unordered endpoint's concurrency;
