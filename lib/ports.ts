@@ -16,6 +16,7 @@ import type {
   Tenant,
 } from './core/model.ts';
 import type { HttpResult } from './core/outcome.ts';
+import type { StoredEventType } from './core/event-types.ts';
 
 export interface Clock {
   /** Milliseconds since the epoch. */
@@ -256,4 +257,32 @@ export interface WebhookSender {
 export interface UrlGuard {
   /** Throws BillhookError `url_not_allowed` with a reason. */
   check(url: string): Promise<void>;
+}
+
+/** Event-type definitions stored with PUT /v1/event-types/{type} (the entities table on AWS). */
+export interface EventTypeStore {
+  /** Create or replace the definition of `def.type`. */
+  put(def: StoredEventType): Promise<void>;
+  /** Returns false if there was no stored definition. */
+  delete(type: string): Promise<boolean>;
+  /** Every stored definition, strongly consistent (a PUT is seen by the next list). */
+  list(): Promise<StoredEventType[]>;
+}
+
+/** One failing place: `path` into the checked value (keys and indexes), and why. */
+export interface SchemaIssue {
+  path: (string | number)[];
+  message: string;
+}
+
+/** JSON Schema 2020-12: checking a schema, and checking data against one. */
+export interface JsonSchemaValidator {
+  /** Why `schema` is not a JSON Schema 2020-12 this validator can apply (none: it can). */
+  schemaProblems(schema: unknown): SchemaIssue[];
+  /**
+   * A check of data against a schema `schemaProblems` found nothing wrong
+   * with: the failing paths, none when the data conforms. Compile once,
+   * check many times.
+   */
+  compile(schema: unknown): (data: unknown) => SchemaIssue[];
 }

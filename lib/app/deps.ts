@@ -1,4 +1,4 @@
-import type { EventCatalogue } from '../core/event-types.ts';
+import type { CatalogueReader } from './catalogue.ts';
 import type { CircuitBreakers } from './circuit-breaker.ts';
 import type { IdGenerator } from '../core/ids.ts';
 import type {
@@ -11,6 +11,8 @@ import type {
   DeliveryQueue,
   EndpointStore,
   EventStore,
+  EventTypeStore,
+  JsonSchemaValidator,
   RetryScheduler,
   TenantStore,
   UrlGuard,
@@ -47,7 +49,12 @@ export interface AppDeps {
   deliveries: DeliveryLog;
   queue: DeliveryQueue;
   urlGuard: UrlGuard;
-  catalogue: EventCatalogue;
+  /** The event-type catalogue in force (defaults + deployment extras + stored), cached per process. */
+  catalogue: CatalogueReader;
+  /** Stored event-type definitions (PUT /v1/event-types/{type}). */
+  eventTypes: EventTypeStore;
+  /** JSON Schema 2020-12: checks catalogue schemas and compiles them. */
+  schemas: JsonSchemaValidator;
   clock: Clock;
   ids: IdGenerator;
   /** Uniform in [0, 1). */

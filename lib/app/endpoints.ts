@@ -1,5 +1,5 @@
 import { BillhookError, type FieldError } from '../core/errors.ts';
-import type { EventCatalogue } from '../core/event-types.ts';
+import { TEST_EVENT_DATA, type EventCatalogue } from '../core/event-types.ts';
 import { eventFingerprint } from '../core/canonical-json.ts';
 import { normaliseEndpointUrl } from '../core/endpoint-url.ts';
 import { ed25519PublicKey, newEd25519Key } from '../core/signing.ts';
@@ -39,7 +39,7 @@ function checkEventTypes(catalogue: EventCatalogue, types: readonly string[]): v
 export async function createEndpoint(deps: Deps, tenantId: string, input: EndpointInput): Promise<EndpointView> {
   await getTenant(deps, tenantId);
   const eventTypes = dedupe(input.eventTypes ?? ['*']);
-  checkEventTypes(deps.catalogue, eventTypes);
+  checkEventTypes(await deps.catalogue.current(), eventTypes);
   const signatureScheme = input.signatureScheme ?? 'standard-webhooks';
   refuseSecretForEd25519(signatureScheme, input.secret);
   const url = normaliseEndpointUrl(input.url);
@@ -100,7 +100,7 @@ export async function updateEndpoint(deps: Deps, tenantId: string, id: string, p
   }
   if (patch.eventTypes !== undefined) {
     next.eventTypes = dedupe(patch.eventTypes);
-    checkEventTypes(deps.catalogue, next.eventTypes);
+    checkEventTypes(await deps.catalogue.current(), next.eventTypes);
   }
   if (patch.description !== undefined) next.description = patch.description;
   if (patch.headers !== undefined) next.headers = patch.headers;
@@ -206,7 +206,9 @@ export async function rotateEndpointSecret(
 /**
  * POST /endpoints/{id}/test: a `webhook.test` event (or another catalogue
  * type) stored and delivered to this one endpoint through the normal
- * pipeline, so the test exercises signing, retries and the log.
+ * pipeline, so the test exercises signing, retries and the log. Its data is
+ * the type's example, as the catalogue holds its text ("send example"), or
+ * TEST_EVENT_DATA for a type without one.
  */
 export async function sendTestEvent(
   deps: Pick<AppDeps, 'endpoints' | 'events' | 'deliveries' | 'queue' | 'catalogue' | 'clock' | 'ids' | 'settings'>,
@@ -214,13 +216,14 @@ export async function sendTestEvent(
   endpointId: string,
   type = 'webhook.test',
 ): Promise<Delivery> {
-  if (!deps.catalogue.has(type)) {
+  const entry = (await deps.catalogue.current()).get(type);
+  if (!entry) {
     throw new BillhookError('unknown_event_type', `unknown event type ${JSON.stringify(type)}`, { fields: [{ path: 'type', message: 'is not in the catalogue' }] });
   }
   const endpoint = await load(deps, tenantId, endpointId);
   if (endpoint.status !== 'enabled') throw new BillhookError('conflict', `endpoint ${endpointId} is disabled; enable it to send a test`);
   const createdAt = isoNow(deps.clock);
-  const dataJson = JSON.stringify({ test: true, message: 'This is a test event sent from Billhook.' });
+  const dataJson = entry.exampleJson ?? JSON.stringify(TEST_EVENT_DATA);
   const event: EventRecord = { id: deps.ids.event(), tenantId, type, createdAt, dataJson, deliveries: 1, fingerprint: eventFingerprint(type, dataJson) };
   const message = deliveryMessage(payloadOf(event), tenantId, endpoint, deps.settings.defaultMaxInFlight);
   await deps.queue.enqueue([message]);

@@ -16,6 +16,7 @@ import { BillhookError, type FieldError } from '../core/errors.ts';
 import { idempotentEventId } from '../core/ids.ts';
 import type { DeliveryMessage, EventAccepted, EventRecord, EventSubmission } from '../core/model.ts';
 import { route } from '../core/routing.ts';
+import { issueFields } from './catalogue.ts';
 import { deliveryMessage, payloadOf } from './messages.ts';
 import { isoNow, type AppDeps } from './deps.ts';
 import type { TenantExistenceCache } from './tenants.ts';
@@ -54,12 +55,40 @@ function idempotencyKeyOf(input: EventSubmission, header: string | undefined): s
   return header ?? input.id;
 }
 
-function checkTypes(deps: Pick<AppDeps, 'catalogue'>, inputs: readonly EventSubmission[], prefix: string): void {
-  const fields: FieldError[] = [];
-  inputs.forEach((e, i) => {
-    if (!deps.catalogue.has(e.type)) fields.push({ path: `${prefix}${prefix ? i + '.' : ''}type`, message: `unknown event type ${JSON.stringify(e.type)}` });
+/** At most this many failing paths are listed in a 422 (a batch of broken events could list thousands). */
+const MAX_LISTED_ISSUES = 100;
+
+/**
+ * Every event's type must be in the catalogue (422 `unknown_event_type`),
+ * and its `data` must satisfy the type's schema when it has one (422
+ * `schema_mismatch`, with the failing paths). In a batch, paths start with
+ * the event's index (`events.3.data.amount`); nothing of the batch is
+ * stored or delivered when one event fails. The catalogue comes from the
+ * process's cache: no read per event.
+ */
+async function checkEvents(deps: Pick<AppDeps, 'catalogue'>, inputs: readonly EventSubmission[], prefix: string): Promise<void> {
+  const catalogue = await deps.catalogue.current();
+  const at = (i: number, field: string) => `${prefix}${prefix ? i + '.' : ''}${field}`;
+  const unknown: FieldError[] = [];
+  const entries = inputs.map((e, i) => {
+    const entry = catalogue.get(e.type);
+    if (!entry) unknown.push({ path: at(i, 'type'), message: `unknown event type ${JSON.stringify(e.type)}` });
+    return entry;
   });
-  if (fields.length) throw new BillhookError('unknown_event_type', 'unknown event type', { fields });
+  if (unknown.length) throw new BillhookError('unknown_event_type', 'unknown event type', { fields: unknown });
+  const mismatches: FieldError[] = [];
+  const failing = new Set<string>();
+  inputs.forEach((e, i) => {
+    const entry = entries[i]!;
+    if (entry.schemaJson === undefined) return;
+    const issues = deps.catalogue.check(entry, JSON.parse(e.dataJson) as unknown);
+    if (issues.length) failing.add(e.type);
+    mismatches.push(...issueFields(at(i, 'data'), issues));
+  });
+  if (mismatches.length) {
+    const types = [...failing].join(', ');
+    throw new BillhookError('schema_mismatch', `data does not satisfy the schema of ${types}`, { fields: mismatches.slice(0, MAX_LISTED_ISSUES) });
+  }
 }
 
 function newRecord(deps: Deps, tenantId: string, input: EventSubmission, key: string | undefined, now: string): EventRecord {
@@ -145,7 +174,7 @@ async function store(deps: Deps, record: EventRecord): Promise<IngestResult> {
 
 /** POST /events. */
 export async function ingestEvent(deps: Deps, tenantId: string, input: EventSubmission, idempotencyKey?: string): Promise<IngestResult> {
-  checkTypes(deps, [input], '');
+  await checkEvents(deps, [input], '');
   const key = idempotencyKeyOf(input, idempotencyKey);
   await deps.tenantCache.assertExists(deps, tenantId);
   const prepared = await prepare(deps, tenantId, input, key, isoNow(deps.clock));
@@ -159,7 +188,7 @@ export async function ingestEvent(deps: Deps, tenantId: string, input: EventSubm
  * one routing pass and one batched enqueue for every new event.
  */
 export async function ingestBatch(deps: Deps, tenantId: string, inputs: readonly EventSubmission[]): Promise<IngestResult[]> {
-  checkTypes(deps, inputs, 'events.');
+  await checkEvents(deps, inputs, 'events.');
   const keys = inputs.map((e) => e.id);
   const dup = keys.find((k, i) => k !== undefined && keys.indexOf(k) !== i);
   if (dup !== undefined) {

@@ -17,7 +17,9 @@ import { SqsDeliveryQueue, sqsClient } from '../adapters/sqs/delivery-queue.ts';
 import type { AppDeps } from '../app/deps.ts';
 import { TenantExistenceCache } from '../app/tenants.ts';
 import type { Config } from '../config.ts';
-import { EventCatalogue } from '../core/event-types.ts';
+import { CatalogueCache } from '../app/catalogue.ts';
+import { CfworkerSchemaValidator } from '../adapters/json-schema/cfworker-validator.ts';
+import { DynamoEventTypeStore } from '../adapters/dynamodb/event-type-store.ts';
 import { idGenerator } from '../core/ids.ts';
 import { AdminKeyAuthenticator, ChainAuthenticator, TenantKeyAuthenticator, type Authenticator } from '../http/auth.ts';
 import { DynamoApiKeyStore } from '../adapters/dynamodb/api-key-store.ts';
@@ -45,6 +47,8 @@ export function required(value: string | undefined, name: string): string {
 export function buildAppDeps(config: Config, clock: Clock = systemClock): AppDeps & { tenantCache: TenantExistenceCache } {
   const db = documentClient(awsTarget(config, 'dynamodb'));
   const sqs = sqsClient(awsTarget(config, 'sqs'));
+  const eventTypes = new DynamoEventTypeStore(db, config.tables.entities);
+  const schemas = new CfworkerSchemaValidator();
   return {
     apiKeys: new DynamoApiKeyStore(db, config.tables.entities),
     dlq: new SqsDeadLetterQueue(sqs, [required(config.queues.deliveriesDlq, 'BILLHOOK_DLQ_URL'), ...(config.queues.retriesDlq ? [config.queues.retriesDlq] : [])]),
@@ -60,7 +64,10 @@ export function buildAppDeps(config: Config, clock: Clock = systemClock): AppDep
       fanout: required(config.queues.fanout, 'BILLHOOK_FANOUT_QUEUE_URL'),
     }),
     urlGuard: urlGuard(config),
-    catalogue: EventCatalogue.withExtras(config.extraEventTypes),
+    // Defaults + BILLHOOK_EXTRA_EVENT_TYPES + stored definitions, re-read at most every 30 s per instance.
+    catalogue: new CatalogueCache(eventTypes, clock, config.extraEventTypes, schemas),
+    eventTypes,
+    schemas,
     clock,
     ids: idGenerator(() => clock.now(), (n) => randomBytes(n)),
     random: secureRandom,

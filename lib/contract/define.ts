@@ -100,16 +100,20 @@ export const successStatus = (def: RouteDef): number => Number(Object.keys(def.r
 const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
- * An event's `data`: a JSON object. The server answers it as `RawJson` (the
- * text as sent, spliced in unchanged); a client reads a parsed object (read
- * the answer's text for the exact numbers: see BillhookClient.callText).
+ * A JSON object the server answers as `RawJson` (the text as it was sent,
+ * spliced in unchanged) and a client reads parsed (read the answer's text
+ * for the exact numbers: see BillhookClient.callText).
  */
-export const eventDataSchema = z
-  .pipe(
-    z.custom<RawJson | Record<string, unknown>>((v) => v instanceof RawJson || isPlainObject(v), 'must be a JSON object'),
-    z.transform((v) => v as Record<string, unknown>),
-  )
-  .register(z.globalRegistry, { type: 'object', description: 'The event data as the billing service sent it (number texts, escapes and key order kept)' } as Record<string, unknown>);
+export const rawJsonObject = (description: string) =>
+  z
+    .pipe(
+      z.custom<RawJson | Record<string, unknown>>((v) => v instanceof RawJson || isPlainObject(v), 'must be a JSON object'),
+      z.transform((v) => v as Record<string, unknown>),
+    )
+    .register(z.globalRegistry, { type: 'object', description } as Record<string, unknown>);
+
+/** An event's `data`: a JSON object, answered as the text the billing service sent. */
+export const eventDataSchema = rawJsonObject('The event data as the billing service sent it (number texts, escapes and key order kept)');
 
 /** An ISO 8601 time with an offset. */
 export const isoTime = z.iso.datetime({ offset: true });

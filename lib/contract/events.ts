@@ -25,7 +25,7 @@ export const createEvent = route({
   tag: 'events',
   summary: 'Send an event to every subscribed endpoint of the tenant',
   description:
-    'A 202 means the event is stored and every matching endpoint has a delivery queued. The same `Idempotency-Key` (or `id`) with the same body answers the first answer again with `Idempotent-Replayed: true`; with another body, 409 `idempotency_key_reused`.',
+    'A 202 means the event is stored and every matching endpoint has a delivery queued. The same `Idempotency-Key` (or `id`) with the same body answers the first answer again with `Idempotent-Replayed: true`; with another body, 409 `idempotency_key_reused`. When the type has a JSON Schema in the catalogue, `data` must satisfy it: 422 `schema_mismatch` lists the failing paths (`data.amount`), and nothing is stored or delivered.',
   auth: 'tenant',
   params: tenantParams,
   headers: {
@@ -36,7 +36,7 @@ export const createEvent = route({
   },
   body: eventInputSchema,
   responses: { 202: { ...json('Accepted: stored, and a delivery queued for each matching endpoint', eventAcceptedSchema), headers: { 'idempotent-replayed': 'true when this answers a repeated Idempotency-Key' } } },
-  errors: ['idempotency_key_reused', 'unknown_event_type'],
+  errors: ['idempotency_key_reused', 'unknown_event_type', 'schema_mismatch'],
   example: { params: { tenantId: 'ten_acme' }, body: sample, response: accepted },
 });
 
@@ -45,11 +45,12 @@ export const createEventBatch = route({
   path: `${T}/events/batch`,
   tag: 'events',
   summary: `Send up to ${LIMITS.batchEvents} events at once`,
+  description: 'All or nothing: an unknown type or a `data` that does not satisfy its type’s schema refuses the whole batch (422), the failing paths starting with the event’s index (`events.3.data.amount`).',
   auth: 'tenant',
   params: tenantParams,
   body: eventBatchInputSchema,
   responses: { 202: json('One answer per event, in order', z.strictObject({ data: z.array(z.extend(eventAcceptedSchema, { replayed: z.boolean() })) })) },
-  errors: ['idempotency_key_reused', 'unknown_event_type'],
+  errors: ['idempotency_key_reused', 'unknown_event_type', 'schema_mismatch'],
   example: { params: { tenantId: 'ten_acme' }, body: { events: [sample] }, response: { data: [{ ...accepted, replayed: false }] } },
 });
 

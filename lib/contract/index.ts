@@ -8,6 +8,7 @@ import * as dashboard from './dashboard.ts';
 import * as deliveries from './deliveries.ts';
 import * as dlq from './dlq.ts';
 import * as endpoints from './endpoints.ts';
+import * as eventTypes from './event-types.ts';
 import * as events from './events.ts';
 import * as meta from './meta.ts';
 import * as tenants from './tenants.ts';
@@ -16,7 +17,9 @@ export const API = {
   openApi: meta.openApi,
   health: meta.health,
   whoami: meta.whoami,
-  listEventTypes: meta.listEventTypes,
+  listEventTypes: eventTypes.listEventTypes,
+  putEventType: eventTypes.putEventType,
+  deleteEventType: eventTypes.deleteEventType,
   createTenant: tenants.createTenant,
   listTenants: tenants.listTenants,
   getTenant: tenants.getTenant,
@@ -50,7 +53,8 @@ export type OperationId = keyof Api;
 
 /** Each resource (an OpenAPI tag, a section of docs/api.md), in reading order. */
 export const TAGS: Readonly<Record<string, string>> = {
-  meta: 'Health, identity, the event-type catalogue and this document.',
+  meta: 'Health, identity and this document.',
+  'event-types': 'The event-type catalogue: what endpoints subscribe to, with descriptions, JSON Schemas (checked at ingest) and examples.',
   tenants: "The billing platform's customers; each has its own endpoints, events, deliveries and keys.",
   'api-keys': 'Tenant API keys: stored hashed and shown once; revoking a key revokes the keys it created.',
   endpoints: "Where a tenant's events are delivered: their secrets, stats, test sends and recovery.",
@@ -67,7 +71,7 @@ export const INGEST_OPERATIONS = ['createEvent', 'createEventBatch'] as const sa
 export const DASHBOARD = { dashboardPage: dashboard.dashboardPage, dashboardAsset: dashboard.dashboardAsset } as const;
 
 export * from './define.ts';
-export { eventTypeSchema } from './meta.ts';
+export { eventTypeSchema, eventTypeInputSchema } from './event-types.ts';
 export { apiKeyViewSchema, createdKeySchema, type ApiKeyView, type CreatedKey } from './api-keys.ts';
 export { endpointStatsSchema, recoverProgressSchema, type EndpointStats, type RecoverProgress } from './endpoints.ts';
 export { eventViewSchema } from './events.ts';

@@ -1,8 +1,6 @@
-/** Health, identity, the event-type catalogue and this document itself. */
+/** Health, identity and this document itself. */
 import * as z from '../core/zod.ts';
 import { json, route } from './define.ts';
-
-export const eventTypeSchema = z.strictObject({ type: z.string(), description: z.string() });
 
 export const openApi = route({
   method: 'GET',
@@ -36,14 +34,4 @@ export const whoami = route({
     ),
   },
   example: { response: { kind: 'tenant', tenantId: 'ten_acme', keyId: 'key_01HZX' } },
-});
-
-export const listEventTypes = route({
-  method: 'GET',
-  path: '/v1/event-types',
-  tag: 'meta',
-  summary: 'The event-type catalogue',
-  auth: 'tenant',
-  responses: { 200: json('Every event type endpoints may subscribe to', z.strictObject({ data: z.array(eventTypeSchema) })) },
-  example: { response: { data: [{ type: 'invoice.paid', description: 'An invoice was paid in full.' }] } },
 });

@@ -8,6 +8,8 @@ export const endpointParams = z.object({ tenantId: tenantIdSchema, endpointId: e
 export const keyParams = z.object({ tenantId: tenantIdSchema, keyId: keyIdSchema });
 export const eventParams = z.object({ tenantId: tenantIdSchema, eventId: eventIdSchema });
 export const deliveryParams = z.object({ tenantId: tenantIdSchema, deliveryId: deliveryIdSchema });
+/** An event type in a path (checked by the route: a PUT of a malformed type is a 422, not a 404). */
+export const eventTypeParams = z.object({ type: z.string().check(z.minLength(1), z.maxLength(200)) });
 
 /** What an id parameter names, for its 404 ("endpoint ep_x not found"). */
 export const PARAM_NOUNS: Readonly<Record<string, string>> = {
@@ -16,4 +18,5 @@ export const PARAM_NOUNS: Readonly<Record<string, string>> = {
   keyId: 'api key',
   eventId: 'event',
   deliveryId: 'delivery',
+  type: 'event type',
 };

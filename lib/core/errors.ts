@@ -20,6 +20,10 @@ export const ERROR_STATUS = {
   url_not_allowed: 422,
   unknown_event_type: 422,
   duplicate_key: 422,
+  /** Event data (or a catalogue example) does not satisfy its type's JSON Schema; `errors` lists the failing paths. */
+  schema_mismatch: 422,
+  /** A catalogue schema that is not a usable JSON Schema 2020-12. */
+  invalid_schema: 422,
   internal_error: 500,
   service_unavailable: 503,
 } as const;

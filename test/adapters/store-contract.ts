@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { EndpointRecord, EventRecord } from '../../lib/core/model.ts';
-import type { ApiKeyRecord, ApiKeyStore, AttemptRecord, DeliveryLimiter, DeliveryLog, EndpointHealthStore, EndpointStore, EventStore, TenantStore } from '../../lib/ports.ts';
+import type { ApiKeyRecord, ApiKeyStore, AttemptRecord, DeliveryLimiter, DeliveryLog, EndpointHealthStore, EndpointStore, EventStore, EventTypeStore, TenantStore } from '../../lib/ports.ts';
+import type { StoredEventType } from '../../lib/core/event-types.ts';
 import { endpointRecord } from '../unit/fixtures.ts';
 
 type Factory<T> = () => Promise<T>;
@@ -315,6 +316,47 @@ export function apiKeyStoreContract(name: string, make: Factory<ApiKeyStore>) {
       expect(await store.findByHash('hash-key_1')).toBeUndefined();
       expect((await store.list('ten_a')).map((k) => k.id)).toEqual(['key_old', 'key_2']);
       expect(await store.list('ten_zzz')).toEqual([]);
+    });
+  });
+}
+
+export function eventTypeStoreContract(name: string, make: Factory<EventTypeStore>) {
+  describe(`EventTypeStore contract: ${name}`, () => {
+    const def = (type: string, patch: Partial<StoredEventType> = {}): StoredEventType => ({ type, description: `${type}.`, updatedAt: '2026-01-01T00:00:00.000Z', ...patch });
+    const byType = (defs: StoredEventType[]) => [...defs].sort((a, b) => a.type.localeCompare(b.type));
+
+    it('puts, replaces, lists at once (strongly consistent) and deletes', async () => {
+      const store = await make();
+      expect(await store.list()).toEqual([]);
+      await store.put(def('wallet.topped_up', { schemaJson: '{"type":"object"}', exampleJson: '{"amount":1}' }));
+      await store.put(def('acme.thing'));
+      await store.put(def('acme.thing', { description: 'Replaced.', exampleJson: '{"x":true}', updatedAt: '2026-01-02T00:00:00.000Z' }));
+      expect(byType(await store.list())).toEqual([
+        { type: 'acme.thing', description: 'Replaced.', exampleJson: '{"x":true}', updatedAt: '2026-01-02T00:00:00.000Z' },
+        { type: 'wallet.topped_up', description: 'wallet.topped_up.', schemaJson: '{"type":"object"}', exampleJson: '{"amount":1}', updatedAt: '2026-01-01T00:00:00.000Z' },
+      ]);
+      expect(await store.delete('acme.thing')).toBe(true);
+      expect(await store.delete('acme.thing')).toBe(false);
+      expect((await store.list()).map((d) => d.type)).toEqual(['wallet.topped_up']);
+    });
+
+    it('keeps the schema and example texts exactly: number texts, escapes, key order, any Unicode', async () => {
+      const store = await make();
+      const exampleJson = '{"z":1,"big":12345678901234567890,"dec":1.50,"neg0":-0,"exp":1e400,"s":"\\u00e9 é 😀 \\ud800","a":[]}';
+      const schemaJson = '{"properties":{"big":{"maximum":1e400}},"type":"object"}';
+      await store.put(def('acme.exact', { schemaJson, exampleJson }));
+      const [got] = await store.list();
+      expect(got?.exampleJson).toBe(exampleJson);
+      expect(got?.schemaJson).toBe(schemaJson);
+    });
+
+    it('lists every definition, past one page of the underlying store', async () => {
+      const store = await make();
+      const example = `{"pad":"${'x'.repeat(60_000)}"}`;
+      // ~1.2 MB in all: more than one DynamoDB Query page (1 MB).
+      for (let i = 0; i < 20; i++) await store.put(def(`acme.t${String(i).padStart(2, '0')}`, { exampleJson: example }));
+      const all = await store.list();
+      expect(all.map((d) => d.type).sort()).toEqual(Array.from({ length: 20 }, (_, i) => `acme.t${String(i).padStart(2, '0')}`));
     });
   });
 }

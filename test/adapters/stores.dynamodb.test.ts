@@ -10,7 +10,8 @@ import { DynamoTenantStore } from '../../lib/adapters/dynamodb/tenant-store.ts';
 import { TABLES, type TableDef } from '../../lib/definitions.ts';
 import { ensureTables, LOCAL_CREDENTIALS, startDynamoLocal, type DynamoLocal } from '../../lib/local/dynamodb.ts';
 import { DynamoDeliveryLimiter } from '../../lib/adapters/dynamodb/delivery-limiter.ts';
-import { apiKeyStoreContract, deliveryLimiterContract, deliveryLogContract, endpointStoreContract, eventStoreContract, tenantStoreContract } from './store-contract.ts';
+import { apiKeyStoreContract, deliveryLimiterContract, deliveryLogContract, endpointStoreContract, eventStoreContract, eventTypeStoreContract, tenantStoreContract } from './store-contract.ts';
+import { DynamoEventTypeStore } from '../../lib/adapters/dynamodb/event-type-store.ts';
 
 let ddb: DynamoLocal;
 let n = 0;
@@ -37,6 +38,7 @@ const db = () => documentClient({ region: 'us-east-1', endpoint: ddb.endpoint })
 tenantStoreContract('dynamodb', async () => new DynamoTenantStore(db(), await freshTable(TABLES.entities)));
 endpointStoreContract('dynamodb', async () => new DynamoEndpointStore(db(), await freshTable(TABLES.entities)));
 apiKeyStoreContract('dynamodb', async () => new DynamoApiKeyStore(db(), await freshTable(TABLES.entities)));
+eventTypeStoreContract('dynamodb', async () => new DynamoEventTypeStore(db(), await freshTable(TABLES.entities)));
 // Fixture dates are in the past: a long retention keeps DynamoDB Local's TTL sweeper off them.
 const RETENTION_DAYS = 36_500;
 eventStoreContract('dynamodb', async () => new DynamoEventStore(db(), await freshTable(TABLES.events), RETENTION_DAYS));

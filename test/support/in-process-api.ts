@@ -46,6 +46,7 @@ export function inProcessApi() {
       [...deps.events.items],
       [...deps.deliveries.items].map(([k, v]) => [k, { ...v, keys: [...v.keys] }]),
       [...deps.apiKeys.items],
+      [...deps.eventTypes.items],
       deps.queue.sent.length,
       deps.queue.fanouts.length,
       deps.dlq.messages.length,

@@ -1,7 +1,18 @@
-import { MemoryApiKeyStore, MemoryDeadLetterQueue, MemoryDeliveryLimiter, MemoryDeliveryLog, MemoryDeliveryQueue, MemoryEndpointStore, MemoryEventStore, MemoryTenantStore } from '../../lib/adapters/memory/stores.ts';
+import {
+  MemoryApiKeyStore,
+  MemoryDeadLetterQueue,
+  MemoryDeliveryLimiter,
+  MemoryDeliveryLog,
+  MemoryDeliveryQueue,
+  MemoryEndpointStore,
+  MemoryEventStore,
+  MemoryEventTypeStore,
+  MemoryTenantStore,
+} from '../../lib/adapters/memory/stores.ts';
 import type { AppDeps } from '../../lib/app/deps.ts';
 import { TenantExistenceCache } from '../../lib/app/tenants.ts';
-import { EventCatalogue } from '../../lib/core/event-types.ts';
+import { CatalogueCache } from '../../lib/app/catalogue.ts';
+import { CfworkerSchemaValidator } from '../../lib/adapters/json-schema/cfworker-validator.ts';
 import { idGenerator } from '../../lib/core/ids.ts';
 import type { EndpointRecord } from '../../lib/core/model.ts';
 import type { DeliveryLimiter, OutboundResponse, UrlGuard } from '../../lib/ports.ts';
@@ -35,6 +46,8 @@ export const allowAllUrls: UrlGuard = { check: async () => {} };
 export function memoryDeps() {
   const clock = new ManualClock();
   const bytes = counterBytes();
+  const eventTypes = new MemoryEventTypeStore();
+  const schemas = new CfworkerSchemaValidator();
   const deps = {
     apiKeys: new MemoryApiKeyStore(),
     dlq: new MemoryDeadLetterQueue(),
@@ -47,7 +60,9 @@ export function memoryDeps() {
     deliveries: new MemoryDeliveryLog(),
     queue: new MemoryDeliveryQueue(),
     urlGuard: allowAllUrls,
-    catalogue: EventCatalogue.withExtras(),
+    catalogue: new CatalogueCache(eventTypes, clock, [], schemas),
+    eventTypes,
+    schemas,
     clock,
     ids: idGenerator(clock.now, bytes),
     random: () => 0.5,

@@ -5,6 +5,7 @@
  */
 import { BillhookError } from '../../core/errors.ts';
 import type { Delivery, DeliveryMessage, DeliveryWithAttempts, EndpointRecord, EventRecord, JobMessage, Tenant } from '../../core/model.ts';
+import type { StoredEventType } from '../../core/event-types.ts';
 import type {
   ApiKeyRecord,
   Clock,
@@ -20,6 +21,7 @@ import type {
   EndpointStore,
   EventListQuery,
   EventStore,
+  EventTypeStore,
   Page,
   PageRequest,
   PutEventResult,
@@ -318,5 +320,21 @@ export class MemoryDeliveryLimiter implements DeliveryLimiter {
   held(key: string): number {
     const now = this.clock.now();
     return [...this.leases.entries()].filter(([k, v]) => k.startsWith(`${key}#`) && v.until >= now).length;
+  }
+}
+
+export class MemoryEventTypeStore implements EventTypeStore {
+  readonly items = new Map<string, StoredEventType>();
+  /** How many times the catalogue was read (ingest must not read it per event). */
+  lists = 0;
+  async put(def: StoredEventType) {
+    this.items.set(def.type, clone(def));
+  }
+  async delete(type: string) {
+    return this.items.delete(type);
+  }
+  async list() {
+    this.lists++;
+    return [...this.items.values()].map(clone);
   }
 }

@@ -1,4 +1,4 @@
-/** Health, whoami, the catalogue and the OpenAPI document. */
+/** Health, whoami and the OpenAPI document. */
 import type { AppDeps } from '../../app/deps.ts';
 import { API } from '../../contract/index.ts';
 import { openApiDocument } from '../openapi.ts';
@@ -10,5 +10,4 @@ export const metaRoutes = (deps: () => Promise<AppDeps>): Route[] => [
   implement(API.whoami, async ({ principal }) =>
     principal?.kind === 'tenant' ? { kind: 'tenant' as const, tenantId: principal.tenantId, keyId: principal.keyId } : { kind: 'admin' as const },
   ),
-  implement(API.listEventTypes, async () => ({ data: (await deps()).catalogue.list() })),
 ];
