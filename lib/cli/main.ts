@@ -6,6 +6,7 @@
  */
 import { deliveries, events } from './commands/events.ts';
 import { endpoints } from './commands/endpoints.ts';
+import { eventTypes } from './commands/event-types.ts';
 import { dlq, recover, retry } from './commands/replay.ts';
 import { tail } from './commands/tail.ts';
 import { keys, tenants } from './commands/tenants.ts';
@@ -18,7 +19,7 @@ import { actionHelp, commandHelp, parseCommandLine, topHelp, type CliIo, type Co
 export { EXIT } from './errors.ts';
 export type { CliIo } from './spec.ts';
 
-export const COMMANDS: readonly Command[] = [tenants, keys, endpoints, events, deliveries, tail, retry, recover, dlq, verify];
+export const COMMANDS: readonly Command[] = [tenants, keys, endpoints, eventTypes, events, deliveries, tail, retry, recover, dlq, verify];
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const noColor = argv.includes('--no-color');

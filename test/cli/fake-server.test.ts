@@ -6,6 +6,9 @@
 import { spawn } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { billhook, REPO } from './run.ts';
 
@@ -84,6 +87,36 @@ describe('billhook CLI against a fake API (retry, recover, dlq, server errors)',
     expect(shown.stdout).toContain('"big": 12345678901234567890,\n  "pi": 3.141592653589793238462643383279,\n  "exp": 1e400,\n  "neg0": -0,\n  "s": "Zo\\u00eb 💶"');
     expect(json.stdout).toContain('"exp": 1e400');
     expect(json.stdout).toContain('"big": 12345678901234567890');
+  });
+
+  it('event-types put sends the schema and example files as written, and list, get and delete read the catalogue', async () => {
+    // Arrange
+    const dir = await mkdtemp(path.join(tmpdir(), 'billhook-cli-'));
+    const example = '{ "walletId": "wal_1", "amount": 12345678901234567890, "rate": 1.50 }';
+    const schema = '{"type":"object","required":["walletId"]}';
+    await writeFile(path.join(dir, 'example.json'), example);
+    await writeFile(path.join(dir, 'schema.json'), schema);
+    const entry = `{"type":"wallet.topped_up","description":"Credits.","schema":${schema},"example":{"walletId":"wal_1","amount":12345678901234567890,"rate":1.50},"source":"custom"}`;
+    fake.handle = (q) => {
+      if (q.method === 'PUT') return { status: 200, body: entry };
+      if (q.method === 'DELETE') return { status: 204 };
+      return { status: 200, body: `{"data":[{"type":"invoice.paid","description":"An invoice was paid in full.","example":{"invoiceId":"inv_1"},"source":"default"},${entry}]}` };
+    };
+    // Act
+    const put = await cli('event-types', 'put', 'wallet.topped_up', '--description', 'Credits.', '--schema', path.join(dir, 'schema.json'), '--example', path.join(dir, 'example.json'));
+    const list = await cli('event-types', 'list');
+    const get = await cli('event-types', 'get', 'wallet.topped_up');
+    const gone = await cli('event-types', 'delete', 'wallet.topped_up');
+    const missing = await cli('event-types', 'put', 'acme.thing');
+    // Assert
+    expect(put.code).toBe(0);
+    expect([fake.requests[0]!.method, fake.requests[0]!.path]).toEqual(['PUT', '/v1/event-types/wallet.topped_up']);
+    expect(fake.requests[0]!.text).toBe(`{"description":"Credits.","schema":${schema},"example":{"walletId":"wal_1","amount":12345678901234567890,"rate":1.50}}`);
+    expect(put.stderr).toContain('within 30 s');
+    expect(list.stdout).toMatch(/^TYPE +SOURCE +SCHEMA +DESCRIPTION\ninvoice\.paid +default +An invoice was paid in full\.\nwallet\.topped_up +custom +yes +Credits\.\n$/);
+    expect(get.stdout).toContain('"amount": 12345678901234567890,\n  "rate": 1.50');
+    expect([fake.requests[3]!.method, fake.requests[3]!.path, gone.code]).toEqual(['DELETE', '/v1/event-types/wallet.topped_up', 0]);
+    expect([missing.code, missing.stderr]).toEqual([2, expect.stringContaining('missing --description')]);
   });
 
   it('retry posts to the delivery’s retry route and says what was queued', async () => {
