@@ -69,6 +69,23 @@ describe('bundles (local mode on dist/<fn>/index.mjs, end to end)', () => {
     expect(built.map((b) => b.name)).toEqual([...LAMBDA_FUNCTIONS]);
   });
 
+  it('checks event data against a stored JSON Schema in the shipped ingest bundle (before its first event, so its catalogue cache is fresh)', async () => {
+    // Arrange: a definition through the api bundle, on a tenant of its own
+    expect((await api.post('/v1/tenants', { name: 'Schemas Ltd', id: 'ten_bundles_schema' })).status).toBe(201);
+    const schema = { type: 'object', required: ['walletId'], properties: { walletId: { type: 'string', pattern: '^wal_' } } };
+    const put = await api.call('PUT', '/v1/event-types/bundle.checked', { description: 'Checked by the bundle.', schema, example: { walletId: 'wal_1' } });
+    const invalid = await api.call('PUT', '/v1/event-types/bundle.broken', { description: 'x', schema: { type: 'strng' } });
+    // Act
+    const refused = await api.post('/v1/tenants/ten_bundles_schema/events', { type: 'bundle.checked', data: { walletId: 'w1' } });
+    const accepted = await api.post('/v1/tenants/ten_bundles_schema/events', { type: 'bundle.checked', data: { walletId: 'wal_1' } });
+    // Assert
+    expect(put.status).toBe(200);
+    expect([invalid.status, invalid.body.code]).toEqual([422, 'invalid_schema']);
+    expect(refused.status).toBe(422);
+    expect(refused.body).toMatchObject({ code: 'schema_mismatch', errors: [{ path: 'data.walletId', message: 'String does not match pattern.' }] });
+    expect(accepted.status).toBe(202);
+  });
+
   it('creates a tenant and endpoints, ingests one event and a batch, and delivers them signed', async () => {
     // Arrange
     expect((await api.post('/v1/tenants', { name: 'Bundles Ltd', id: tenant })).status).toBe(201);

@@ -105,6 +105,9 @@ const jsonLines = () => stdout.join('').split('\n').filter((l) => l.startsWith('
 const ingestHandler = async (): Promise<HttpHandler> => createIngest(config) as unknown as HttpHandler;
 
 const TENANT = 'ten_h';
+
+/** The catalogue's Query (partition EVENTTYPES): no stored definitions. Declared after a test's other Query answers, so it wins for that partition. */
+const noStoredEventTypes = () => ddb.on(QueryCommand, { ExpressionAttributeValues: { ':pk': 'EVENTTYPES' } }).resolves({ Items: [] });
 const endpoints = [
   endpointRecord(TENANT, 'ep_1', { eventTypes: ['invoice.*'] }),
   endpointRecord(TENANT, 'ep_2', { eventTypes: ['*'] }),
@@ -117,6 +120,7 @@ describe('ingest handler', () => {
     const handler = await ingestHandler();
     ddb.on(GetCommand).callsFake((input) => (input.Key?.sk === 'TENANT' ? { Item: { id: TENANT, name: 'H', createdAt: 'x' } } : {}));
     ddb.on(QueryCommand).resolves({ Items: endpoints.map((e) => ({ pk: `TENANT#${TENANT}`, sk: `EP#${e.id}`, ...e })) });
+    noStoredEventTypes();
     ddb.on(PutCommand).resolves({});
     sqs.on(SendMessageBatchCommand).resolves({ Successful: [{ Id: '0', MessageId: 'm0', MD5OfMessageBody: '' }, { Id: '1', MessageId: 'm1', MD5OfMessageBody: '' }], Failed: [] });
     // Act
@@ -135,12 +139,17 @@ describe('ingest handler', () => {
     expect(puts[0]!.args[0].input.ConditionExpression).toBe('attribute_not_exists(id)');
     // Order: the deliveries are enqueued before the event is stored.
     expect(sends[0]!.calledBefore(puts[0]!)).toBe(true);
+    // The catalogue: one strongly consistent Query of its partition, then the cache (a second event reads it no more).
+    await handler(httpEvent('POST', `/v1/tenants/${TENANT}/events`, { type: 'invoice.paid', data: { amount: 6 } }), context);
+    const catalogueReads = ddb.commandCalls(QueryCommand).filter((c) => c.args[0].input.ExpressionAttributeValues?.[':pk'] === 'EVENTTYPES');
+    expect(catalogueReads.map((c) => c.args[0].input.ConsistentRead)).toEqual([true]);
   });
 
   it('never stores an event whose deliveries could not be enqueued', async () => {
     const handler = await ingestHandler();
     ddb.on(GetCommand).callsFake((input) => (input.Key?.sk === 'TENANT' ? { Item: { id: TENANT, name: 'H', createdAt: 'x' } } : {}));
     ddb.on(QueryCommand).resolves({ Items: endpoints.map((e) => ({ ...e })) });
+    noStoredEventTypes();
     sqs.on(SendMessageBatchCommand).rejects(new Error('SQS is down'));
     const res = await handler(httpEvent('POST', `/v1/tenants/${TENANT}/events`, { type: 'invoice.paid', data: {} }), context);
     expect(res.statusCode).toBe(500);
@@ -153,6 +162,7 @@ describe('ingest handler', () => {
     const id = idempotentEventId(TENANT, 'key-7');
     const stored = { tenantId: TENANT, id, type: 'invoice.paid', createdAt: '2026-01-01T00:00:00.000Z', dataJson: '{"a":1}', deliveries: 2, fingerprint: fingerprint({ type: 'invoice.paid', data: { a: 1 } }) };
     ddb.on(GetCommand).callsFake((input) => (input.Key?.sk === 'TENANT' ? { Item: { id: TENANT, name: 'H', createdAt: 'x' } } : { Item: stored }));
+    noStoredEventTypes();
     const same = await handler(httpEvent('POST', `/v1/tenants/${TENANT}/events`, { type: 'invoice.paid', data: { a: 1 } }, { 'idempotency-key': 'key-7' }), context);
     const other = await handler(httpEvent('POST', `/v1/tenants/${TENANT}/events`, { type: 'invoice.paid', data: { a: 2 } }, { 'idempotency-key': 'key-7' }), context);
     expect(same.statusCode).toBe(202);
