@@ -222,8 +222,14 @@ export async function sendTestEvent(
   }
   const endpoint = await load(deps, tenantId, endpointId);
   if (endpoint.status !== 'enabled') throw new BillhookError('conflict', `endpoint ${endpointId} is disabled; enable it to send a test`);
-  const createdAt = isoNow(deps.clock);
   const dataJson = entry.exampleJson ?? JSON.stringify(TEST_EVENT_DATA);
+  // Receivers of a type with a schema are promised data that satisfies it, test sends included.
+  if (entry.exampleJson === undefined && deps.catalogue.check(entry, TEST_EVENT_DATA).length > 0) {
+    throw new BillhookError('schema_mismatch', `${type} has a schema but no example, and the plain test data does not satisfy the schema: store an example (PUT /v1/event-types/${type})`, {
+      fields: [{ path: 'type', message: 'has a schema and no example' }],
+    });
+  }
+  const createdAt = isoNow(deps.clock);
   const event: EventRecord = { id: deps.ids.event(), tenantId, type, createdAt, dataJson, deliveries: 1, fingerprint: eventFingerprint(type, dataJson) };
   const message = deliveryMessage(payloadOf(event), tenantId, endpoint, deps.settings.defaultMaxInFlight);
   await deps.queue.enqueue([message]);

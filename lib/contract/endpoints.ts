@@ -181,13 +181,13 @@ export const testEndpoint = route({
   path: `${E}/test`,
   tag: 'endpoints',
   summary: 'Send a test event to one endpoint: the type’s catalogue example as its data',
-  description: 'Delivered through the normal pipeline (signed, logged, retried). The data is the `example` of the type in the catalogue (GET /v1/event-types), as stored; a type without one sends `{"test":true,"message":…}`. Default type `webhook.test`.',
+  description: 'Delivered through the normal pipeline (signed, logged, retried). The data is the `example` of the type in the catalogue (GET /v1/event-types), as stored; a type without one sends `{"test":true,"message":…}` (422 `schema_mismatch` if the type has a schema that data does not satisfy). Default type `webhook.test`.',
   auth: 'tenant',
   params: endpointParams,
   body: z.strictObject({ type: z.optional(z.string().check(z.minLength(1), z.maxLength(200))) }),
   bodyOptional: true,
   responses: { 202: json('The test delivery, queued', deliverySchema) },
-  errors: ['unknown_event_type', 'conflict'],
+  errors: ['unknown_event_type', 'conflict', 'schema_mismatch'],
   example: { params: ids, body: { type: 'webhook.test' }, response: delivery },
 });
 

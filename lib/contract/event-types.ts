@@ -1,5 +1,6 @@
 /** The event-type catalogue: what endpoints subscribe to, with each type's description, schema and example. */
 import * as z from '../core/zod.ts';
+import { LIMITS } from '../core/model.ts';
 import { json, rawJsonObject, route } from './define.ts';
 import { eventTypeParams } from './params.ts';
 
@@ -15,7 +16,7 @@ export const eventTypeSchema = z.strictObject({
 });
 
 export const eventTypeInputSchema = z.strictObject({
-  description: z.string().check(z.trim(), z.minLength(1), z.maxLength(512)),
+  description: z.string().check(z.trim(), z.minLength(1), z.maxLength(LIMITS.descriptionLength)),
   schema: z.optional(z.record(z.string(), z.unknown())).register(z.globalRegistry, { description: 'A JSON Schema 2020-12 for the events’ `data` (422 `invalid_schema` if it is not one)' }),
   example: z.optional(z.record(z.string(), z.unknown())).register(z.globalRegistry, { description: 'An example `data`; must satisfy `schema` (422 `schema_mismatch` otherwise). Stored as the text sent' }),
 });

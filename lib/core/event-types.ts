@@ -64,7 +64,6 @@ export const SUBSCRIPTION_PATTERN = /^(\*|[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*\.\
 /** Bounds on stored definitions: they are all read into every instance's cache. */
 export const CATALOGUE_LIMITS = {
   typeLength: 200,
-  descriptionLength: 512,
   /** Characters of a schema's or an example's minified JSON text. */
   documentChars: 64 * 1024,
   /** Stored definitions in all. */

@@ -212,6 +212,16 @@ describe('event catalogue API', () => {
       expect(memberTexts(stored.text).get('data')).toBe(walletExampleText);
     });
 
+    it('refuses a test send of a type whose schema the plain test data does not satisfy, when it has no example', async () => {
+      await put('acme.strict', { description: 'Strict.', schema: { required: ['orderId'] } });
+      const before = api.snapshot();
+      const res = await test({ type: 'acme.strict' });
+      expect(res.status).toBe(422);
+      expect(res.body).toMatchObject({ code: 'schema_mismatch', errors: [{ path: 'type', message: 'has a schema and no example' }] });
+      expect(res.body.detail).toMatch(/store an example \(PUT \/v1\/event-types\/acme.strict\)/);
+      expect(api.snapshot()).toBe(before);
+    });
+
     it('sends the plain test data for a type without an example, and webhook.test by default', async () => {
       await put('acme.thing', { description: 'A thing.' });
       await test({ type: 'acme.thing' });
