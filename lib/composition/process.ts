@@ -39,7 +39,7 @@ export interface Runtime {
 export function createRuntime(config: Config): Runtime {
   const obs = createObservability(config.logLevel === undefined ? {} : { logLevel: config.logLevel });
   const appDeps = once(() => buildAppDeps(config));
-  return { config, obs, appDeps, authenticator: once(() => buildAuthenticator(config, appDeps().apiKeys)) };
+  return { config, obs, appDeps, authenticator: once(() => buildAuthenticator(config, appDeps().apiKeys, appDeps().portalSessions)) };
 }
 
 /**

@@ -1,6 +1,6 @@
 /** Path parameters shared by the resource modules: an id that fails its schema reads as 404. */
 import * as z from '../core/zod.ts';
-import { deliveryIdSchema, endpointIdSchema, eventIdSchema, keyIdSchema, tenantIdSchema } from '../core/model.ts';
+import { deliveryIdSchema, endpointIdSchema, eventIdSchema, keyIdSchema, portalSessionIdSchema, tenantIdSchema } from '../core/model.ts';
 
 export const T = '/v1/tenants/{tenantId}';
 export const tenantParams = z.object({ tenantId: tenantIdSchema });
@@ -8,6 +8,7 @@ export const endpointParams = z.object({ tenantId: tenantIdSchema, endpointId: e
 export const keyParams = z.object({ tenantId: tenantIdSchema, keyId: keyIdSchema });
 export const eventParams = z.object({ tenantId: tenantIdSchema, eventId: eventIdSchema });
 export const deliveryParams = z.object({ tenantId: tenantIdSchema, deliveryId: deliveryIdSchema });
+export const portalSessionParams = z.object({ tenantId: tenantIdSchema, sessionId: portalSessionIdSchema });
 
 /** What an id parameter names, for its 404 ("endpoint ep_x not found"). */
 export const PARAM_NOUNS: Readonly<Record<string, string>> = {
@@ -16,4 +17,5 @@ export const PARAM_NOUNS: Readonly<Record<string, string>> = {
   keyId: 'api key',
   eventId: 'event',
   deliveryId: 'delivery',
+  sessionId: 'portal session',
 };

@@ -151,13 +151,14 @@ describe('BillhookStack', () => {
       expect(template.toJSON().Resources[ids.table.logs].Properties.GlobalSecondaryIndexes).toHaveLength(2);
     });
 
-    it('expires events and log items through TTL on expiresAt, and entities never', () => {
+    it('expires events and log items through TTL on expiresAt, and portal sessions in the entities table on purgeAt', () => {
       const props = (k: TableKey) => template.toJSON().Resources[ids.table[k]].Properties;
       expect(props('events').TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
       expect(props('logs').TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
       // Rate slots and lapsed leases clean themselves up.
       expect(props('limits').TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
-      expect(props('entities').TimeToLiveSpecification).toBeUndefined();
+      // Only portal session items carry purgeAt (their own expiresAt is an ISO string).
+      expect(props('entities').TimeToLiveSpecification).toEqual({ AttributeName: 'purgeAt', Enabled: true });
     });
   });
 

@@ -1,4 +1,14 @@
-import { MemoryApiKeyStore, MemoryDeadLetterQueue, MemoryDeliveryLimiter, MemoryDeliveryLog, MemoryDeliveryQueue, MemoryEndpointStore, MemoryEventStore, MemoryTenantStore } from '../../lib/adapters/memory/stores.ts';
+import {
+  MemoryApiKeyStore,
+  MemoryDeadLetterQueue,
+  MemoryDeliveryLimiter,
+  MemoryDeliveryLog,
+  MemoryDeliveryQueue,
+  MemoryEndpointStore,
+  MemoryEventStore,
+  MemoryPortalSessionStore,
+  MemoryTenantStore,
+} from '../../lib/adapters/memory/stores.ts';
 import type { AppDeps } from '../../lib/app/deps.ts';
 import { TenantExistenceCache } from '../../lib/app/tenants.ts';
 import { EventCatalogue } from '../../lib/core/event-types.ts';
@@ -37,6 +47,7 @@ export function memoryDeps() {
   const bytes = counterBytes();
   const deps = {
     apiKeys: new MemoryApiKeyStore(),
+    portalSessions: new MemoryPortalSessionStore(),
     dlq: new MemoryDeadLetterQueue(),
     sleep: async (ms: number) => {
       clock.advance(ms);
