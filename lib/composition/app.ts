@@ -94,7 +94,7 @@ export const urlGuard = (config: Config) =>
   });
 
 /** The admin key (from the environment in local mode, Secrets Manager on AWS, read once), then tenant keys, then portal sessions. */
-export function buildAuthenticator(config: Config, apiKeys: AppDeps['apiKeys'], portalSessions: AppDeps['portalSessions']): Authenticator {
+export function buildAuthenticator(config: Config, apiKeys: AppDeps['apiKeys'], portalSessions: AppDeps['portalSessions'], clock: Clock = systemClock): Authenticator {
   const source = async (): Promise<string> => {
     if (config.adminKey) return config.adminKey;
     if (config.adminKeySecretArn) {
@@ -105,6 +105,7 @@ export function buildAuthenticator(config: Config, apiKeys: AppDeps['apiKeys'], 
     }
     throw new Error('no admin key configured: set BILLHOOK_ADMIN_KEY or BILLHOOK_ADMIN_KEY_SECRET_ARN');
   };
-  return new ChainAuthenticator([new AdminKeyAuthenticator(source), new TenantKeyAuthenticator(apiKeys), new PortalSessionAuthenticator(portalSessions)]);
+  const now = () => clock.now();
+  return new ChainAuthenticator([new AdminKeyAuthenticator(source), new TenantKeyAuthenticator(apiKeys, now), new PortalSessionAuthenticator(portalSessions, now)]);
 }
 
