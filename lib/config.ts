@@ -66,6 +66,13 @@ const envSchema = z.object({
   BILLHOOK_DISABLE_AFTER_EXHAUSTED: int(0, 100_000, 20),
   /** A Powertools log level (debug, info, warn, error, …), any case. */
   BILLHOOK_LOG_LEVEL: text(),
+  /** Base URL of portal links (local mode sets its own; a custom domain names it); absent: https:// + the request's Host. */
+  BILLHOOK_PUBLIC_URL: z.optional(
+    z.string().check(z.refine((s: string) => /^https?:\/\/[^/?#\s]+(\/[^?#\s]*)?$/.test(s) && URL.canParse(s), 'must be an http(s) URL without query or fragment')),
+  ),
+  /** Branding of the portal and dashboard: the product name and an accent colour. */
+  BILLHOOK_PORTAL_PRODUCT_NAME: z._default(z.string().check(z.minLength(1), z.maxLength(100)), 'Billhook'),
+  BILLHOOK_PORTAL_ACCENT_COLOR: z._default(z.string().check(z.regex(/^#[0-9a-fA-F]{6}$/, 'must be a colour written #rrggbb')), '#1f5fbf'),
 });
 
 export interface Config {
@@ -102,6 +109,10 @@ export interface Config {
   breaker: { threshold: number; cooldownSeconds: number };
   /** Log level of the functions; absent: POWERTOOLS_LOG_LEVEL, else info. */
   logLevel?: string;
+  /** Base URL portal links point to (no trailing slash); absent: `https://` + the request's Host header. */
+  publicUrl?: string;
+  /** What the portal (and dashboard) page shows: the product name (its title) and accent colour (`#rrggbb`). */
+  portalBranding: { productName: string; accentColor: string };
 }
 
 /** What a deployment states: any part of a `Config`; the rest keeps `loadConfig`'s defaults. */
@@ -160,6 +171,8 @@ export function loadConfig(env: Environment = process.env): Config {
     ...(e.BILLHOOK_DASHBOARD_DIR ? { dashboardDir: e.BILLHOOK_DASHBOARD_DIR } : {}),
     dashboardFrameAncestors: list(e.BILLHOOK_DASHBOARD_FRAME_ANCESTORS, /[\s,]+/),
     ...(e.BILLHOOK_LOG_LEVEL ? { logLevel: e.BILLHOOK_LOG_LEVEL } : {}),
+    ...(e.BILLHOOK_PUBLIC_URL ? { publicUrl: e.BILLHOOK_PUBLIC_URL.replace(/\/+$/, '') } : {}),
+    portalBranding: { productName: e.BILLHOOK_PORTAL_PRODUCT_NAME, accentColor: e.BILLHOOK_PORTAL_ACCENT_COLOR },
   };
 }
 
@@ -215,6 +228,9 @@ export function toEnvironment(config: ConfigInput): Record<string, string> {
   env.BILLHOOK_DASHBOARD_DIR = c.dashboardDir;
   env.BILLHOOK_DASHBOARD_FRAME_ANCESTORS = c.dashboardFrameAncestors?.join(' ');
   env.BILLHOOK_LOG_LEVEL = c.logLevel;
+  env.BILLHOOK_PUBLIC_URL = c.publicUrl;
+  env.BILLHOOK_PORTAL_PRODUCT_NAME = c.portalBranding?.productName;
+  env.BILLHOOK_PORTAL_ACCENT_COLOR = c.portalBranding?.accentColor;
   return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
 }
 

@@ -51,7 +51,7 @@ export const DELIVERY_SUMMARY = ['tenantId', 'eventId', 'endpointId', 'eventType
 export const nonKeyAttributes = (attributes: readonly string[], ...keys: string[]): readonly string[] => attributes.filter((a) => !keys.includes(a));
 
 export const TABLES = {
-  /** Tenants, endpoints and API keys. */
+  /** Tenants, endpoints, API keys and portal sessions. */
   entities: {
     id: 'EntitiesTable',
     localName: 'billhook-entities',
@@ -59,6 +59,8 @@ export const TABLES = {
     partitionKey: S('pk'),
     sortKey: S('sk'),
     indexes: [{ indexName: 'gsi1', partitionKey: S('gsi1pk'), sortKey: S('gsi1sk') }],
+    // Only portal sessions carry it (their `expiresAt` is an ISO string, so the TTL attribute has its own name).
+    ttlAttribute: 'purgeAt',
   },
   /** Events, keyed by tenant and event id; listed by creation time. */
   events: {

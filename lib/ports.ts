@@ -13,7 +13,9 @@ import type {
   EventRecord,
   JobMessage,
   Attempt,
+  PortalScope,
   Tenant,
+  TenantPatch,
 } from './core/model.ts';
 import type { HttpResult } from './core/outcome.ts';
 import type { StoredEventType } from './core/event-types.ts';
@@ -38,6 +40,35 @@ export interface TenantStore {
   create(tenant: Tenant): Promise<void>;
   get(id: string): Promise<Tenant | undefined>;
   list(page: PageRequest): Promise<Page<Tenant>>;
+  /**
+   * Change the fields `patch` names and return the tenant as updated, or
+   * undefined if there is no such tenant. An empty `portalFrameAncestors`
+   * removes the attribute.
+   */
+  update(id: string, patch: TenantPatch): Promise<Tenant | undefined>;
+}
+
+/** A portal session as stored: the sha256 of its token, never the token. */
+export interface PortalSessionRecord {
+  /** `ps_…` */
+  id: string;
+  tenantId: string;
+  /** hex sha256 of the token. */
+  hash: string;
+  scope: PortalScope;
+  createdAt: string;
+  /** ISO time after which the session no longer authenticates (stores also let it expire by TTL). */
+  expiresAt: string;
+}
+
+export interface PortalSessionStore {
+  create(session: PortalSessionRecord): Promise<void>;
+  /** The session with this token hash, expired or not (callers compare `expiresAt` with their clock). */
+  findByHash(hash: string): Promise<PortalSessionRecord | undefined>;
+  /** Every session of a tenant still stored (strongly consistent), oldest first; may include expired ones. */
+  list(tenantId: string): Promise<PortalSessionRecord[]>;
+  /** Returns false if there was no such session for that tenant. */
+  delete(tenantId: string, id: string): Promise<boolean>;
 }
 
 /** A tenant API key as stored: only its sha256 digest, never the key. */

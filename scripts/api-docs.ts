@@ -10,7 +10,7 @@ import { openApiDocument } from '../lib/http/openapi.ts';
 import { TAGS } from '../lib/contract/index.ts';
 
 type Schema = { type?: string | string[]; format?: string; enum?: unknown[]; const?: unknown; items?: Schema; properties?: Record<string, Schema>; required?: string[]; description?: string; anyOf?: Schema[]; oneOf?: Schema[]; minimum?: number; maximum?: number; minLength?: number; maxLength?: number; pattern?: string; default?: unknown; $ref?: string; additionalProperties?: unknown };
-type Op = { summary: string; description?: string; security?: unknown[]; parameters?: { name: string; in: string; required?: boolean; description?: string; schema: Schema }[]; requestBody?: { required: boolean; content: Record<string, { schema: Schema; example?: unknown }> }; responses: Record<string, { description: string; headers?: Record<string, { description: string }>; content?: Record<string, { schema: Schema; example?: unknown }> }>; tags: string[]; operationId: string };
+type Op = { summary: string; description?: string; security?: unknown[]; parameters?: { name: string; in: string; required?: boolean; description?: string; schema: Schema }[]; requestBody?: { required: boolean; content: Record<string, { schema: Schema; example?: unknown }> }; responses: Record<string, { description: string; headers?: Record<string, { description: string }>; content?: Record<string, { schema: Schema; example?: unknown }> }>; tags: string[]; operationId: string; 'x-portal-scope'?: 'read' | 'manage' | 'never' };
 
 const esc = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
@@ -33,7 +33,9 @@ function fields(s: Schema): string[] {
 
 function section(method: string, route: string, op: Op): string[] {
   const auth = op.security?.length === 0 ? 'none (public)' : /admin key/.test(op.description ?? '') ? 'admin key' : route.includes('{tenantId}') ? 'admin key or a key of the tenant' : 'any valid key';
-  const out = [`### \`${method.toUpperCase()} ${route}\``, '', `${op.summary}. Operation \`${op.operationId}\`; auth: ${auth}.`, ''];
+  const portal = op['x-portal-scope'];
+  const session = portal === undefined || auth === 'admin key' ? '' : portal === 'never' ? '; portal sessions: no' : `; portal sessions: ${portal === 'read' ? '`read` or `manage`' : '`manage` only'}`;
+  const out = [`### \`${method.toUpperCase()} ${route}\``, '', `${op.summary}. Operation \`${op.operationId}\`; auth: ${auth}${session}.`, ''];
   const description = (op.description ?? '').replace(/\n*Needs the admin key\.$/, '');
   if (description) out.push(description, '');
   const params = op.parameters ?? [];
@@ -86,6 +88,12 @@ export function apiReference(): string {
     '`Authorization: Bearer <key>`: the **admin key** (all routes, all tenants) or a **tenant key**',
     '(`POST /v1/tenants/{tenantId}/api-keys`), which sees and changes only its own tenant; any other',
     'tenant answers 404. Missing or unknown key → 401; a known key on an admin route → 403.',
+    '',
+    'A **portal session** (`bhps_…`, from `POST /v1/tenants/{tenantId}/portal-sessions`) authenticates the',
+    "same way, for one tenant and until it expires. Each route says what a session needs (`x-portal-scope`",
+    'in /openapi.json): `read` sessions call GET routes, except the endpoint secret; `manage` sessions call',
+    'every tenant route except API keys and portal sessions. Insufficient scope → 403 `forbidden`; an',
+    'unknown, expired, revoked or altered session → 401 `session_expired`.',
     '',
     '## Errors',
     '',

@@ -13,6 +13,7 @@ import type {
   EventStore,
   EventTypeStore,
   JsonSchemaValidator,
+  PortalSessionStore,
   RetryScheduler,
   TenantStore,
   UrlGuard,
@@ -35,11 +36,16 @@ export interface Settings {
   permanent4xx?: boolean;
   /** An endpoint's maxInFlight when it sets none (lib/core/lanes.ts). */
   defaultMaxInFlight: number;
+  /** Plain `http://` origins may frame a tenant's portal (where the deployment allows plain http, as local mode does). */
+  allowHttp?: boolean;
+  /** Base URL of portal links (`<publicUrl>/portal/<tenantId>#session=…`); absent: `https://` + the request's Host. */
+  publicUrl?: string;
 }
 
 /** Everything a use case may call: ports, clock, randomness and settings. */
 export interface AppDeps {
   apiKeys: ApiKeyStore;
+  portalSessions: PortalSessionStore;
   dlq: DeadLetterQueue;
   /** Waits (injected so tests do not spend wall-clock time). */
   sleep: (ms: number) => Promise<void>;

@@ -1,6 +1,7 @@
 import { BillhookError } from '../core/errors.ts';
-import type { Tenant, TenantInput } from '../core/model.ts';
-import type { Page, PageRequest } from '../ports.ts';
+import type { Tenant, TenantInput, TenantPatch } from '../core/model.ts';
+import { frameAncestorProblem } from '../core/origin.ts';
+import type { Clock, Page, PageRequest, TenantStore } from '../ports.ts';
 import { isoNow, type AppDeps } from './deps.ts';
 
 export async function createTenant(deps: Pick<AppDeps, 'tenants' | 'ids' | 'clock'>, input: TenantInput): Promise<Tenant> {
@@ -18,6 +19,24 @@ export async function getTenant(deps: Pick<AppDeps, 'tenants'>, id: string): Pro
 export const listTenants = (deps: Pick<AppDeps, 'tenants'>, page: PageRequest): Promise<Page<Tenant>> => deps.tenants.list(page);
 
 /**
+ * Rename a tenant or set the origins allowed to frame its portal. Each
+ * origin must be exact (`https://host[:port]`); plain http only where the
+ * deployment allows it. A bad origin → 422 naming it, and nothing changes.
+ */
+export async function updateTenant(deps: Pick<AppDeps, 'tenants' | 'settings'>, id: string, patch: TenantPatch): Promise<Tenant> {
+  const fields = (patch.portalFrameAncestors ?? []).flatMap((origin, i) => {
+    const problem = frameAncestorProblem(origin, { allowHttp: deps.settings.allowHttp === true });
+    return problem ? [{ path: `portalFrameAncestors.${i}`, message: `${JSON.stringify(origin)} ${problem}` }] : [];
+  });
+  if (fields.length) throw new BillhookError('validation_failed', `request body failed validation: ${fields[0]!.path} ${fields[0]!.message}`, { fields });
+  // The same origin twice says nothing more: keep the first.
+  const normalised: TenantPatch = patch.portalFrameAncestors ? { ...patch, portalFrameAncestors: [...new Set(patch.portalFrameAncestors)] } : patch;
+  const tenant = await deps.tenants.update(id, normalised);
+  if (!tenant) throw new BillhookError('not_found', `tenant ${id} not found`);
+  return tenant;
+}
+
+/**
  * Tenants are never deleted, so a positive answer can be cached for the life
  * of the process: ingest checks the tenant without a read per event.
  */
@@ -28,5 +47,32 @@ export class TenantExistenceCache {
     if (this.known.has(id)) return;
     await getTenant(deps, id);
     this.known.add(id);
+  }
+}
+
+/**
+ * Tenants read briefly through a per-process cache (the portal page's
+ * frame-ancestors): a changed tenant shows within `ttlMs` (30 s by default)
+ * on every warm instance, and a page view costs no read most of the time.
+ * Unknown tenants are cached too, so a flood of made-up ids costs one read
+ * each per window at most.
+ */
+export class RecentTenants {
+  private readonly cache = new Map<string, { tenant: Tenant | undefined; at: number }>();
+
+  constructor(
+    private readonly tenants: () => Promise<Pick<TenantStore, 'get'>>,
+    private readonly clock: Clock = { now: () => Date.now() },
+    private readonly ttlMs = 30_000,
+  ) {}
+
+  async get(id: string): Promise<Tenant | undefined> {
+    const now = this.clock.now();
+    const hit = this.cache.get(id);
+    if (hit && now - hit.at < this.ttlMs) return hit.tenant;
+    const tenant = await (await this.tenants()).get(id);
+    if (this.cache.size > 10_000) this.cache.clear();
+    this.cache.set(id, { tenant, at: now });
+    return tenant;
   }
 }

@@ -21,8 +21,9 @@ import { CatalogueCache } from '../app/catalogue.ts';
 import { CfworkerSchemaValidator } from '../adapters/json-schema/cfworker-validator.ts';
 import { DynamoEventTypeStore } from '../adapters/dynamodb/event-type-store.ts';
 import { idGenerator } from '../core/ids.ts';
-import { AdminKeyAuthenticator, ChainAuthenticator, TenantKeyAuthenticator, type Authenticator } from '../http/auth.ts';
+import { AdminKeyAuthenticator, ChainAuthenticator, PortalSessionAuthenticator, TenantKeyAuthenticator, type Authenticator } from '../http/auth.ts';
 import { DynamoApiKeyStore } from '../adapters/dynamodb/api-key-store.ts';
+import { DynamoPortalSessionStore } from '../adapters/dynamodb/portal-session-store.ts';
 import type { Clock } from '../ports.ts';
 
 export const systemClock: Clock = { now: () => Date.now() };
@@ -51,6 +52,7 @@ export function buildAppDeps(config: Config, clock: Clock = systemClock): AppDep
   const schemas = new CfworkerSchemaValidator();
   return {
     apiKeys: new DynamoApiKeyStore(db, config.tables.entities),
+    portalSessions: new DynamoPortalSessionStore(db, config.tables.entities),
     dlq: new SqsDeadLetterQueue(sqs, [required(config.queues.deliveriesDlq, 'BILLHOOK_DLQ_URL'), ...(config.queues.retriesDlq ? [config.queues.retriesDlq] : [])]),
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     tenants: new DynamoTenantStore(db, config.tables.entities),
@@ -86,6 +88,8 @@ export const settings = (config: Config): AppDeps['settings'] => ({
   disableAfterExhausted: config.disableAfterExhausted,
   permanent4xx: config.permanent4xx,
   defaultMaxInFlight: config.defaultMaxInFlight,
+  allowHttp: config.outbound.allowHttp,
+  ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
 });
 
 export const urlGuard = (config: Config) =>
@@ -96,8 +100,8 @@ export const urlGuard = (config: Config) =>
     ports: config.outbound.ports,
   });
 
-/** The admin key (from the environment in local mode, Secrets Manager on AWS, read once), then tenant keys. */
-export function buildAuthenticator(config: Config, apiKeys: AppDeps['apiKeys']): Authenticator {
+/** The admin key (from the environment in local mode, Secrets Manager on AWS, read once), then tenant keys, then portal sessions. */
+export function buildAuthenticator(config: Config, apiKeys: AppDeps['apiKeys'], portalSessions: AppDeps['portalSessions'], clock: Clock = systemClock): Authenticator {
   const source = async (): Promise<string> => {
     if (config.adminKey) return config.adminKey;
     if (config.adminKeySecretArn) {
@@ -108,6 +112,7 @@ export function buildAuthenticator(config: Config, apiKeys: AppDeps['apiKeys']):
     }
     throw new Error('no admin key configured: set BILLHOOK_ADMIN_KEY or BILLHOOK_ADMIN_KEY_SECRET_ARN');
   };
-  return new ChainAuthenticator([new AdminKeyAuthenticator(source), new TenantKeyAuthenticator(apiKeys)]);
+  const now = () => clock.now();
+  return new ChainAuthenticator([new AdminKeyAuthenticator(source), new TenantKeyAuthenticator(apiKeys, now), new PortalSessionAuthenticator(portalSessions, now)]);
 }
 

@@ -12,7 +12,8 @@ import type { AppDeps } from '../app/deps.ts';
 import type { TenantExistenceCache } from '../app/tenants.ts';
 import type { Authenticator } from '../http/auth.ts';
 import { createObservability, type Observability } from '../observability.ts';
-import { buildAppDeps, buildAuthenticator } from './app.ts';
+import type { Clock } from '../ports.ts';
+import { buildAppDeps, buildAuthenticator, systemClock } from './app.ts';
 
 /** `make()` on the first call, its value after. */
 export function once<T>(make: () => T): () => T {
@@ -31,15 +32,22 @@ export function once<T>(make: () => T): () => T {
 export interface Runtime {
   readonly config: Config;
   readonly obs: Observability;
+  readonly clock: Clock;
   readonly appDeps: () => AppDeps & { tenantCache: TenantExistenceCache };
   readonly authenticator: () => Authenticator;
 }
 
+export interface RuntimeOptions {
+  /** The clock of the use cases and the authenticators' caches and expiry checks (tests move it). Default: the system clock. */
+  clock?: Clock;
+}
+
 /** The runtime of one handler: nothing is shared with another configuration's. */
-export function createRuntime(config: Config): Runtime {
+export function createRuntime(config: Config, options: RuntimeOptions = {}): Runtime {
+  const clock = options.clock ?? systemClock;
   const obs = createObservability(config.logLevel === undefined ? {} : { logLevel: config.logLevel });
-  const appDeps = once(() => buildAppDeps(config));
-  return { config, obs, appDeps, authenticator: once(() => buildAuthenticator(config, appDeps().apiKeys)) };
+  const appDeps = once(() => buildAppDeps(config, clock));
+  return { config, obs, clock, appDeps, authenticator: once(() => buildAuthenticator(config, appDeps().apiKeys, appDeps().portalSessions, clock)) };
 }
 
 /**

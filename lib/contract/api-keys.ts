@@ -30,6 +30,8 @@ export const createApiKey = route({
   tag: 'api-keys',
   summary: 'Create a tenant API key (the key is shown once; the caller is recorded as createdBy)',
   auth: 'tenant',
+  // A session is never a way to mint or revoke longer-lived credentials.
+  portalScope: 'never',
   freshAuth: true,
   params: tenantParams,
   responses: { 201: json('The new key, shown this once', createdKeySchema) },
@@ -42,6 +44,8 @@ export const listApiKeys = route({
   tag: 'api-keys',
   summary: "List a tenant's API keys: id, prefix, createdAt, createdBy (never the key)",
   auth: 'tenant',
+  // A session is never a way to mint or revoke longer-lived credentials.
+  portalScope: 'never',
   freshAuth: true,
   params: tenantParams,
   responses: { 200: json("The tenant's keys, oldest first", z.strictObject({ data: z.array(apiKeyViewSchema) })) },
@@ -54,6 +58,8 @@ export const deleteApiKey = route({
   tag: 'api-keys',
   summary: 'Revoke a tenant API key and, unless cascade=false, every key it created (transitively)',
   auth: 'tenant',
+  // A session is never a way to mint or revoke longer-lived credentials.
+  portalScope: 'never',
   freshAuth: true,
   params: keyParams,
   query: z.object({

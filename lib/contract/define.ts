@@ -16,6 +16,12 @@ export type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 /** `admin`: admin key only; `tenant`: admin or a key of the `{tenantId}` in the path; `none`: public. */
 export type Auth = 'none' | 'admin' | 'tenant';
 
+/**
+ * What a portal session must hold to call a route: `read` (any session),
+ * `manage` (a manage session), `never` (no session, whatever its scope).
+ */
+export type PortalAccess = 'read' | 'manage' | 'never';
+
 export interface ResponseDef {
   readonly description: string;
   /** JSON body schema; absent: no body (204) or a non-JSON body (`contentType`). */
@@ -39,6 +45,12 @@ export interface RouteDef {
   /** The resource it belongs to (an OpenAPI tag, a section of docs/api.md). */
   readonly tag: string;
   readonly auth: Auth;
+  /**
+   * What a portal session needs to call this `tenant` route. Default: `read`
+   * for GET, `manage` for the other methods (see `portalAccessOf`). Routes
+   * that are not `tenant` routes are never open to sessions.
+   */
+  readonly portalScope?: PortalAccess;
   /** Check the key against the store, not the authenticator's cache (routes that manage credentials). */
   readonly freshAuth?: boolean;
   /** Path parameters: an id that fails its schema answers 404, like any unknown id. */
@@ -92,6 +104,15 @@ export type ServedBodyOf<D extends RouteDef> = {
   [K in StatusOf<D>]: ResponseSchemaOf<D, K> extends z.Schema ? In<ResponseSchemaOf<D, K>> : D['responses'][K] extends { contentType: string } ? string : void;
 }[StatusOf<D>];
 
+/**
+ * What a portal session needs to call a route: only `tenant` routes are open
+ * to sessions; GETs read, anything else manages, unless the route says.
+ *
+ * @example portalAccessOf(API.getEndpointSecret) // 'manage': a read-only viewer does not see signing secrets
+ */
+export const portalAccessOf = (def: Pick<RouteDef, 'auth' | 'method' | 'portalScope'>): PortalAccess =>
+  def.auth !== 'tenant' ? 'never' : (def.portalScope ?? (def.method === 'GET' ? 'read' : 'manage'));
+
 /** The status a route answers on success (its one documented response). */
 export const successStatus = (def: RouteDef): number => Number(Object.keys(def.responses)[0]);
 
@@ -144,7 +165,7 @@ export const problemSchema = z.strictObject({
 export type ProblemBody = z.infer<typeof problemSchema>;
 
 /** The problem codes any authenticated route may answer. */
-export const COMMON_ERRORS: readonly ErrorCode[] = ['unauthorized', 'forbidden', 'not_found', 'route_not_found', 'method_not_allowed', 'internal_error', 'service_unavailable'];
+export const COMMON_ERRORS: readonly ErrorCode[] = ['unauthorized', 'session_expired', 'forbidden', 'not_found', 'route_not_found', 'method_not_allowed', 'internal_error', 'service_unavailable'];
 /** …and any route with a JSON body. */
 export const BODY_ERRORS: readonly ErrorCode[] = ['invalid_json', 'payload_too_large', 'unsupported_media_type', 'validation_failed', 'duplicate_key'];
 

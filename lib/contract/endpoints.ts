@@ -146,6 +146,8 @@ export const getEndpointSecret = route({
   tag: 'endpoints',
   summary: "Get an endpoint's signing secret",
   auth: 'tenant',
+  // A read-only viewer does not see signing secrets.
+  portalScope: 'manage',
   params: endpointParams,
   responses: { 200: json('The current signing secret', secretAnswer) },
   example: { params: ids, response: { secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' } },

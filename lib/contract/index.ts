@@ -11,6 +11,7 @@ import * as endpoints from './endpoints.ts';
 import * as eventTypes from './event-types.ts';
 import * as events from './events.ts';
 import * as meta from './meta.ts';
+import * as portalSessions from './portal-sessions.ts';
 import * as tenants from './tenants.ts';
 
 export const API = {
@@ -23,6 +24,7 @@ export const API = {
   createTenant: tenants.createTenant,
   listTenants: tenants.listTenants,
   getTenant: tenants.getTenant,
+  updateTenant: tenants.updateTenant,
   createApiKey: apiKeys.createApiKey,
   listApiKeys: apiKeys.listApiKeys,
   deleteApiKey: apiKeys.deleteApiKey,
@@ -46,6 +48,9 @@ export const API = {
   retryDelivery: deliveries.retryDelivery,
   getDlq: dlq.getDlq,
   redriveDlq: dlq.redriveDlq,
+  createPortalSession: portalSessions.createPortalSession,
+  listPortalSessions: portalSessions.listPortalSessions,
+  deletePortalSession: portalSessions.deletePortalSession,
 } as const;
 
 export type Api = typeof API;
@@ -61,14 +66,15 @@ export const TAGS: Readonly<Record<string, string>> = {
   events: 'What the billing service sends (the hot path), and what it can read back for reconciliation.',
   deliveries: 'One event for one endpoint, with its attempts; manual retries.',
   dlq: 'The dead-letter queue of exhausted deliveries, and a rate-capped redrive.',
-  dashboard: 'The web dashboard served beside the API.',
+  'portal-sessions': "Links to one tenant's customer portal, for the billing platform to embed: short-lived, scoped (`read` or `manage`), revocable, stored hashed.",
+  dashboard: 'The web dashboard served beside the API, and the customer portal.',
 };
 
 /** The routes the ingest function serves (the hot path); the api function serves the rest. */
 export const INGEST_OPERATIONS = ['createEvent', 'createEventBatch'] as const satisfies readonly OperationId[];
 
 /** Routes that are not part of the JSON API (documented apart). */
-export const DASHBOARD = { dashboardPage: dashboard.dashboardPage, dashboardAsset: dashboard.dashboardAsset } as const;
+export const DASHBOARD = { dashboardPage: dashboard.dashboardPage, dashboardAsset: dashboard.dashboardAsset, portalPage: dashboard.portalPage } as const;
 
 export * from './define.ts';
 export { eventTypeSchema, eventTypeInputSchema } from './event-types.ts';
@@ -76,4 +82,5 @@ export { apiKeyViewSchema, createdKeySchema, type ApiKeyView, type CreatedKey } 
 export { endpointStatsSchema, recoverProgressSchema, type EndpointStats, type RecoverProgress } from './endpoints.ts';
 export { eventViewSchema } from './events.ts';
 export { redriveResultSchema, type RedriveResult } from './dlq.ts';
+export { createdPortalSessionSchema, portalSessionViewSchema, type CreatedPortalSessionBody } from './portal-sessions.ts';
 export { PARAM_NOUNS } from './params.ts';

@@ -1,6 +1,7 @@
 /** Health, identity and this document itself. */
 import * as z from '../core/zod.ts';
-import { json, route } from './define.ts';
+import { PORTAL_SCOPES } from '../core/model.ts';
+import { isoTime, json, route } from './define.ts';
 
 export const openApi = route({
   method: 'GET',
@@ -25,12 +26,16 @@ export const whoami = route({
   method: 'GET',
   path: '/v1/whoami',
   tag: 'meta',
-  summary: 'The caller: the admin, or the tenant a key belongs to',
+  summary: 'The caller: the admin, the tenant a key belongs to, or a portal session',
   auth: 'tenant',
   responses: {
     200: json(
       'Who the key belongs to',
-      z.discriminatedUnion('kind', [z.strictObject({ kind: z.literal('admin') }), z.strictObject({ kind: z.literal('tenant'), tenantId: z.string(), keyId: z.string() })]),
+      z.discriminatedUnion('kind', [
+        z.strictObject({ kind: z.literal('admin') }),
+        z.strictObject({ kind: z.literal('tenant'), tenantId: z.string(), keyId: z.string() }),
+        z.strictObject({ kind: z.literal('portal'), tenantId: z.string(), sessionId: z.string(), scope: z.enum(PORTAL_SCOPES), expiresAt: isoTime }),
+      ]),
     ),
   },
   example: { response: { kind: 'tenant', tenantId: 'ten_acme', keyId: 'key_01HZX' } },

@@ -1,5 +1,5 @@
 /** Tenants: the billing platform's customers, each with its own endpoints, events and keys. */
-import { tenantInputSchema, tenantSchema } from '../core/model.ts';
+import { tenantInputSchema, tenantPatchSchema, tenantSchema } from '../core/model.ts';
 import { json, pageOf, pageQuerySchema, route } from './define.ts';
 import { T, tenantParams } from './params.ts';
 
@@ -38,4 +38,19 @@ export const getTenant = route({
   params: tenantParams,
   responses: { 200: json('The tenant', tenantSchema) },
   example: { params: { tenantId: 'ten_acme' }, response: tenant },
+});
+
+export const updateTenant = route({
+  method: 'PATCH',
+  path: T,
+  tag: 'tenants',
+  summary: "Rename a tenant or set the origins allowed to frame its portal",
+  description:
+    '`portalFrameAncestors` becomes the CSP `frame-ancestors` of `/portal/{tenantId}` (within 30 s on warm instances): exact origins such as `https://app.example.com` ' +
+    '(plain `http://` only where the deployment allows http, as local mode does); `[]` removes them, and the portal can then not be framed.',
+  auth: 'admin',
+  params: tenantParams,
+  body: tenantPatchSchema,
+  responses: { 200: json('The tenant as updated', tenantSchema) },
+  example: { params: { tenantId: 'ten_acme' }, body: { portalFrameAncestors: ['https://app.example.com'] }, response: { ...tenant, portalFrameAncestors: ['https://app.example.com'] } },
 });

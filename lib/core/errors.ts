@@ -8,6 +8,8 @@ export const ERROR_STATUS = {
   invalid_cursor: 400,
   invalid_query: 400,
   unauthorized: 401,
+  /** A portal session (`bhps_…`) that is unknown, expired, revoked or altered. */
+  session_expired: 401,
   forbidden: 403,
   not_found: 404,
   route_not_found: 404,

@@ -51,11 +51,12 @@ export interface IdGenerator {
   endpoint(): string;
   event(): string;
   key(): string;
+  portalSession(): string;
 }
 
 export function idGenerator(now: () => number, randomBytes: RandomBytes): IdGenerator {
   const make = (prefix: string) => () => prefix + timeOrderedId(now(), randomBytes);
-  return { tenant: make('ten_'), endpoint: make('ep_'), event: make('evt_'), key: make('key_') };
+  return { tenant: make('ten_'), endpoint: make('ep_'), event: make('evt_'), key: make('key_'), portalSession: make('ps_') };
 }
 
 /** The event id for an idempotent request: the same key always gives the same id. */

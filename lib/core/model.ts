@@ -8,8 +8,9 @@ import { MAX_IN_FLIGHT, ORDERING_MODES, maxInFlightOf, type OrderingMode } from 
 import { fieldValueProblem } from './header-value.ts';
 import { displayUrl } from './endpoint-url.ts';
 import { DELIVERY_STATUSES } from './delivery-status.ts';
+import { isOriginSyntax, ORIGIN_RULE } from './origin.ts';
 
-export const ID_PREFIX = { tenant: 'ten_', endpoint: 'ep_', event: 'evt_', delivery: 'dlv_', key: 'key_' } as const;
+export const ID_PREFIX = { tenant: 'ten_', endpoint: 'ep_', event: 'evt_', delivery: 'dlv_', key: 'key_', portalSession: 'ps_' } as const;
 
 export const LIMITS = {
   bodyBytes: 256 * 1024,
@@ -26,6 +27,9 @@ export const LIMITS = {
   maxRetryDelaySeconds: 7 * 24 * 3600,
   listLimitDefault: 50,
   listLimitMax: 250,
+  /** Origins one tenant may name as allowed to frame its portal. */
+  portalFrameAncestors: 10,
+  portalSessionSeconds: { min: 60, max: 86_400, default: 3600 },
 } as const;
 
 const idSuffix = /^[A-Za-z0-9_-]{1,64}$/;
@@ -34,6 +38,7 @@ export const endpointIdSchema = z.string().check(z.regex(/^ep_[A-Za-z0-9_-]{1,64
 export const eventIdSchema = z.string().check(z.regex(/^evt_[A-Za-z0-9_-]{1,64}$/, 'must look like evt_<id>'));
 export const keyIdSchema = z.string().check(z.regex(/^key_[A-Za-z0-9_-]{1,64}$/, 'must look like key_<id>'));
 export const deliveryIdSchema = z.string().check(z.regex(/^dlv_[A-Za-z0-9_-]{1,64}$/, 'must look like dlv_<id>'));
+export const portalSessionIdSchema = z.string().check(z.regex(/^ps_[A-Za-z0-9_-]{1,64}$/, 'must look like ps_<id>'));
 
 export const SIGNATURE_SCHEMES = ['standard-webhooks', 'standard-webhooks-ed25519', 'hmac-sha256-hex'] as const;
 export type SignatureScheme = (typeof SIGNATURE_SCHEMES)[number];
@@ -123,8 +128,30 @@ export const eventBatchInputSchema = z.strictObject({
 
 const isoTimeSchema = z.string().register(z.globalRegistry, { format: 'date-time' });
 
-export const tenantSchema = z.strictObject({ id: tenantIdSchema, name: z.string(), createdAt: isoTimeSchema });
+/** Origins (`https://app.example.com`) allowed to frame a tenant's portal; checked in full by lib/core/origin.ts. */
+export const portalFrameAncestorsSchema = z
+  .array(z.string().check(z.refine(isOriginSyntax, { message: ORIGIN_RULE })))
+  .check(z.maxLength(LIMITS.portalFrameAncestors, `at most ${LIMITS.portalFrameAncestors} origins`))
+  .register(z.globalRegistry, { description: `Origins allowed to frame this tenant's portal (CSP frame-ancestors), at most ${LIMITS.portalFrameAncestors}; absent or empty: none may` });
+
+export const tenantSchema = z.strictObject({
+  id: tenantIdSchema,
+  name: z.string(),
+  createdAt: isoTimeSchema,
+  portalFrameAncestors: z.optional(z.array(z.string())).register(z.globalRegistry, { description: "Origins allowed to frame this tenant's portal" }),
+});
 export type Tenant = z.infer<typeof tenantSchema>;
+
+/** PATCH a tenant: the fields given change; `portalFrameAncestors: []` removes every origin. */
+export const tenantPatchSchema = z.strictObject({
+  name: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(LIMITS.nameLength))),
+  portalFrameAncestors: z.optional(portalFrameAncestorsSchema),
+});
+export type TenantPatch = z.infer<typeof tenantPatchSchema>;
+
+/** What a portal session may do: `read` changes nothing; `manage` is a tenant key minus API keys and portal sessions. */
+export const PORTAL_SCOPES = ['read', 'manage'] as const;
+export type PortalScope = (typeof PORTAL_SCOPES)[number];
 
 export const ENDPOINT_STATUSES = ['enabled', 'disabled'] as const;
 export type EndpointStatus = (typeof ENDPOINT_STATUSES)[number];

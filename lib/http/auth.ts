@@ -1,7 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { BillhookError } from '../core/errors.ts';
 import { hashKey, TENANT_KEY_PREFIX } from '../app/api-keys.ts';
-import type { ApiKeyStore } from '../ports.ts';
+import { hashPortalToken, PORTAL_TOKEN_PREFIX } from '../app/portal-sessions.ts';
+import type { PortalAccess } from '../contract/define.ts';
+import type { ApiKeyStore, PortalSessionRecord, PortalSessionStore } from '../ports.ts';
 import type { HttpRequest, Principal } from './types.ts';
 
 export interface AuthOptions {
@@ -68,7 +70,41 @@ export class TenantKeyAuthenticator implements Authenticator {
   }
 }
 
-/** Tries each authenticator in turn (admin key, then tenant keys). */
+/**
+ * Portal sessions (`bhps_…`), looked up by hash and cached like tenant keys:
+ * a revoked session stops working within `ttlMs` (30 s by default) on every
+ * warm instance, or at once on `fresh` routes. Expiry is compared with the
+ * clock on every request, cached or not. A `bhps_` token that is unknown,
+ * expired, revoked or altered answers 401 `session_expired`, so the portal
+ * can tell its user the link expired rather than that a key is wrong.
+ */
+export class PortalSessionAuthenticator implements Authenticator {
+  private readonly cache = new Map<string, { session: PortalSessionRecord | undefined; at: number }>();
+
+  constructor(
+    private readonly sessions: Pick<PortalSessionStore, 'findByHash'>,
+    private readonly now: () => number = Date.now,
+    private readonly ttlMs = 30_000,
+  ) {}
+
+  async authenticate(token: string, options: AuthOptions = {}): Promise<Principal | undefined> {
+    if (!token.startsWith(PORTAL_TOKEN_PREFIX)) return undefined;
+    const hash = hashPortalToken(token);
+    const hit = options.fresh ? undefined : this.cache.get(hash);
+    let session: PortalSessionRecord | undefined;
+    if (hit && this.now() - hit.at < this.ttlMs) session = hit.session;
+    else {
+      session = await this.sessions.findByHash(hash);
+      if (this.cache.size > 10_000) this.cache.clear();
+      this.cache.set(hash, { session, at: this.now() });
+    }
+    // The detail never names the token: it may be a live credential with one character changed.
+    if (!session || !(Date.parse(session.expiresAt) > this.now())) throw new BillhookError('session_expired', 'this portal session has expired or was revoked: ask the application that opened it for a new link');
+    return { kind: 'portal', tenantId: session.tenantId, sessionId: session.id, scope: session.scope, expiresAt: session.expiresAt };
+  }
+}
+
+/** Tries each authenticator in turn (admin key, then tenant keys, then portal sessions). */
 export class ChainAuthenticator implements Authenticator {
   constructor(private readonly chain: readonly Authenticator[]) {}
 
@@ -88,12 +124,20 @@ export function bearerToken(req: HttpRequest): string | undefined {
   return m?.[1];
 }
 
-/** 401 without a valid key; 404 (not 403) for another tenant's resources, so ids do not leak. */
-export function authorize(principal: Principal | undefined, auth: 'none' | 'admin' | 'tenant', tenantId: string | undefined): void {
+/**
+ * 401 without a valid key; 404 (not 403) for another tenant's resources, so
+ * ids do not leak; 403 for a portal session whose scope the route exceeds
+ * (`portal`: what the route asks of a session, from `portalAccessOf`; absent:
+ * no session may call it).
+ */
+export function authorize(principal: Principal | undefined, auth: 'none' | 'admin' | 'tenant', tenantId: string | undefined, portal: PortalAccess = 'never'): void {
   if (auth === 'none') return;
   if (!principal) throw new BillhookError('unauthorized', 'missing or invalid API key');
   if (principal.kind === 'admin') return;
   if (auth === 'admin') throw new BillhookError('forbidden', 'this route needs the admin key');
   // Routes without a tenant in the path (e.g. the catalogue) are open to any valid key.
   if (tenantId !== undefined && principal.tenantId !== tenantId) throw new BillhookError('not_found', `tenant ${tenantId} not found`);
+  if (principal.kind !== 'portal') return;
+  if (portal === 'never') throw new BillhookError('forbidden', 'a portal session cannot call this route (API keys and portal sessions are managed with a tenant or admin key)');
+  if (portal === 'manage' && principal.scope !== 'manage') throw new BillhookError('forbidden', 'this portal session is read-only: this route needs a session with scope manage');
 }

@@ -5,6 +5,7 @@
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { isBillhookError } from '../core/errors.ts';
+import { portalAccessOf } from '../contract/define.ts';
 import type { Logger } from '../log.ts';
 import { authorize, bearerToken, type Authenticator } from './auth.ts';
 import { problem } from './respond.ts';
@@ -38,7 +39,7 @@ export interface HttpOptions {
    * Headers added to every response of a request, errors included (the
    * dashboard's security headers on its 404s, 405s and 503s).
    */
-  responseHeaders?: (req: HttpRequest) => Record<string, string> | undefined;
+  responseHeaders?: (req: HttpRequest, res: HttpResponse) => Record<string, string> | undefined;
 }
 
 export async function handleHttp(router: Router, authenticator: Authenticator, log: Logger, req: HttpRequest, options: HttpOptions = {}): Promise<HttpResponse> {
@@ -49,7 +50,7 @@ export async function handleHttp(router: Router, authenticator: Authenticator, l
     const token = bearerToken(req);
     const { auth, freshAuth } = route.def;
     const principal = auth === 'none' || !token ? undefined : await authenticator.authenticate(token, { fresh: freshAuth === true });
-    authorize(principal, auth, params.tenantId);
+    authorize(principal, auth, params.tenantId, portalAccessOf(route.def));
     res = await route.handle(req, params, principal);
   } catch (err) {
     if (!isBillhookError(err) || err.status >= 500) {
@@ -57,7 +58,7 @@ export async function handleHttp(router: Router, authenticator: Authenticator, l
     }
     res = problem(err, isBillhookError(err) && err.status === 401 ? { 'www-authenticate': 'Bearer' } : {});
   }
-  const extra = options.responseHeaders?.(req);
+  const extra = options.responseHeaders?.(req, res);
   if (extra) res = { ...res, headers: { ...res.headers, ...extra } };
   log.info('request', { requestId: req.requestId, method: req.method, path: req.path, status: res.statusCode, ms: Date.now() - started });
   return res;

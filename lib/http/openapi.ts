@@ -5,7 +5,7 @@
  */
 import * as z from '../core/zod.ts';
 import { ERROR_STATUS, type ErrorCode } from '../core/errors.ts';
-import { API, BODY_ERRORS, COMMON_ERRORS, DASHBOARD, problemSchema, TAGS, type RouteDef } from '../contract/index.ts';
+import { API, BODY_ERRORS, COMMON_ERRORS, DASHBOARD, portalAccessOf, problemSchema, TAGS, type RouteDef } from '../contract/index.ts';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -63,6 +63,8 @@ function operation(def: RouteDef): JsonSchema {
   };
   if (def.auth === 'none') op.security = [];
   else if (def.auth === 'admin') op.description = [def.description, 'Needs the admin key.'].filter(Boolean).join('\n\n');
+  // What a portal session needs to call the route (`read`, `manage`, or `never`), from the definition.
+  if (def.auth !== 'none') op['x-portal-scope'] = portalAccessOf(def);
   if (def.body) {
     op.requestBody = {
       required: def.bodyOptional !== true,
@@ -90,7 +92,13 @@ export function openApiDocument(version: string, defs: readonly RouteDef[] = [..
     tags,
     paths,
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'The admin key, or a tenant API key (`bh_tk_…`)' } },
+      securitySchemes: {
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'The admin key, a tenant API key (`bh_tk_…`), or a portal session (`bhps_…`, limited to what each operation\'s `x-portal-scope` allows)',
+        },
+      },
       schemas: { Problem: toSchema(problemSchema, 'output') },
     },
   };

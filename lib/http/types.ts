@@ -1,3 +1,5 @@
+import type { PortalScope } from '../core/model.ts';
+
 /** A transport-neutral HTTP request, built from an API Gateway v2 event. */
 export interface HttpRequest {
   method: string;
@@ -16,5 +18,8 @@ export interface HttpResponse {
   body?: string;
 }
 
-/** Who is calling. Tenant keys are scoped to one tenant. */
-export type Principal = { kind: 'admin' } | { kind: 'tenant'; tenantId: string; keyId: string };
+/** Who is calling. Tenant keys and portal sessions are scoped to one tenant; a session also to what its scope allows. */
+export type Principal =
+  | { kind: 'admin' }
+  | { kind: 'tenant'; tenantId: string; keyId: string }
+  | { kind: 'portal'; tenantId: string; sessionId: string; scope: PortalScope; expiresAt: string };

@@ -32,6 +32,9 @@ export const CONTEXT_KEYS = {
   ingestReservedConcurrency: 'ingestReservedConcurrency',
   senderMaxConcurrency: 'senderMaxConcurrency',
   fanoutMaxConcurrency: 'fanoutMaxConcurrency',
+  portalProductName: 'portalProductName',
+  portalAccentColor: 'portalAccentColor',
+  publicUrl: 'publicUrl',
 } as const;
 
 export interface BillhookStackProps extends StackProps {
@@ -124,6 +127,12 @@ export function deliveryPropsFromContext(scope: Construct): WebhookDeliveryProps
   if (senderMax !== undefined || fanoutMax !== undefined) {
     props.consumerMaxConcurrency = { ...(senderMax !== undefined ? { sender: senderMax } : {}), ...(fanoutMax !== undefined ? { fanout: fanoutMax } : {}) };
   }
+
+  const productName = contextString(scope, CONTEXT_KEYS.portalProductName);
+  const accentColor = contextString(scope, CONTEXT_KEYS.portalAccentColor);
+  if (productName || accentColor) props.portalBranding = { ...(productName ? { productName } : {}), ...(accentColor ? { accentColor } : {}) };
+  const publicUrl = contextString(scope, CONTEXT_KEYS.publicUrl);
+  if (publicUrl) props.publicUrl = publicUrl;
 
   const rate = contextInt(scope, CONTEXT_KEYS.throttleRateLimit);
   const burst = contextInt(scope, CONTEXT_KEYS.throttleBurstLimit);

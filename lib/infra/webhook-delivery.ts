@@ -88,6 +88,23 @@ export interface WebhookDeliveryProps {
   readonly allowPrivateCidrs?: readonly string[];
 
   /**
+   * The customer portal's branding (env `BILLHOOK_PORTAL_PRODUCT_NAME`,
+   * `BILLHOOK_PORTAL_ACCENT_COLOR`): the product name is the page title, the
+   * accent a `#rrggbb` colour.
+   *
+   * @default - DEFAULT_CONFIG.portalBranding from lib/config.ts ({ productName: 'Billhook', accentColor: '#1f5fbf' })
+   */
+  readonly portalBranding?: { readonly productName?: string; readonly accentColor?: string };
+
+  /**
+   * Base URL that portal links (`POST …/portal-sessions`) point to, e.g. a
+   * custom domain in front of the HTTP API (env `BILLHOOK_PUBLIC_URL`).
+   *
+   * @default - `https://` and the Host header of the request that created the session
+   */
+  readonly publicUrl?: string;
+
+  /**
    * What happens to the tables, the admin key secret and the log groups when
    * they leave the stack. Queues hold only in-flight work and are always deleted.
    *
@@ -250,6 +267,8 @@ function deploymentSettings(props: WebhookDeliveryProps): ConfigInput {
     version: props.version ?? packageVersion(props.projectRoot ?? REPO_ROOT),
     ...(props.extraEventTypes?.length ? { extraEventTypes: [...props.extraEventTypes] } : {}),
     ...(props.allowPrivateCidrs?.length ? { outbound: { allowPrivateCidrs: [...props.allowPrivateCidrs] } } : {}),
+    ...(props.portalBranding && Object.keys(props.portalBranding).length ? { portalBranding: { ...props.portalBranding } } : {}),
+    ...(props.publicUrl ? { publicUrl: props.publicUrl } : {}),
   };
   try {
     loadConfig(toEnvironment(settings));

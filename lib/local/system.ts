@@ -284,6 +284,8 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
         },
         // Receivers on this machine: plain http and loopback allowed; other private addresses stay refused.
         outbound: { allowHttp: true, allowLoopback: true },
+        // Portal links point at this server (there is no API Gateway Host to go by).
+        publicUrl: shim.url,
         ...(dashboardDir ? { dashboardDir } : {}),
       }),
       ...options.env,

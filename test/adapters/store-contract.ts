@@ -4,7 +4,20 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { EndpointRecord, EventRecord } from '../../lib/core/model.ts';
-import type { ApiKeyRecord, ApiKeyStore, AttemptRecord, DeliveryLimiter, DeliveryLog, EndpointHealthStore, EndpointStore, EventStore, EventTypeStore, TenantStore } from '../../lib/ports.ts';
+import type {
+  ApiKeyRecord,
+  ApiKeyStore,
+  AttemptRecord,
+  DeliveryLimiter,
+  DeliveryLog,
+  EndpointHealthStore,
+  EndpointStore,
+  EventStore,
+  EventTypeStore,
+  PortalSessionRecord,
+  PortalSessionStore,
+  TenantStore,
+} from '../../lib/ports.ts';
 import type { StoredEventType } from '../../lib/core/event-types.ts';
 import { endpointRecord } from '../unit/fixtures.ts';
 
@@ -53,6 +66,63 @@ export function tenantStoreContract(name: string, make: Factory<TenantStore>) {
         expect(all.items.map((t) => t.id)).toEqual(['ten_0', 'ten_1', 'ten_2', 'ten_3', 'ten_4']);
         expect(all.pages).toBeGreaterThanOrEqual(3);
       });
+    });
+
+    it('updates the fields a patch names, removes frame ancestors with [], and answers undefined for an unknown tenant', async () => {
+      const store = await make();
+      const created = { id: 'ten_u', name: 'Before', createdAt: '2026-01-01T00:00:00.000Z' };
+      await store.create(created);
+      const origins = ['https://app.example.com', 'https://admin.example.com:8443'];
+      expect(await store.update('ten_u', { portalFrameAncestors: origins })).toEqual({ ...created, portalFrameAncestors: origins });
+      expect(await store.update('ten_u', { name: 'After' })).toEqual({ ...created, name: 'After', portalFrameAncestors: origins });
+      expect(await store.get('ten_u')).toEqual({ ...created, name: 'After', portalFrameAncestors: origins });
+      expect(await store.update('ten_u', { portalFrameAncestors: [] })).toEqual({ ...created, name: 'After' });
+      expect(await store.get('ten_u')).toEqual({ ...created, name: 'After' });
+      expect(await store.update('ten_u', {})).toEqual({ ...created, name: 'After' });
+      expect(await store.update('ten_missing', { name: 'x' })).toBeUndefined();
+      expect(await store.get('ten_missing')).toBeUndefined();
+      await eventually(async () => {
+        expect((await store.list({ limit: 10 })).data).toEqual([{ ...created, name: 'After' }]);
+      });
+    });
+  });
+}
+
+export function portalSessionStoreContract(name: string, make: Factory<PortalSessionStore>) {
+  describe(`PortalSessionStore contract: ${name}`, () => {
+    // Far-future expiries: the DynamoDB TTL sweeper must not race the assertions.
+    const session = (id: string, tenantId: string, createdAt: string, scope: 'read' | 'manage' = 'manage'): PortalSessionRecord => ({
+      id,
+      tenantId,
+      hash: `hash-${id}`,
+      scope,
+      createdAt,
+      expiresAt: '2100-01-01T00:00:00.000Z',
+    });
+
+    it("finds by hash, lists a tenant's sessions oldest first, and deletes by id within its tenant only", async () => {
+      const store = await make();
+      await store.create(session('ps_2', 'ten_a', '2026-01-01T00:00:02.000Z', 'read'));
+      await store.create(session('ps_1', 'ten_a', '2026-01-01T00:00:01.000Z'));
+      await store.create(session('ps_b', 'ten_b', '2026-01-01T00:00:00.000Z'));
+      expect(await store.findByHash('hash-ps_2')).toEqual(session('ps_2', 'ten_a', '2026-01-01T00:00:02.000Z', 'read'));
+      expect(await store.findByHash('hash-nope')).toBeUndefined();
+      expect(await store.list('ten_a')).toEqual([session('ps_1', 'ten_a', '2026-01-01T00:00:01.000Z'), session('ps_2', 'ten_a', '2026-01-01T00:00:02.000Z', 'read')]);
+      expect(await store.delete('ten_b', 'ps_1')).toBe(false);
+      expect(await store.findByHash('hash-ps_1')).toBeDefined();
+      expect(await store.delete('ten_a', 'ps_1')).toBe(true);
+      expect(await store.delete('ten_a', 'ps_1')).toBe(false);
+      expect(await store.findByHash('hash-ps_1')).toBeUndefined();
+      expect((await store.list('ten_a')).map((s) => s.id)).toEqual(['ps_2']);
+      expect(await store.list('ten_zzz')).toEqual([]);
+    });
+
+    it('refuses a second session with the same token hash', async () => {
+      const store = await make();
+      await store.create(session('ps_1', 'ten_a', '2026-01-01T00:00:01.000Z'));
+      await expect(store.create({ ...session('ps_2', 'ten_b', '2026-01-01T00:00:02.000Z'), hash: 'hash-ps_1' })).rejects.toThrow();
+      expect((await store.findByHash('hash-ps_1'))?.id).toBe('ps_1');
+      expect(await store.list('ten_b')).toEqual([]);
     });
   });
 }

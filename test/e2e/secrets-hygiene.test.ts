@@ -1,9 +1,11 @@
 /**
  * Secrets hygiene: run a full session against local mode with every log at
  * `info`, capture everything written to stdout and stderr, and search it for
- * each secret and key used. None may appear.
+ * each secret, key and portal session token (and its hash) used. None may
+ * appear.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashPortalToken } from '../../lib/app/portal-sessions.ts';
 import { startLocal } from '../../lib/local/system.ts';
 import { apiClient } from '../support/api-client.ts';
 import { Receiver, waitFor } from '../support/receiver.ts';
@@ -60,15 +62,39 @@ describe('secrets hygiene (local mode, end to end)', () => {
     await tenant.get(`/v1/tenants/ten_hyg/deliveries?eventId=${ev.body.id}`);
     const keyId = (await admin.post('/v1/tenants/ten_hyg/api-keys')).body.id;
     await admin.delete(`/v1/tenants/ten_hyg/api-keys/${keyId}`);
+    // Portal sessions: minted, used (allowed, refused for scope, other tenant), altered, revoked and used again fresh.
+    await admin.post('/v1/tenants', { name: 'Other', id: 'ten_hyg2' });
+    const sessions = [
+      await admin.post('/v1/tenants/ten_hyg/portal-sessions', { scope: 'read' }),
+      await admin.post('/v1/tenants/ten_hyg/portal-sessions', {}),
+    ].map((r) => ({ id: r.body.id as string, token: new URL(r.body.url as string).hash.replace('#session=', '') }));
+    for (const { token } of sessions) {
+      const portal = apiClient(local.apiUrl, token);
+      await portal.get('/v1/whoami');
+      await portal.get('/v1/tenants/ten_hyg/endpoints');
+      await portal.post('/v1/tenants/ten_hyg/api-keys');
+      await portal.get(`/v1/tenants/ten_hyg/endpoints/${ep.id}/secret`);
+      await portal.get('/v1/tenants/ten_hyg2/endpoints');
+      await portal.post('/v1/tenants/ten_hyg/events', { type: 'invoice.paid', data: { via: 'portal' } });
+      await apiClient(local.apiUrl, token.slice(0, -2)).get('/v1/whoami');
+      await fetch(`${local.apiUrl}/portal/ten_hyg`);
+    }
+    await admin.get('/v1/tenants/ten_hyg/portal-sessions');
+    await admin.delete(`/v1/tenants/ten_hyg/portal-sessions/${sessions[0]!.id}`);
+    await apiClient(local.apiUrl, sessions[0]!.token).get('/v1/whoami');
+    const sessionSecrets = Object.fromEntries(sessions.flatMap(({ token }, i) => [[`session${i}`, token], [`session${i}Hash`, hashPortalToken(token)]]));
 
     // Assert
     const text = captured.join('\n');
     expect(text.length).toBeGreaterThan(1000); // the logs were captured
     expect(text).toContain(ev.body.id); // and they do name the event
-    for (const [what, secret] of Object.entries({ adminKey: local.adminKey, tenantKey, chosenSecret, rotated, headerCredential })) {
+    for (const [what, secret] of Object.entries({ adminKey: local.adminKey, tenantKey, chosenSecret, rotated, headerCredential, ...sessionSecrets })) {
       expect(text.includes(secret), `${what} appears in the logs`).toBe(false);
     }
-    expect(text).not.toMatch(/whsec_|whsk_|bh_tk_[A-Za-z0-9_-]{20}/);
+    expect(text).not.toMatch(/whsec_|whsk_|bh_tk_[A-Za-z0-9_-]{20}|bhps_[A-Za-z0-9_-]{10}/);
+    // Only the tail of a session token is distinctive enough to search for on its own.
+    for (const { token } of sessions) expect(text.includes(token.slice(-24)), 'a session token (its last 24 characters) appears in the logs').toBe(false);
+    expect(text).toContain('/portal-sessions'); // the session requests were logged, by path
     expect(ed.id).toMatch(/^ep_/);
   });
 });

@@ -19,6 +19,7 @@ import { CONSUMERS, FUNCTION_TIMEOUT_SECONDS, INGEST_ROUTES, QUEUES, TABLES, typ
 import { buildLambdas } from '../../lib/bundles.ts';
 import { BillhookStack } from '../../lib/infra/billhook-stack.ts';
 import { FUNCTION_KEYS, REPO_ROOT, WebhookDelivery, type FunctionKey, type TableKey } from '../../lib/infra/webhook-delivery.ts';
+import { brandIndexHtml, DEFAULT_BRANDING } from '../../lib/dashboard/serve.ts';
 
 const CDK_CONTEXT = (JSON.parse(readFileSync(path.join(REPO_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }).context;
 const TABLE_KEYS = Object.keys(TABLES) as TableKey[];
@@ -151,13 +152,14 @@ describe('BillhookStack', () => {
       expect(template.toJSON().Resources[ids.table.logs].Properties.GlobalSecondaryIndexes).toHaveLength(2);
     });
 
-    it('expires events and log items through TTL on expiresAt, and entities never', () => {
+    it('expires events and log items through TTL on expiresAt, and portal sessions in the entities table on purgeAt', () => {
       const props = (k: TableKey) => template.toJSON().Resources[ids.table[k]].Properties;
       expect(props('events').TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
       expect(props('logs').TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
       // Rate slots and lapsed leases clean themselves up.
       expect(props('limits').TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
-      expect(props('entities').TimeToLiveSpecification).toBeUndefined();
+      // Only portal session items carry purgeAt (their own expiresAt is an ISO string).
+      expect(props('entities').TimeToLiveSpecification).toEqual({ AttributeName: 'purgeAt', Enabled: true });
     });
   });
 
@@ -507,6 +509,17 @@ describe('BillhookStack', () => {
       t.hasResourceProperties('AWS::ApiGatewayV2::Stage', { DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 } });
     });
 
+    it('takes the portal branding and public URL from context, and refuses a colour that is not #rrggbb', () => {
+      const t = Template.fromStack(buildStack({ portalProductName: 'Acme Billing', portalAccentColor: '#AA3300', publicUrl: 'https://hooks.acme.example' }).stack);
+      const fn = Object.values(t.findResources('AWS::Lambda::Function'))[0]!;
+      expect(fn.Properties.Environment.Variables).toMatchObject({
+        BILLHOOK_PORTAL_PRODUCT_NAME: 'Acme Billing',
+        BILLHOOK_PORTAL_ACCENT_COLOR: '#AA3300',
+        BILLHOOK_PUBLIC_URL: 'https://hooks.acme.example',
+      });
+      expect(() => buildStack({ portalAccentColor: 'red' })).toThrow(/BILLHOOK_PORTAL_ACCENT_COLOR: must be a colour written #rrggbb/);
+    });
+
     it('refuses a malformed retry schedule at synth time', () => {
       expect(() => buildStack({ retrySchedule: '5,soon' })).toThrow(/invalid retry delay/);
     });
@@ -632,7 +645,8 @@ describe('BillhookStack', () => {
           },
         }).toString(),
       );
-      expect(served).toMatchObject({ status: 200, body: html });
+      // The shipped shell, with the deployment's branding (the default here) written in as it is served.
+      expect(served).toMatchObject({ status: 200, body: brandIndexHtml(html, DEFAULT_BRANDING) });
       expect(served.csp).toContain("script-src 'self'");
     });
   });

@@ -4,7 +4,7 @@
  * thousands of requests.
  */
 import { findRoute, responseProblem } from '../../lib/contract/check.ts';
-import { AdminKeyAuthenticator, ChainAuthenticator, TenantKeyAuthenticator } from '../../lib/http/auth.ts';
+import { AdminKeyAuthenticator, ChainAuthenticator, PortalSessionAuthenticator, TenantKeyAuthenticator } from '../../lib/http/auth.ts';
 import { apiRoutes } from '../../lib/http/api-routes.ts';
 import { handleHttp } from '../../lib/http/handler.ts';
 import { ingestRoutes } from '../../lib/http/ingest-routes.ts';
@@ -18,7 +18,12 @@ export const ADMIN_KEY = 'in-process-admin-key-0123456789';
 export function inProcessApi() {
   const deps = memoryDeps();
   const router = new Router([...apiRoutes(async () => deps), ...ingestRoutes(async () => deps)]);
-  const auth = new ChainAuthenticator([new AdminKeyAuthenticator(async () => ADMIN_KEY), new TenantKeyAuthenticator(deps.apiKeys, () => 0, 0)]);
+  // No caching (TTL 0): each request sees the stores as they are; sessions expire by the deps' manual clock.
+  const auth = new ChainAuthenticator([
+    new AdminKeyAuthenticator(async () => ADMIN_KEY),
+    new TenantKeyAuthenticator(deps.apiKeys, () => 0, 0),
+    new PortalSessionAuthenticator(deps.portalSessions, () => deps.clock.now(), 0),
+  ]);
   let n = 0;
   const call = async (method: string, path: string, options: { key?: string; body?: unknown; rawBody?: Buffer; headers?: Record<string, string> } = {}) => {
     const [p, q] = path.split('?') as [string, string | undefined];
@@ -47,6 +52,7 @@ export function inProcessApi() {
       [...deps.deliveries.items].map(([k, v]) => [k, { ...v, keys: [...v.keys] }]),
       [...deps.apiKeys.items],
       [...deps.eventTypes.items],
+      [...deps.portalSessions.items],
       deps.queue.sent.length,
       deps.queue.fanouts.length,
       deps.dlq.messages.length,

@@ -52,6 +52,8 @@ const configs: fc.Arbitrary<Config> = fc
     dashboardFrameAncestors: fc.array(word.map((w) => `https://${w}.example`), { maxLength: 2 }),
     breaker: fc.record({ threshold: int(0, 1000), cooldownSeconds: int(1, 3600) }),
     logLevel: optional(fc.constantFrom('debug', 'info', 'WARN', 'error')),
+    publicUrl: optional(fc.oneof(word.map((w) => `https://${w}.example`), fc.tuple(word, int(1, 65535), word).map(([h, p, w]) => `http://${h}:${p}/${w}`))),
+    portalBranding: fc.record({ productName: fc.string({ minLength: 1, maxLength: 100 }), accentColor: fc.stringMatching(/^#[0-9a-fA-F]{6}$/) }),
   })
   .map((c) => JSON.parse(JSON.stringify(c)) as Config); // absent, not undefined, as loadConfig leaves them
 

@@ -7,6 +7,7 @@ import {
   MemoryEndpointStore,
   MemoryEventStore,
   MemoryEventTypeStore,
+  MemoryPortalSessionStore,
   MemoryTenantStore,
 } from '../../lib/adapters/memory/stores.ts';
 import type { AppDeps } from '../../lib/app/deps.ts';
@@ -50,6 +51,7 @@ export function memoryDeps() {
   const schemas = new CfworkerSchemaValidator();
   const deps = {
     apiKeys: new MemoryApiKeyStore(),
+    portalSessions: new MemoryPortalSessionStore(),
     dlq: new MemoryDeadLetterQueue(),
     sleep: async (ms: number) => {
       clock.advance(ms);

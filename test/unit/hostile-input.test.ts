@@ -24,6 +24,9 @@ let tenantKey = '';
 beforeAll(async () => {
   await api.call('POST', '/v1/tenants', { key: ADMIN_KEY, body: { name: 'Fuzz', id: 'ten_fuzz' } });
   await api.call('POST', '/v1/tenants/ten_fuzz/endpoints', { key: ADMIN_KEY, body: { url: 'https://fuzz.example/hook' } });
+  // The queue property below counts one message per event: its tenant has exactly one endpoint, whatever the route fuzz created.
+  await api.call('POST', '/v1/tenants', { key: ADMIN_KEY, body: { name: 'Queue', id: 'ten_queue' } });
+  await api.call('POST', '/v1/tenants/ten_queue/endpoints', { key: ADMIN_KEY, body: { url: 'https://queue.example/hook' } });
   tenantKey = (await api.call('POST', '/v1/tenants/ten_fuzz/api-keys', { key: ADMIN_KEY })).body.key;
 });
 
@@ -147,8 +150,8 @@ describe('hostile payloads past the HTTP layer (property)', () => {
         const before = api.deps.queue.sent.length;
         api.deps.clock.advance(1); // the fixture's ids come from a counter that wraps at 256: time keeps them apart
         const res = batch
-          ? await api.call('POST', '/v1/tenants/ten_fuzz/events/batch', { key: ADMIN_KEY, body: `{"events":[{"type":"invoice.paid","data":${data.text}}]}` })
-          : await api.call('POST', '/v1/tenants/ten_fuzz/events', { key: ADMIN_KEY, body: `{"type":"invoice.paid","data":${data.text}}` });
+          ? await api.call('POST', '/v1/tenants/ten_queue/events/batch', { key: ADMIN_KEY, body: `{"events":[{"type":"invoice.paid","data":${data.text}}]}` })
+          : await api.call('POST', '/v1/tenants/ten_queue/events', { key: ADMIN_KEY, body: `{"type":"invoice.paid","data":${data.text}}` });
         // Batch bodies nest two levels more: data that deep is refused (422), never a 5xx.
         if (res.status === 422 && batch && res.body.detail.includes('nested deeper')) return;
         expect(res.status, JSON.stringify(res.body)).toBe(202);

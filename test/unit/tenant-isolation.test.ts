@@ -79,9 +79,14 @@ describe('tenant isolation', () => {
     ['GET', '/v1/tenants/ten_a/deliveries'],
     ['GET', `/v1/tenants/ten_a/deliveries/${ids.dlvA}`],
     ['POST', `/v1/tenants/ten_a/deliveries/${ids.dlvA}/retry`],
+    // Admin routes under the tenant: 403 to any tenant key, whichever tenant (nothing to learn).
+    ['PATCH', '/v1/tenants/ten_a', { name: 'Evil' }],
+    ['POST', '/v1/tenants/ten_a/portal-sessions', {}],
+    ['GET', '/v1/tenants/ten_a/portal-sessions'],
+    ['DELETE', '/v1/tenants/ten_a/portal-sessions/ps_x'],
   ];
 
-  it("answers 404 on every route of another tenant, with no data and no change", async () => {
+  it("answers 404 on every route of another tenant (403 on its admin routes), with no data and no change", async () => {
     const routes = aRoutes();
     // Every tenant-scoped route of the API is in the table.
     const tenantRoutes = api.router.routes.filter((r) => r.def.path.startsWith('/v1/tenants/{tenantId}'));
@@ -89,7 +94,8 @@ describe('tenant isolation', () => {
     const before = snapshot();
     for (const [method, path, body] of routes) {
       const res = await api.call(method, path, { key: keyB, ...(body === undefined ? {} : { body }) });
-      expect([method, path, res.status]).toEqual([method, path, 404]);
+      const expected = api.router.match(method, path).route.def.auth === 'admin' ? 403 : 404;
+      expect([method, path, res.status]).toEqual([method, path, expected]);
       expect(JSON.stringify(res.body)).not.toContain('secretOfA');
     }
     expect(snapshot()).toBe(before);

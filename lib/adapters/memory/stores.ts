@@ -4,8 +4,8 @@
  * cursors); the shared conformance suite in test/adapters runs against both.
  */
 import { BillhookError } from '../../core/errors.ts';
-import type { Delivery, DeliveryMessage, DeliveryWithAttempts, EndpointRecord, EventRecord, JobMessage, Tenant } from '../../core/model.ts';
 import type { StoredEventType } from '../../core/event-types.ts';
+import type { Delivery, DeliveryMessage, DeliveryWithAttempts, EndpointRecord, EventRecord, JobMessage, Tenant, TenantPatch } from '../../core/model.ts';
 import type {
   ApiKeyRecord,
   Clock,
@@ -24,6 +24,8 @@ import type {
   EventTypeStore,
   Page,
   PageRequest,
+  PortalSessionRecord,
+  PortalSessionStore,
   PutEventResult,
   RecordAttemptResult,
   TenantStore,
@@ -55,6 +57,16 @@ export class MemoryTenantStore implements TenantStore {
   async list(page: PageRequest) {
     const sorted = [...this.items.values()].sort((a, b) => (a.createdAt + a.id).localeCompare(b.createdAt + b.id));
     return pageOf(sorted, (t) => `${t.createdAt}#${t.id}`, 'tenants', page);
+  }
+  async update(id: string, patch: TenantPatch) {
+    const t = this.items.get(id);
+    if (!t) return undefined;
+    if (patch.name !== undefined) t.name = patch.name;
+    if (patch.portalFrameAncestors !== undefined) {
+      if (patch.portalFrameAncestors.length) t.portalFrameAncestors = [...patch.portalFrameAncestors];
+      else delete t.portalFrameAncestors;
+    }
+    return clone(t);
   }
 }
 
@@ -257,6 +269,30 @@ export class MemoryApiKeyStore implements ApiKeyStore {
   async delete(tenantId: string, keyId: string) {
     for (const [hash, k] of this.items) {
       if (k.tenantId === tenantId && k.id === keyId) return this.items.delete(hash);
+    }
+    return false;
+  }
+}
+
+export class MemoryPortalSessionStore implements PortalSessionStore {
+  readonly items = new Map<string, PortalSessionRecord>();
+  async create(session: PortalSessionRecord) {
+    if (this.items.has(session.hash)) throw new Error('duplicate session');
+    this.items.set(session.hash, clone(session));
+  }
+  async findByHash(hash: string) {
+    const session = this.items.get(hash);
+    return session && clone(session);
+  }
+  async list(tenantId: string) {
+    return [...this.items.values()]
+      .filter((session) => session.tenantId === tenantId)
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id))
+      .map(clone);
+  }
+  async delete(tenantId: string, id: string) {
+    for (const [hash, session] of this.items) {
+      if (session.tenantId === tenantId && session.id === id) return this.items.delete(hash);
     }
     return false;
   }
