@@ -34,6 +34,9 @@ describe('web dashboard in Chromium', () => {
   const tenant = 'ten_acme';
   let endpointId = '';
   let secret = '';
+  // Until the stats routes (issue 17b) are merged, GET …/stats answers 404 and the views must say so without breaking.
+  let statsRoutes = false;
+  const routeExists = async (p: string) => (await fetch(`${local.apiUrl}${p}`, { headers: { authorization: `Bearer ${local.adminKey}` } })).status !== 404;
 
   const shot = async (name: string, p: Page = page) => {
     await p.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
@@ -62,6 +65,7 @@ describe('web dashboard in Chromium', () => {
     api = apiClient(local.apiUrl, local.adminKey);
     expect((await api.post('/v1/tenants', { id: tenant, name: 'Acme Billing' })).status).toBe(201);
     expect((await api.post('/v1/tenants', { id: 'ten_other', name: 'Other Co' })).status).toBe(201);
+    statsRoutes = await routeExists(`/v1/tenants/${tenant}/stats/endpoints`);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
     context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-GB', timezoneId: 'UTC' });
     page = await context.newPage();
@@ -131,8 +135,17 @@ describe('web dashboard in Chromium', () => {
     const row = page.locator(`tr:has-text("invoice.paid")`);
     await expect.poll(() => row.first().textContent(), { timeout: 20_000 }).toContain('Succeeded');
     expect(await row.first().textContent()).toContain('200');
+    // The list asks for every row's figures in one request, never one per row.
+    const statsRequests: string[] = [];
+    const onRequest = (r: { url(): string }) => r.url().includes('/stats') && statsRequests.push(new URL(r.url()).pathname);
+    page.on('request', onRequest);
     await page.getByRole('link', { name: 'Endpoints' }).click();
-    await expect.poll(() => page.locator('.rate').first().textContent(), { timeout: 10_000 }).toContain('100 %');
+    const cell = page.getByTestId('endpoint-stats').first();
+    if (statsRoutes) await expect.poll(() => cell.textContent(), { timeout: 15_000 }).toContain('100 %');
+    else await expect.poll(() => cell.textContent()).toContain('unavailable');
+    page.off('request', onRequest);
+    expect(statsRequests.length).toBeGreaterThan(0);
+    expect(statsRequests.every((u) => u === `/v1/tenants/${tenant}/stats/endpoints`)).toBe(true);
     await shot('04-endpoints');
   }, 60_000);
 
@@ -188,6 +201,142 @@ describe('web dashboard in Chromium', () => {
     await shot('09-event');
   }, 60_000);
 
+  it('shows the event catalogue, and sends an example to an endpoint that receives the type', async () => {
+    // Until the catalogue (issue 17a) is merged, the answer has no schemas or examples: add two in the browser, as 17a will serve them.
+    await page.route('**/v1/event-types', async (route) => {
+      const res = await route.fetch();
+      const body = (await res.json()) as { data: { type: string; schema?: object; example?: object }[] };
+      for (const t of body.data) {
+        if (!['invoice.paid', 'customer.created'].includes(t.type) || t.example) continue;
+        t.schema = { type: 'object', required: ['invoice'], properties: { invoice: { type: 'string' } } };
+        t.example = { invoice: 'in_example', amount: 4200, currency: 'EUR' };
+      }
+      await route.fulfill({ response: res, json: body });
+    });
+    try {
+      await page.goto(`${local.dashboardUrl}#/t/${tenant}/endpoints`);
+      await page.getByRole('link', { name: 'Catalogue' }).click();
+      await page.getByRole('heading', { name: 'Event catalogue', level: 1 }).waitFor();
+      expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Event catalogue');
+      const types = (await api.get('/v1/event-types')).body.data as { type: string; description: string }[];
+      await expect.poll(() => page.getByTestId('catalogue-row').count()).toBe(types.length);
+      const paid = page.locator('[data-testid="catalogue-row"][data-type="invoice.paid"]');
+      expect(await paid.textContent()).toContain(types.find((t) => t.type === 'invoice.paid')!.description);
+      await paid.getByText('Example', { exact: true }).click();
+      expect(await paid.getByTestId('type-example').textContent()).toContain('"invoice": "in_example"');
+      expect(await unlabelled()).toEqual([]);
+
+      // A type no endpoint receives: nowhere to send it.
+      const customer = page.locator('[data-testid="catalogue-row"][data-type="customer.created"]');
+      await customer.getByTestId('send-example').click();
+      await customer.getByText('No endpoint receives').waitFor();
+      await customer.getByRole('button', { name: 'Close' }).click();
+      expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('send-example');
+
+      // invoice.paid reaches the endpoint (invoice.*): send the example there and follow the delivery.
+      const before = receiver.on('/hooks').length;
+      await paid.getByTestId('send-example').click();
+      expect(await paid.getByLabel('Endpoint').locator('option').allTextContents()).toEqual([`${receiver.url}/hooks`]);
+      await shot('13-catalogue');
+      await paid.getByTestId('send-example-submit').click();
+      await paid.getByTestId('example-delivery').waitFor();
+      await expect.poll(() => page.locator('.notice').textContent()).toContain('Example invoice.paid sent');
+      const got = await waitFor('the example', () => receiver.on('/hooks')[before]);
+      expect((new Webhook(secret).verify(got.body, got.headers as Record<string, string>) as { type: string }).type).toBe('invoice.paid');
+      await paid.getByTestId('example-delivery').click();
+      await page.getByRole('button', { name: 'Retry now' }).waitFor();
+      await expect.poll(() => page.locator('.page-head .badge').textContent(), { timeout: 20_000 }).toBe('Succeeded');
+
+      // The filter narrows the list.
+      await page.getByRole('link', { name: 'Catalogue' }).click();
+      await page.getByLabel('Filter').fill('refund');
+      await expect.poll(() => page.getByTestId('catalogue-row').count()).toBe(types.filter((t) => t.type.includes('refund') || t.description.toLowerCase().includes('refund')).length);
+    } finally {
+      await page.unroute('**/v1/event-types');
+    }
+  }, 60_000);
+
+  it('shows the activity charts, or says plainly that this server has no stats yet', async () => {
+    await page.goto(`${local.dashboardUrl}#/t/${tenant}/endpoints`);
+    await page.getByRole('link', { name: 'Activity' }).click();
+    await page.getByRole('heading', { name: 'Activity', level: 1 }).waitFor();
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Activity');
+    if (statsRoutes) {
+      await page.getByTestId('chart-outcomes').waitFor();
+      expect(await page.getByTestId('chart-outcomes').getAttribute('role')).toBe('img');
+      await page.getByText('Show as table').click();
+      expect(await page.getByTestId('stats-table').locator('tbody tr').count()).toBeGreaterThan(0);
+    } else {
+      await page.getByTestId('stats-error').waitFor();
+      expect(await page.getByTestId('stats-error').textContent()).toContain('not available from this server yet');
+    }
+    const byDay = page.getByRole('button', { name: 'By day, 30 days' });
+    await byDay.click();
+    await expect.poll(() => byDay.getAttribute('aria-pressed')).toBe('true');
+    await page.getByRole('button', { name: 'Reload' }).click();
+    await page.getByTestId(statsRoutes ? 'chart-outcomes' : 'stats-error').waitFor();
+    await shot('14-activity');
+  }, 60_000);
+
+  it('draws the charts from a stats answer (stubbed with the contract shape): accessible SVG, legend, table; the list shows zeros for quiet endpoints', async () => {
+    const start = Date.UTC(2026, 2, 3, 0);
+    const data = Array.from({ length: 24 }, (_, i) => {
+      const quiet = i % 5 === 4;
+      return { start: new Date(start + i * 3600_000).toISOString(), succeeded: quiet ? 0 : 10 + (i % 7) * 3, failed: quiet ? 0 : i % 3, exhausted: quiet ? 0 : i % 4 === 0 ? 1 : 0, p50Ms: quiet ? null : 40 + i, p95Ms: quiet ? null : 120 + i * 9 };
+    });
+    const total = (k: 'succeeded' | 'failed' | 'exhausted') => data.reduce((n, b) => n + b[k], 0);
+    const segments = data.reduce((n, b) => n + [b.succeeded, b.failed, b.exhausted].filter((v) => v > 0).length, 0);
+    const queries: string[] = [];
+    await page.route(/\/v1\/tenants\/[^/]+\/stats(\?|$)/, (route) => {
+      queries.push(new URL(route.request().url()).search);
+      return route.fulfill({ json: { bucket: 'hour', since: data[0]!.start, until: new Date(start + 24 * 3600_000).toISOString(), data } });
+    });
+    await page.route(/\/v1\/tenants\/[^/]+\/stats\/endpoints/, (route) => route.fulfill({ json: { since: data[0]!.start, until: data[23]!.start, data: [{ endpointId: 'ep_someone_else', succeeded: 5, failed: 0, exhausted: 0, p50Ms: 10, p95Ms: 20 }] } }));
+    try {
+      await page.goto(`${local.dashboardUrl}#/t/${tenant}/endpoints`);
+      await page.getByRole('link', { name: 'Activity' }).click();
+      const chart = page.getByTestId('chart-outcomes');
+      await chart.waitFor();
+      expect(queries[0]).toBe('?bucket=hour');
+      expect(await chart.getAttribute('role')).toBe('img');
+      // The accessible name and description come from the chart's own <title> and <desc>, and state the totals.
+      const [name, desc] = await chart.evaluate((svg) => (svg.getAttribute('aria-labelledby') ?? '').split(' ').map((id) => document.getElementById(id)?.textContent ?? ''));
+      expect(name).toBe('Delivery attempts per hour, the last 24 hours');
+      expect(desc).toContain(`${total('succeeded') + total('failed') + total('exhausted')} attempts: ${total('succeeded')} succeeded, ${total('failed')} failed and were retried, ${total('exhausted')} exhausted.`);
+      expect(await chart.locator('rect.bar').count()).toBe(segments);
+      expect(await chart.locator('.axis text').count()).toBeGreaterThan(4); // y ticks and x labels
+      expect(await page.locator('.legend').first().textContent()).toContain(`Succeeded (${total('succeeded')})`);
+      const latency = page.getByTestId('chart-latency');
+      expect(await latency.getAttribute('role')).toBe('img');
+      expect(await latency.locator('circle.marker-p50').count()).toBe(data.filter((b) => b.p50Ms !== null).length);
+      expect(await latency.locator('path.line-p95').getAttribute('d')).toMatch(/^M[\d.]+ [\d.]+ L.* M/); // gaps where nothing happened
+      await page.getByText('Show as table').click();
+      expect(await page.getByTestId('stats-table').locator('tbody tr').count()).toBe(24);
+      expect(await page.getByTestId('stats-table').locator('tbody tr').first().textContent()).toContain(String(data[0]!.succeeded));
+      await shot('18-activity-charts');
+      await page.getByRole('button', { name: 'By day, 30 days' }).click();
+      await expect.poll(() => queries.at(-1)).toBe('?bucket=day');
+
+      // The endpoint's page asks for its own figures.
+      await page.goto(`${local.dashboardUrl}#/t/${tenant}/endpoints/${endpointId}`);
+      await page.getByTestId('chart-outcomes').waitFor();
+      expect(queries.at(-1)).toBe(`?bucket=hour&endpointId=${endpointId}`);
+      // An endpoint absent from the totals had no attempts: zeros, not an error.
+      await page.goto(`${local.dashboardUrl}#/t/${tenant}/endpoints`);
+      await expect.poll(() => page.getByTestId('endpoint-stats').first().textContent()).toContain('0 ok · 0 failed · 0 exhausted');
+
+      // On a phone the chart fits the screen.
+      await page.setViewportSize({ width: 390, height: 844 });
+      await page.goto(`${local.dashboardUrl}#/t/${tenant}/activity`);
+      await page.getByTestId('chart-outcomes').waitFor();
+      expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(0);
+      await shot('19-phone-activity');
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 800 });
+      await page.unrouteAll();
+    }
+  }, 60_000);
+
   it('shows the endpoint page with health, recovers its failures with progress, rotates the secret and disables it', async () => {
     receiver.script('/hooks', { status: 500, body: 'db down' });
     const posted = await api.post(`/v1/tenants/${tenant}/events`, { type: 'invoice.created', data: { invoice: 'in_1003' } });
@@ -206,6 +355,35 @@ describe('web dashboard in Chromium', () => {
     await page.getByRole('button', { name: 'Disable' }).click();
     await expect.poll(async () => (await api.get(`/v1/tenants/${tenant}/endpoints/${endpointId}`)).body.status).toBe('disabled');
     await page.getByRole('button', { name: 'Enable' }).waitFor();
+  }, 60_000);
+
+  it('edits delivery limits and ordering, with the refusal of the API next to the field', async () => {
+    const before = (await api.get(`/v1/tenants/${tenant}/endpoints/${endpointId}`)).body;
+    await page.goto(`${local.dashboardUrl}#/t/${tenant}/endpoints/${endpointId}/edit`);
+    await page.getByRole('heading', { name: 'Edit endpoint' }).waitFor();
+    const limit = page.getByLabel('Concurrent requests at most (optional)');
+    const ordering = page.getByLabel('Ordering', { exact: true });
+    expect(await limit.inputValue()).toBe(String(before.maxInFlight));
+    expect(await ordering.inputValue()).toBe('none');
+    expect(await unlabelled()).toEqual([]);
+
+    await limit.fill('0');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.locator('#maxInFlight-error').waitFor();
+    expect(await limit.getAttribute('aria-invalid')).toBe('true');
+    expect(await limit.getAttribute('aria-describedby')).toContain('maxInFlight-error');
+    expect((await api.get(`/v1/tenants/${tenant}/endpoints/${endpointId}`)).body.maxInFlight).toBe(before.maxInFlight);
+
+    await limit.fill('25');
+    await ordering.selectOption('key');
+    await shot('15-endpoint-limits');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('heading', { name: `${receiver.url}/hooks` }).waitFor();
+    expect((await api.get(`/v1/tenants/${tenant}/endpoints/${endpointId}`)).body).toMatchObject({ maxInFlight: 25, ordering: 'key' });
+    expect(await page.locator('dl.facts').first().textContent()).toContain('at most 25 at a time');
+    expect(await page.locator('dl.facts').first().textContent()).toContain('by ordering key');
+    // The endpoint's own activity panel: the same charts filtered by endpoint, or the same plain message.
+    await page.getByTestId(statsRoutes ? 'activity' : 'stats-error').first().waitFor();
   }, 60_000);
 
   it('reads on a phone-sized screen', async () => {
@@ -242,6 +420,139 @@ describe('web dashboard in Chromium', () => {
     expect(await p.getByText(endpointId).count()).toBe(0);
     await portal.close();
   }, 60_000);
+
+  describe('customer portal page (UI only: no portal-session back end needed)', () => {
+    const origin = () => new URL(local.dashboardUrl).origin;
+    const portalUrl = () => `${origin()}/portal/${tenant}`;
+    /**
+     * A browser context on the portal page. Until issue 17c serves /portal/{tenantId}, it gets the dashboard's page
+     * shell there, with the branding metas 17c adds; `whoami` may be stubbed to play a session of a given scope.
+     */
+    const portalPage = async (options: { whoami?: object } = {}) => {
+      const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+      const p = await ctx.newPage();
+      watch(p);
+      await p.addInitScript(() => document.addEventListener('securitypolicyviolation', (e) => console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`)));
+      if (!(await routeExists(`/portal/${tenant}`))) {
+        await p.route(`${origin()}/portal/**`, async (route) => {
+          const res = await route.fetch({ url: local.dashboardUrl });
+          const html = (await res.text()).replace('<head>', '<head>\n<meta name="billhook-product" content="Acme Pay">\n<meta name="billhook-accent" content="#ffd400">');
+          await route.fulfill({ response: res, body: html });
+        });
+      }
+      if (options.whoami) await p.route('**/v1/whoami', (route) => route.fulfill({ json: options.whoami }));
+      const apiCalls: string[] = [];
+      p.on('request', (r) => new URL(r.url()).pathname.startsWith('/v1/') && apiCalls.push(new URL(r.url()).pathname));
+      return { ctx, p, apiCalls };
+    };
+    const buttonNames = (p: Page) => p.getByRole('button').evaluateAll((els) => els.map((e) => (e.textContent ?? '').trim()));
+    const WRITE_CONTROLS = ['Add endpoint', 'Add your first endpoint', 'Edit', 'Disable', 'Enable', 'Send test event', 'Delete…', 'Show secret', 'Rotate secret…', 'Recover', 'Retry now', 'Send example'];
+
+    it('an altered link shows the expired page; the token leaves the address bar at once; no sign-in form', async () => {
+      const { ctx, p } = await portalPage();
+      try {
+        await p.goto(`${portalUrl()}#session=bhps_altered000000000000000000000000000000000`);
+        await p.getByTestId('portal-expired').waitFor();
+        expect(await p.getByRole('heading', { level: 1 }).textContent()).toBe('This link has expired');
+        expect(await p.evaluate(() => document.activeElement?.textContent)).toBe('This link has expired');
+        expect(p.url()).toBe(`${portalUrl()}#/t/${tenant}/endpoints`);
+        expect(await p.evaluate(() => sessionStorage.getItem('billhook.portal'))).toBeNull(); // dropped once refused
+        expect(await p.getByLabel('API key').count()).toBe(0);
+        expect(await p.textContent('body')).toContain('Acme Pay');
+        const accent = await p.evaluate(() => [getComputedStyle(document.documentElement).getPropertyValue('--accent').trim(), getComputedStyle(document.documentElement).getPropertyValue('--accent-text').trim()]);
+        expect(accent).toEqual(['#ffd400', '#000000']);
+        await shot('16-portal-expired', p);
+
+        // Without a token and nothing kept: the same page, and no API call at all.
+        const fresh = await portalPage();
+        try {
+          await fresh.p.goto(portalUrl());
+          await fresh.p.getByTestId('portal-expired').waitFor();
+          expect(fresh.apiCalls).toEqual([]);
+        } finally {
+          await fresh.ctx.close();
+        }
+      } finally {
+        await ctx.close();
+      }
+    }, 60_000);
+
+    it('a session of another tenant, or no portal session at all, is not a link to this portal', async () => {
+      for (const who of [{ kind: 'portal', tenantId: 'ten_other', sessionId: 'ps_1', scope: 'manage', expiresAt: '2099-01-01T00:00:00Z' }, { kind: 'admin' }]) {
+        const { ctx, p } = await portalPage({ whoami: who });
+        try {
+          await p.goto(`${portalUrl()}#session=bhps_whatever`);
+          await p.getByTestId('portal-expired').waitFor();
+        } finally {
+          await ctx.close();
+        }
+      }
+    }, 60_000);
+
+    it('a read session (stubbed whoami, a tenant key as its token) sees everything and no control that changes state', async () => {
+      const key = (await api.post(`/v1/tenants/${tenant}/api-keys`)).body.key as string;
+      const { ctx, p } = await portalPage({ whoami: { kind: 'portal', tenantId: tenant, sessionId: 'ps_read', scope: 'read', expiresAt: '2099-01-01T00:00:00Z' } });
+      try {
+        await p.goto(`${portalUrl()}#session=${key}`);
+        await p.getByRole('heading', { name: 'Endpoints', level: 1 }).waitFor();
+        expect(p.url()).not.toContain(key);
+        await p.locator(`a[href$="/endpoints/${endpointId}"]`).first().waitFor();
+        expect(await p.getByTestId('brand').textContent()).toBe('Acme Pay');
+        expect(await p.getByTestId('view-only').count()).toBe(1);
+        expect(await p.getByRole('button', { name: 'Sign out' }).count()).toBe(0);
+        expect(await p.getByRole('link', { name: 'Add endpoint' }).count()).toBe(0);
+        expect((await buttonNames(p)).filter((n) => WRITE_CONTROLS.includes(n))).toEqual([]);
+        await shot('17-portal-read', p);
+
+        await p.locator(`a[href$="/endpoints/${endpointId}"]`).first().click();
+        await p.getByRole('heading', { name: 'Details' }).waitFor();
+        expect((await buttonNames(p)).filter((n) => WRITE_CONTROLS.includes(n))).toEqual([]);
+        expect(await p.getByRole('link', { name: 'Edit' }).count()).toBe(0);
+        expect(await p.getByRole('heading', { name: 'Signing secret' }).count()).toBe(0);
+        expect(await p.getByRole('heading', { name: 'Recover failed deliveries' }).count()).toBe(0);
+
+        await p.goto(`${portalUrl()}#/t/${tenant}/endpoints/${endpointId}/edit`);
+        await p.getByRole('heading', { name: 'View only' }).waitFor();
+
+        await p.goto(`${portalUrl()}#/t/${tenant}/deliveries`);
+        await p.getByRole('link', { name: /Delivery dlv_/ }).first().click();
+        await p.getByRole('heading', { name: 'Attempts' }).waitFor();
+        expect((await buttonNames(p)).filter((n) => WRITE_CONTROLS.includes(n))).toEqual([]);
+
+        await p.getByRole('link', { name: 'Catalogue' }).click();
+        await p.getByTestId('catalogue-row').first().waitFor();
+        expect(await p.getByTestId('send-example').count()).toBe(0);
+
+        // Another tenant's page is not shown: back to this tenant's endpoints.
+        await p.goto(`${portalUrl()}#/t/ten_other/deliveries`);
+        await expect.poll(() => p.url()).toBe(`${portalUrl()}#/t/${tenant}/endpoints`);
+      } finally {
+        await ctx.close();
+      }
+    }, 90_000);
+
+    it('a manage session sees the controls a tenant key sees; a 401 while in use ends on the expired page', async () => {
+      const key = (await api.post(`/v1/tenants/${tenant}/api-keys`)).body.key as string;
+      const { ctx, p } = await portalPage({ whoami: { kind: 'portal', tenantId: tenant, sessionId: 'ps_manage', scope: 'manage', expiresAt: '2099-01-01T00:00:00Z' } });
+      try {
+        await p.goto(`${portalUrl()}#session=${key}`);
+        await p.getByRole('link', { name: 'Add endpoint' }).waitFor();
+        expect(await p.getByTestId('view-only').count()).toBe(0);
+        expect(await p.evaluate(() => sessionStorage.getItem('billhook.portal'))).toBe(key);
+        // A reload of the tab keeps the session (sessionStorage), with no token in the address.
+        await p.reload();
+        await p.getByRole('link', { name: 'Add endpoint' }).waitFor();
+        await p.locator(`a[href$="/endpoints/${endpointId}"]`).first().waitFor();
+        // The session ends (revoked or expired): the next call answers 401.
+        await p.route('**/v1/tenants/**', (route) => route.fulfill({ status: 401, contentType: 'application/problem+json', json: { type: 'about:blank', title: 'Unauthorized', status: 401, code: 'session_expired', detail: 'the session expired' } }));
+        await p.getByRole('link', { name: 'Deliveries', exact: true }).click();
+        await p.getByTestId('portal-expired').waitFor();
+        expect(await p.evaluate(() => sessionStorage.getItem('billhook.portal'))).toBeNull();
+      } finally {
+        await ctx.close();
+      }
+    }, 60_000);
+  });
 
   it('logged no console error, page error or CSP violation', () => {
     expect(problems).toEqual([]);

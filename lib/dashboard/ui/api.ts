@@ -5,8 +5,8 @@
  */
 import { memberTexts } from '../../core/json-text.ts';
 // The transport only: the dashboard ships no schemas (types come from the shared client types, erased at build).
-import { HttpClient, UnreachableError, type RawResponse } from '../../client/http.ts';
-import type { EndpointView, EventType, EventView, ProblemBody } from '../../client/index.ts';
+import { HttpClient, UnreachableError, queryString, type RawResponse } from '../../client/http.ts';
+import type { Delivery, EndpointView, EventType, EventView, Page, ProblemBody } from '../../client/index.ts';
 
 export interface FieldError {
   path: string;
@@ -28,10 +28,61 @@ export type { Attempt, Delivery, DeliveryStatus, EndpointStats, EventType, Page,
 export { DELIVERY_STATUSES } from '../../client/http.ts';
 /** An endpoint as the API answers it. */
 export type Endpoint = EndpointView;
-/** Who a key belongs to (`tenantId` only for tenant keys). */
-export interface Who {
-  kind: 'admin' | 'tenant';
-  tenantId?: string;
+/**
+ * Who a credential belongs to: the admin, a tenant key, or a customer-portal
+ * session. Mirrors `GET /v1/whoami` of the portal contract (issue 17; the
+ * contract type replaces this at merge).
+ */
+export type Who =
+  | { kind: 'admin'; tenantId?: undefined }
+  | { kind: 'tenant'; tenantId: string; keyId?: string }
+  | { kind: 'portal'; tenantId: string; sessionId: string; scope: PortalScope; expiresAt: string };
+export type PortalScope = 'read' | 'manage';
+
+// ---- Shapes of the issue-17 routes. They mirror the shared contract (catalogue 17a, stats 17b);
+// ---- lib/contract does not have them in this branch yet: the lead switches these to the contract types at merge.
+
+/** One entry of `GET /v1/event-types`, with its schema and example when it has them. */
+export interface CatalogueEntry extends EventType {
+  schema?: Record<string, unknown>;
+  example?: Record<string, unknown>;
+  source?: 'default' | 'deployment' | 'custom';
+}
+
+export type StatsBucketSize = 'hour' | 'day';
+
+/** One bucket of `GET /v1/tenants/{t}/stats`: attempts by outcome, and latency percentiles (null: no attempt). */
+export interface StatsBucket {
+  start: string;
+  succeeded: number;
+  failed: number;
+  exhausted: number;
+  p50Ms: number | null;
+  p95Ms: number | null;
+}
+
+/** `GET /v1/tenants/{t}/stats`: every bucket of the window, oldest first. */
+export interface StatsSeries {
+  bucket: StatsBucketSize;
+  since: string;
+  until: string;
+  data: StatsBucket[];
+}
+
+/** One endpoint's totals in `GET /v1/tenants/{t}/stats/endpoints` (endpoints without attempts are absent). */
+export interface EndpointTotals {
+  endpointId: string;
+  succeeded: number;
+  failed: number;
+  exhausted: number;
+  p50Ms: number | null;
+  p95Ms: number | null;
+}
+
+export interface EndpointTotalsPage {
+  since: string;
+  until: string;
+  data: EndpointTotals[];
 }
 
 /** An event. Parsed by the browser, so big or long numbers in `data` may be rounded: show `dataText` instead. */
@@ -54,7 +105,7 @@ export { queryString as queryOf } from '../../client/http.ts';
 export const pathOf = (...segments: string[]): string => '/' + segments.map(encodeURIComponent).join('/');
 
 export class Api {
-  private catalogue: Promise<EventType[]> | undefined;
+  private catalogue: Promise<CatalogueEntry[]> | undefined;
 
   private readonly client: HttpClient;
 
@@ -97,9 +148,17 @@ export class Api {
   patch = <T>(path: string, body: unknown) => this.call<T>('PATCH', path, body);
   del = (path: string) => this.call<void>('DELETE', path);
 
-  /** The event-type catalogue: fixed for a deployment, so read once per sign-in and shared by every view. */
-  eventTypes(): Promise<EventType[]> {
-    this.catalogue ??= this.get<{ data: EventType[] }>('/v1/event-types').then(
+  /** Who this credential belongs to. */
+  whoami = (): Promise<Who> => this.get<Who>('/v1/whoami');
+
+  /**
+   * The event-type catalogue, with descriptions, schemas and examples. Read
+   * once per sign-in and shared by every view; `fresh` asks again (the
+   * platform may have changed it since).
+   */
+  eventTypes(options: { fresh?: boolean } = {}): Promise<CatalogueEntry[]> {
+    if (options.fresh) this.catalogue = undefined;
+    this.catalogue ??= this.get<{ data: CatalogueEntry[] }>('/v1/event-types').then(
       (r) => r.data,
       (err: unknown) => {
         this.catalogue = undefined; // a later view asks again
@@ -108,9 +167,29 @@ export class Api {
     );
     return this.catalogue;
   }
+
+  /** Attempts by outcome and latency per bucket, for the tenant or one endpoint (the server's default window). */
+  stats(tenantId: string, query: { bucket: StatsBucketSize; endpointId?: string | undefined }): Promise<StatsSeries> {
+    return this.get<StatsSeries>(pathOf('v1', 'tenants', tenantId, 'stats') + queryString({ bucket: query.bucket, endpointId: query.endpointId }));
+  }
+
+  /** Every endpoint's totals for the last 24 h, in one request (for the endpoint list). */
+  endpointTotals(tenantId: string): Promise<EndpointTotalsPage> {
+    return this.get<EndpointTotalsPage>(pathOf('v1', 'tenants', tenantId, 'stats', 'endpoints'));
+  }
+
+  /** Send a test event to one endpoint: the type's catalogue example when it has one. Answers the delivery (202). */
+  sendTest(tenantId: string, endpointId: string, type?: string): Promise<Delivery> {
+    return this.post<Delivery>(pathOf('v1', 'tenants', tenantId, 'endpoints', endpointId, 'test'), type ? { type } : {});
+  }
+
+  /** Endpoints of a tenant, up to the API's page limit (for pickers). */
+  endpointsForPicker(tenantId: string): Promise<Page<EndpointView>> {
+    return this.get<Page<EndpointView>>(pathOf('v1', 'tenants', tenantId, 'endpoints') + queryString({ limit: 250 }));
+  }
 }
 
 /** Check a key without keeping it: who it belongs to, or the API's error. */
 export async function whoami(key: string): Promise<Who> {
-  return new Api(key, () => {}).get<Who>('/v1/whoami');
+  return new Api(key, () => {}).whoami();
 }

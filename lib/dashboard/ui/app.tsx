@@ -1,21 +1,37 @@
 /**
  * The shell: sign-in, tenant choice (admins), navigation, and the view for
- * the current route. The key lives in sessionStorage only: closing the tab
- * signs out, and nothing is written to disk for long.
+ * the current route. Two ways in:
+ * - the dashboard (`/dashboard`): sign in with an admin or tenant key, kept
+ *   in sessionStorage only: closing the tab signs out;
+ * - the customer portal (`/portal/<tenantId>#session=<token>`, see portal.ts):
+ *   a magic link for one tenant, no sign-in form, no tenant switch; when the
+ *   session is refused (expired, revoked, altered) an "expired" page says so.
  */
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { Api, ApiError, whoami, type Tenant, type Who } from './api.ts';
-import { ErrorBox, Loading } from './components.tsx';
-import { SessionContext, type Session } from './context.ts';
+import type { Brand } from './brand.ts';
+import { ErrorBox, Loading, ViewOnly } from './components.tsx';
+import { SessionContext, canWriteAs, type Session } from './context.ts';
 import { useLoad } from './hooks.ts';
+import { PORTAL_STORAGE, type KeyValueStore, type PortalBoot } from './portal.ts';
 import { link, navigate, useRoute } from './router.ts';
+import { ActivityPage } from './pages/activity.tsx';
+import { CataloguePage } from './pages/catalogue.tsx';
 import { DeliveriesPage, DeliveryPage } from './pages/deliveries.tsx';
 import { EndpointFormPage, EndpointPage, EndpointsPage } from './pages/endpoints.tsx';
 import { EventPage, EventsPage } from './pages/events.tsx';
 
 const KEY_STORAGE = 'billhook.key';
 
-function SignIn({ onSignedIn }: { onSignedIn: (key: string, who: Who) => void }) {
+/** What main.tsx found before the first render. */
+export interface Boot {
+  store: KeyValueStore;
+  brand: Brand;
+  /** Set on `/portal/<tenantId>`: portal mode. */
+  portal?: PortalBoot | undefined;
+}
+
+function SignIn({ productName, onSignedIn }: { productName: string; onSignedIn: (key: string, who: Who) => void }) {
   const [key, setKey] = useState('');
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
@@ -35,7 +51,7 @@ function SignIn({ onSignedIn }: { onSignedIn: (key: string, who: Who) => void })
   };
   return (
     <main id="main" class="signin">
-      <h1>Billhook</h1>
+      <h1>{productName}</h1>
       <p class="muted">Webhook deliveries: endpoints, attempts and replays.</p>
       <form onSubmit={submit} noValidate>
         <label for="api-key">API key</label>
@@ -92,8 +108,9 @@ function TenantPicker({ api }: { api: Api }) {
   );
 }
 
-function View({ segments }: { segments: string[] }) {
+function View({ segments, canWrite }: { segments: string[]; canWrite: boolean }) {
   const [, , page, id, action] = segments;
+  if (page === 'endpoints' && (id === 'new' || action === 'edit') && !canWrite) return <ViewOnly />;
   if (page === 'endpoints' && id === 'new') return <EndpointFormPage />;
   if (page === 'endpoints' && id && action === 'edit') return <EndpointFormPage endpointId={id} />;
   if (page === 'endpoints' && id) return <EndpointPage endpointId={id} />;
@@ -102,6 +119,8 @@ function View({ segments }: { segments: string[] }) {
   if (page === 'deliveries') return <DeliveriesPage />;
   if (page === 'events' && id) return <EventPage eventId={id} />;
   if (page === 'events') return <EventsPage />;
+  if (page === 'activity') return <ActivityPage />;
+  if (page === 'catalogue') return <CataloguePage />;
   return (
     <section>
       <h1 tabIndex={-1}>Page not found</h1>
@@ -112,32 +131,32 @@ function View({ segments }: { segments: string[] }) {
   );
 }
 
-export function App() {
+/** Where an expired, revoked or altered portal link lands (and a portal URL without one). */
+export function ExpiredPage({ productName }: { productName: string }) {
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => heading.current?.focus(), []);
+  return (
+    <main id="main" class="expired">
+      <p class="expired-brand">{productName}</p>
+      <h1 ref={heading} tabIndex={-1} data-testid="portal-expired">
+        This link has expired
+      </h1>
+      <p>For your security, links to this page work for a limited time only.</p>
+      <p>Go back to the app that opened this page and open it again from there: it gives you a new link.</p>
+    </main>
+  );
+}
+
+/** Header, navigation and the current view, for whoever is signed in. */
+function Shell({ api, who, brand, onSignOut }: { api: Api; who: Who; brand: Brand; onSignOut?: (() => void) | undefined }) {
   const route = useRoute();
-  const [key, setKey] = useState<string | undefined>(() => sessionStorage.getItem(KEY_STORAGE) ?? undefined);
-  const [who, setWho] = useState<Who>();
-  const [bootError, setBootError] = useState<Error>();
   const [notice, setNotice] = useState('');
   const mainRef = useRef<HTMLElement>(null);
 
-  const signOut = () => {
-    sessionStorage.removeItem(KEY_STORAGE);
-    setKey(undefined);
-    setWho(undefined);
-  };
-  const api = useMemo(() => (key ? new Api(key, signOut) : undefined), [key]);
-
-  // A reload keeps the key (same tab): find out again whose it is.
-  useEffect(() => {
-    if (!key || who) return;
-    whoami(key).then(setWho, (err: Error) => (err instanceof ApiError && err.status === 401 ? signOut() : setBootError(err)));
-  }, [key, who]);
-
-  // Tenant keys belong to one tenant: send them there; admins without a tenant go to the picker.
+  // Tenant keys and portal sessions belong to one tenant: send them there; admins without a tenant go to the picker.
   const tenantInRoute = route.segments[0] === 't' ? route.segments[1] : undefined;
   useEffect(() => {
-    if (!who) return;
-    if (who.kind === 'tenant' && tenantInRoute !== who.tenantId) navigate(link('t', who.tenantId!, 'endpoints'));
+    if (who.kind !== 'admin' && tenantInRoute !== who.tenantId) navigate(link('t', who.tenantId, 'endpoints'));
     if (who.kind === 'admin' && !tenantInRoute && route.segments[0] !== 'tenants') navigate(link('tenants'));
   }, [who, tenantInRoute, route.segments]);
 
@@ -149,23 +168,10 @@ export function App() {
     setNotice('');
   }, [path]);
 
-  if (!key || !api) {
-    return (
-      <SignIn
-        onSignedIn={(k, w) => {
-          sessionStorage.setItem(KEY_STORAGE, k);
-          setKey(k);
-          setWho(w);
-        }}
-      />
-    );
-  }
-  if (bootError) return <ErrorBox error={bootError} retry={() => setBootError(undefined)} />;
-  if (!who) return <Loading what="your account" />;
-
-  // A tenant key never renders (nor asks for) another tenant's pages: the redirect above is on its way.
+  // One tenant's credential never renders (nor asks for) another tenant's pages: the redirect above is on its way.
   const allowed = tenantInRoute && (who.kind === 'admin' || who.tenantId === tenantInRoute);
-  const session: Session | undefined = allowed ? { api, who, tenantId: tenantInRoute, notify: setNotice } : undefined;
+  const canWrite = canWriteAs(who);
+  const session: Session | undefined = allowed ? { api, who, tenantId: tenantInRoute, notify: setNotice, canWrite } : undefined;
   const section = route.segments[2];
   const nav = (page: string, label: string) => (
     <li>
@@ -180,8 +186,8 @@ export function App() {
         Skip to content
       </a>
       <header class="topbar">
-        <a class="brand" href={tenantInRoute ? link('t', tenantInRoute, 'endpoints') : link('tenants')}>
-          Billhook
+        <a class="brand" href={tenantInRoute ? link('t', tenantInRoute, 'endpoints') : link('tenants')} data-testid="brand">
+          {brand.productName}
         </a>
         {tenantInRoute && (
           <nav aria-label="Sections">
@@ -189,20 +195,28 @@ export function App() {
               {nav('endpoints', 'Endpoints')}
               {nav('deliveries', 'Deliveries')}
               {nav('events', 'Events')}
+              {nav('activity', 'Activity')}
+              {nav('catalogue', 'Catalogue')}
             </ul>
           </nav>
         )}
         <div class="account">
-          {who.kind === 'admin' ? (
+          {who.kind === 'admin' && (
             <a href={link('tenants')} class="tenant-switch" title="Switch tenant">
               {tenantInRoute ? <span class="mono">{tenantInRoute}</span> : 'All tenants'} <span class="muted">(admin)</span>
             </a>
-          ) : (
-            <span class="mono">{who.tenantId}</span>
           )}
-          <button type="button" onClick={signOut}>
-            Sign out
-          </button>
+          {who.kind === 'tenant' && <span class="mono">{who.tenantId}</span>}
+          {!canWrite && (
+            <span class="badge badge-readonly" data-testid="view-only">
+              View only
+            </span>
+          )}
+          {onSignOut && (
+            <button type="button" onClick={onSignOut}>
+              Sign out
+            </button>
+          )}
         </div>
       </header>
       <main id="main" ref={mainRef} tabIndex={-1}>
@@ -211,7 +225,7 @@ export function App() {
         </p>
         {session ? (
           <SessionContext.Provider value={session}>
-            <View segments={route.segments} />
+            <View segments={route.segments} canWrite={canWrite} />
           </SessionContext.Provider>
         ) : (
           who.kind === 'admin' && <TenantPicker api={api} />
@@ -219,4 +233,77 @@ export function App() {
       </main>
     </>
   );
+}
+
+/** The dashboard: an API key typed into the sign-in form. */
+function KeyApp({ store, brand }: { store: KeyValueStore; brand: Brand }) {
+  const [key, setKey] = useState<string | undefined>(() => store.get(KEY_STORAGE));
+  const [who, setWho] = useState<Who>();
+  const [bootError, setBootError] = useState<Error>();
+  const [attempt, setAttempt] = useState(0);
+
+  const signOut = () => {
+    store.remove(KEY_STORAGE);
+    setKey(undefined);
+    setWho(undefined);
+  };
+  const api = useMemo(() => (key ? new Api(key, signOut) : undefined), [key]);
+
+  // A reload keeps the key (same tab): find out again whose it is.
+  useEffect(() => {
+    if (!key || who) return;
+    whoami(key).then(setWho, (err: Error) => (err instanceof ApiError && err.status === 401 ? signOut() : setBootError(err)));
+  }, [key, who, attempt]);
+
+  if (!key || !api) {
+    return (
+      <SignIn
+        productName={brand.productName}
+        onSignedIn={(k, w) => {
+          store.set(KEY_STORAGE, k);
+          setKey(k);
+          setWho(w);
+        }}
+      />
+    );
+  }
+  if (bootError) return <ErrorBox error={bootError} retry={() => (setBootError(undefined), setAttempt((n) => n + 1))} />;
+  if (!who) return <Loading what="your account" />;
+  return <Shell api={api} who={who} brand={brand} onSignOut={signOut} />;
+}
+
+/**
+ * The customer portal: the session from the magic link, for one tenant.
+ * Any 401 (an expired, revoked or altered session) ends on the expired page.
+ */
+function PortalApp({ portal, store, brand }: { portal: PortalBoot; store: KeyValueStore; brand: Brand }) {
+  const [expired, setExpired] = useState(!portal.token);
+  const [who, setWho] = useState<Who>();
+  const [bootError, setBootError] = useState<Error>();
+  const [attempt, setAttempt] = useState(0);
+  const api = useMemo(() => {
+    if (!portal.token) return undefined;
+    return new Api(portal.token, () => {
+      store.remove(PORTAL_STORAGE);
+      setExpired(true);
+    });
+  }, [portal.token]);
+
+  useEffect(() => {
+    if (!api || who || expired) return;
+    api.whoami().then(
+      // Only a portal session of this page's tenant: anything else in the fragment is not a link to this portal.
+      (w) => (w.kind === 'portal' && w.tenantId === portal.tenantId ? setWho(w) : (store.remove(PORTAL_STORAGE), setExpired(true))),
+      (err: Error) => !(err instanceof ApiError && err.status === 401) && setBootError(err),
+    );
+  }, [api, who, expired, attempt]);
+
+  if (expired || !api) return <ExpiredPage productName={brand.productName} />;
+  if (bootError) return <ErrorBox error={bootError} retry={() => (setBootError(undefined), setAttempt((n) => n + 1))} />;
+  if (!who) return <Loading what={brand.productName} />;
+  return <Shell api={api} who={who} brand={brand} />;
+}
+
+export function App({ boot }: { boot: Boot }) {
+  return boot.portal ? <PortalApp portal={boot.portal} store={boot.store} brand={boot.brand} /> : <KeyApp store={boot.store} brand={boot.brand} />;
 }

@@ -1,6 +1,7 @@
 /** Small shared pieces: states (loading, error, empty), badges, times, the pager. */
 import type { ComponentChildren } from 'preact';
 import { ApiError, type DeliveryStatus, type EventType } from './api.ts';
+import { useSession } from './context.ts';
 
 export function Loading({ what }: { what: string }) {
   return (
@@ -26,9 +27,9 @@ export function ErrorBox({ error, retry }: { error: Error; retry?: () => void })
   );
 }
 
-export function Empty({ title, children }: { title: string; children?: ComponentChildren }) {
+export function Empty({ title, children, testId }: { title: string; children?: ComponentChildren; testId?: string }) {
   return (
-    <div class="empty">
+    <div class="empty" data-testid={testId}>
       <p class="empty-title">{title}</p>
       {children}
     </div>
@@ -96,10 +97,10 @@ export function EventTypeOptions({ types }: { types: EventType[] | undefined }) 
 }
 
 /** A table that scrolls sideways on a narrow screen instead of breaking the layout. */
-export function Table({ caption, children }: { caption: string; children: ComponentChildren }) {
+export function Table({ caption, children, testId }: { caption: string; children: ComponentChildren; testId?: string }) {
   return (
     <div class="table-wrap" tabIndex={0} role="region" aria-label={caption}>
-      <table>
+      <table data-testid={testId}>
         <caption class="sr-only">{caption}</caption>
         {children}
       </table>
@@ -131,4 +132,19 @@ export function fromLocalInput(value: string): string | undefined {
   if (!value) return undefined;
   const d = new Date(value);
   return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
+}
+
+/** What only a credential that may change state sees (not a `read` portal session). */
+export function IfCanWrite({ children }: { children: ComponentChildren }) {
+  return useSession().canWrite ? <>{children}</> : null;
+}
+
+/** A page that only changes things, opened with a read-only session. */
+export function ViewOnly() {
+  return (
+    <section>
+      <h1 tabIndex={-1}>View only</h1>
+      <p>This page changes settings, and this link only lets you look. Ask for a link that can manage your webhooks.</p>
+    </section>
+  );
 }

@@ -2,7 +2,7 @@
 import { useState } from 'preact/hooks';
 import { prettyJson } from '../../../core/json-text.ts';
 import { DELIVERY_STATUSES, pathOf, queryOf, webhookBodyText, type Attempt, type Delivery, type Endpoint, type Page } from '../api.ts';
-import { Code, Empty, ErrorBox, EventTypeOptions, Loading, Pager, StatusBadge, Table, Time, fromLocalInput, shortId, toLocalInput } from '../components.tsx';
+import { Code, Empty, ErrorBox, EventTypeOptions, IfCanWrite, Loading, Pager, StatusBadge, Table, Time, fromLocalInput, shortId, toLocalInput } from '../components.tsx';
 import { useSession } from '../context.ts';
 import { useCursorPager, useInterval, useLoad } from '../hooks.ts';
 import { link, navigate, useRoute } from '../router.ts';
@@ -247,9 +247,11 @@ export function DeliveryPage({ deliveryId }: { deliveryId: string }) {
         <StatusBadge status={x.status} />
       </div>
       <div class="toolbar">
-        <button type="button" class="primary" onClick={retry} disabled={waitingFor !== undefined}>
-          {waitingFor !== undefined ? 'Retrying…' : 'Retry now'}
-        </button>
+        <IfCanWrite>
+          <button type="button" class="primary" onClick={retry} disabled={waitingFor !== undefined}>
+            {waitingFor !== undefined ? 'Retrying…' : 'Retry now'}
+          </button>
+        </IfCanWrite>
         <button type="button" onClick={() => navigate(link('t', tenantId, 'endpoints', x.endpointId))}>
           Endpoint
         </button>

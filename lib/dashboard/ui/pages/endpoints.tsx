@@ -1,44 +1,50 @@
 /** Endpoints: the list with health, create/edit with the event-type picker, and one endpoint's page. */
 import { useState } from 'preact/hooks';
-import { ApiError, pathOf, queryOf, type Delivery, type Endpoint, type EndpointStats, type EventType, type Page } from '../api.ts';
-import { Code, Empty, ErrorBox, EventTypeOptions, Loading, Pager, StatusBadge, Table, Time, fieldErrors, fromLocalInput, toLocalInput } from '../components.tsx';
+import { MAX_IN_FLIGHT, type OrderingMode } from '../../../core/endpoint-limits.ts';
+import { ApiError, pathOf, queryOf, type Delivery, type Endpoint, type EndpointStats, type EndpointTotals, type EventType, type Page } from '../api.ts';
+import { ActivityCharts } from '../charts.tsx';
+import { formatMs } from '../chart-geometry.ts';
+import { Code, Empty, ErrorBox, EventTypeOptions, IfCanWrite, Loading, Pager, StatusBadge, Table, Time, fieldErrors, fromLocalInput, toLocalInput } from '../components.tsx';
 import { useSession } from '../context.ts';
-import { useCursorPager, useInterval, useLoad } from '../hooks.ts';
+import { useCursorPager, useInterval, useLoad, type Loaded } from '../hooks.ts';
 import { link, navigate } from '../router.ts';
 
 const PAGE_SIZE = 20;
+/** How often the list's 24-hour figures refresh while it is open (one request for all rows). */
+const TOTALS_REFRESH_MS = 10_000;
 
 function useTenantPath() {
   const { tenantId } = useSession();
   return (...segments: string[]) => pathOf('v1', 'tenants', tenantId, ...segments);
 }
 
-function Health({ endpointId }: { endpointId: string }) {
-  const { api } = useSession();
-  const p = useTenantPath();
-  const stats = useLoad(() => api.get<EndpointStats>(p('endpoints', endpointId, 'stats')), [endpointId]);
-  if (stats.error) return <span class="muted">unavailable</span>;
-  if (!stats.data) return <span class="muted">…</span>;
-  const s = stats.data;
+const ZERO = { succeeded: 0, failed: 0, exhausted: 0, p50Ms: null, p95Ms: null };
+
+/** One row's last-24-hour figures, out of the list's single totals request (no entry: nothing happened, zeros). */
+function Totals({ endpointId, totals }: { endpointId: string; totals: Loaded<Map<string, EndpointTotals>> }) {
+  if (!totals.data) return totals.error ? <span class="muted" title={totals.error.message}>unavailable</span> : <span class="muted">…</span>;
+  const t = totals.data.get(endpointId) ?? { endpointId, ...ZERO };
+  const attempts = t.succeeded + t.failed + t.exhausted;
+  const rate = attempts ? t.succeeded / attempts : null;
   return (
     <span class="health">
-      <span class="rate">{s.successRate === null ? <span class="muted">no deliveries</span> : `${(s.successRate * 100).toFixed(s.successRate === 1 ? 0 : 1)} %`}</span>
-      {s.recentStatusCodes.length > 0 && (
-        <span class="codes" aria-label={`Recent status codes: ${s.recentStatusCodes.map((c) => c || 'none').join(', ')}`}>
-          {s.recentStatusCodes.map((c, i) => (
-            <Code key={i} code={c} />
-          ))}
-        </span>
-      )}
+      <span class="rate">{rate === null ? <span class="muted">no attempts</span> : `${(rate * 100).toFixed(rate === 1 ? 0 : 1)} %`}</span>
+      <span class="small muted">
+        {t.succeeded} ok · {t.failed} failed · {t.exhausted} exhausted
+        {t.p95Ms !== null && ` · p95 ${formatMs(t.p95Ms)}`}
+      </span>
     </span>
   );
 }
 
 export function EndpointsPage() {
-  const { api, tenantId, notify } = useSession();
+  const { api, tenantId, notify, canWrite } = useSession();
   const p = useTenantPath();
   const pager = useCursorPager(tenantId);
   const list = useLoad(() => api.get<Page<Endpoint>>(p('endpoints') + queryOf({ limit: PAGE_SIZE, cursor: pager.cursor })), [tenantId, pager.cursor]);
+  // One request for every row's figures, whatever the page size (the stats table answers it from counters).
+  const totals = useLoad(async () => new Map((await api.endpointTotals(tenantId)).data.map((t) => [t.endpointId, t])), [tenantId]);
+  useInterval(totals.reload, TOTALS_REFRESH_MS, !totals.error);
   const toggle = async (ep: Endpoint) => {
     try {
       await api.patch(p('endpoints', ep.id), { disabled: ep.status === 'enabled' });
@@ -54,18 +60,22 @@ export function EndpointsPage() {
         <h1 id="endpoints-title" tabIndex={-1}>
           Endpoints
         </h1>
-        <a class="button primary" href={link('t', tenantId, 'endpoints', 'new')}>
-          Add endpoint
-        </a>
+        <IfCanWrite>
+          <a class="button primary" href={link('t', tenantId, 'endpoints', 'new')}>
+            Add endpoint
+          </a>
+        </IfCanWrite>
       </div>
       {list.loading && !list.data && <Loading what="endpoints" />}
       {list.error && <ErrorBox error={list.error} retry={list.reload} />}
       {list.data && list.data.data.length === 0 && pager.page === 1 && (
         <Empty title="No endpoints yet">
-          <p>An endpoint is a URL of yours that Billhook sends signed events to.</p>
-          <a class="button primary" href={link('t', tenantId, 'endpoints', 'new')}>
-            Add your first endpoint
-          </a>
+          <p>An endpoint is a URL of yours that receives signed events.</p>
+          <IfCanWrite>
+            <a class="button primary" href={link('t', tenantId, 'endpoints', 'new')}>
+              Add your first endpoint
+            </a>
+          </IfCanWrite>
         </Empty>
       )}
       {list.data && list.data.data.length > 0 && (
@@ -76,9 +86,11 @@ export function EndpointsPage() {
               <th scope="col">Status</th>
               <th scope="col">Events</th>
               <th scope="col">Last 24 h</th>
-              <th scope="col">
-                <span class="sr-only">Actions</span>
-              </th>
+              {canWrite && (
+                <th scope="col">
+                  <span class="sr-only">Actions</span>
+                </th>
+              )}
             </tr>
           </thead>
           <tbody>
@@ -94,14 +106,16 @@ export function EndpointsPage() {
                   <StatusBadge status={ep.status} />
                 </td>
                 <td class="small">{ep.eventTypes.join(', ')}</td>
-                <td>
-                  <Health endpointId={ep.id} />
+                <td data-testid="endpoint-stats" data-endpoint={ep.id}>
+                  <Totals endpointId={ep.id} totals={totals} />
                 </td>
-                <td class="actions">
-                  <button type="button" onClick={() => toggle(ep)} aria-label={`${ep.status === 'enabled' ? 'Disable' : 'Enable'} ${ep.url}`}>
-                    {ep.status === 'enabled' ? 'Disable' : 'Enable'}
-                  </button>
-                </td>
+                {canWrite && (
+                  <td class="actions">
+                    <button type="button" onClick={() => toggle(ep)} aria-label={`${ep.status === 'enabled' ? 'Disable' : 'Enable'} ${ep.url}`}>
+                      {ep.status === 'enabled' ? 'Disable' : 'Enable'}
+                    </button>
+                  </td>
+                )}
               </tr>
             ))}
           </tbody>
@@ -204,6 +218,8 @@ function EndpointForm(props: { initial: Endpoint | undefined; api: ReturnType<ty
   const [scheme, setScheme] = useState<Endpoint['signatureScheme']>(initial?.signatureScheme ?? 'standard-webhooks');
   const [schedule, setSchedule] = useState(initial ? initial.retrySchedule.join(', ') : '');
   const [rate, setRate] = useState(initial?.rateLimitPerSecond ? String(initial.rateLimitPerSecond) : '');
+  const [maxInFlight, setMaxInFlight] = useState(initial ? String(initial.maxInFlight) : '');
+  const [ordering, setOrdering] = useState<OrderingMode>(initial?.ordering ?? 'none');
   const [error, setError] = useState<Error>();
   const [busy, setBusy] = useState(false);
   const errors = fieldErrors(error);
@@ -218,6 +234,9 @@ function EndpointForm(props: { initial: Endpoint | undefined; api: ReturnType<ty
     if (!initial) body.signatureScheme = scheme;
     if (delays) body.retrySchedule = delays;
     if (rate.trim()) body.rateLimitPerSecond = Number(rate);
+    // Only what changed: an edit that leaves them alone keeps following the deployment default.
+    if (maxInFlight.trim() && Number(maxInFlight) !== initial?.maxInFlight) body.maxInFlight = Number(maxInFlight);
+    if (ordering !== (initial?.ordering ?? 'none')) body.ordering = ordering;
     setBusy(true);
     try {
       const saved = initial ? await api.patch<Endpoint>(props.path('endpoints', initial.id), body) : await api.post<Endpoint>(props.path('endpoints'), body);
@@ -266,6 +285,27 @@ function EndpointForm(props: { initial: Endpoint | undefined; api: ReturnType<ty
         </Field>
         <Field id="rateLimitPerSecond" label="Rate limit per second (optional)" error={errors.rateLimitPerSecond}>
           {(a) => <input {...a} type="number" min={1} max={10000} value={rate} onInput={(e) => setRate(e.currentTarget.value)} />}
+        </Field>
+        <Field
+          id="maxInFlight"
+          label="Concurrent requests at most (optional)"
+          help={`${MAX_IN_FLIGHT.min}–${MAX_IN_FLIGHT.max}: how many requests this endpoint receives at the same time, across the whole deployment. Empty keeps the deployment's default.`}
+          error={errors.maxInFlight}
+        >
+          {(a) => <input {...a} type="number" inputMode="numeric" min={MAX_IN_FLIGHT.min} max={MAX_IN_FLIGHT.max} step={1} value={maxInFlight} onInput={(e) => setMaxInFlight(e.currentTarget.value)} />}
+        </Field>
+        <Field
+          id="ordering"
+          label="Ordering"
+          help="By ordering key: events that share an orderingKey arrive in the order they were sent, each after the previous one succeeded or was exhausted; other keys are not held back, and events without a key are not ordered. Held-back deliveries are neither failures nor spent attempts."
+          error={errors.ordering}
+        >
+          {(a) => (
+            <select {...a} value={ordering} onChange={(e) => setOrdering(e.currentTarget.value as OrderingMode)}>
+              <option value="none">None: deliver each event as soon as possible</option>
+              <option value="key">By ordering key</option>
+            </select>
+          )}
         </Field>
         <div class="form-actions">
           <button type="submit" class="primary" disabled={busy}>
@@ -420,7 +460,7 @@ function RecoverPanel({ endpoint }: { endpoint: Endpoint }) {
 }
 
 export function EndpointPage({ endpointId }: { endpointId: string }) {
-  const { api, tenantId, notify } = useSession();
+  const { api, tenantId, notify, canWrite } = useSession();
   const p = useTenantPath();
   const ep = useLoad(() => api.get<Endpoint>(p('endpoints', endpointId)), [endpointId]);
   const stats = useLoad(() => api.get<EndpointStats>(p('endpoints', endpointId, 'stats')), [endpointId]);
@@ -444,7 +484,7 @@ export function EndpointPage({ endpointId }: { endpointId: string }) {
   };
   const sendTest = () =>
     act(async () => {
-      const d = await api.post<Delivery>(p('endpoints', e.id, 'test'), testType ? { type: testType } : {});
+      const d: Delivery = await api.sendTest(tenantId, e.id, testType || undefined);
       navigate(link('t', tenantId, 'deliveries', d.id));
     }, 'Test event sent.');
   return (
@@ -461,28 +501,30 @@ export function EndpointPage({ endpointId }: { endpointId: string }) {
       {e.disabledReason && <p class="warn-box">Disabled: {e.disabledReason}</p>}
       {actionError && <ErrorBox error={actionError} />}
       <div class="toolbar">
-        <a class="button" href={link('t', tenantId, 'endpoints', e.id, 'edit')}>
-          Edit
-        </a>
-        <button type="button" onClick={() => act(() => api.patch(p('endpoints', e.id), { disabled: e.status === 'enabled' }), e.status === 'enabled' ? 'Endpoint disabled.' : 'Endpoint enabled; its backlog drains at a capped rate.')}>
-          {e.status === 'enabled' ? 'Disable' : 'Enable'}
-        </button>
-        <span class="test-event">
-          <label for="test-type" class="sr-only">
-            Test event type
-          </label>
-          <select id="test-type" value={testType} onChange={(ev) => setTestType(ev.currentTarget.value)}>
-            <option value="">Default test event</option>
-            <EventTypeOptions types={catalogue.data} />
-          </select>
-          <button type="button" onClick={sendTest}>
-            Send test event
+        <IfCanWrite>
+          <a class="button" href={link('t', tenantId, 'endpoints', e.id, 'edit')}>
+            Edit
+          </a>
+          <button type="button" onClick={() => act(() => api.patch(p('endpoints', e.id), { disabled: e.status === 'enabled' }), e.status === 'enabled' ? 'Endpoint disabled.' : 'Endpoint enabled; its backlog drains at a capped rate.')}>
+            {e.status === 'enabled' ? 'Disable' : 'Enable'}
           </button>
-        </span>
+          <span class="test-event">
+            <label for="test-type" class="sr-only">
+              Test event type
+            </label>
+            <select id="test-type" value={testType} onChange={(ev) => setTestType(ev.currentTarget.value)}>
+              <option value="">Default test event</option>
+              <EventTypeOptions types={catalogue.data} />
+            </select>
+            <button type="button" onClick={sendTest}>
+              Send test event
+            </button>
+          </span>
+        </IfCanWrite>
         <a class="button" href={link('t', tenantId, 'deliveries', new URLSearchParams({ endpointId: e.id }))}>
           Deliveries
         </a>
-        {confirmDelete ? (
+        {!canWrite ? null : confirmDelete ? (
           <span class="confirm" role="group" aria-label="Confirm delete">
             Delete this endpoint?{' '}
             <button type="button" class="danger" onClick={() => act(() => api.del(p('endpoints', e.id)).then(() => navigate(link('t', tenantId, 'endpoints'))), 'Endpoint deleted.')}>
@@ -512,6 +554,12 @@ export function EndpointPage({ endpointId }: { endpointId: string }) {
             <dd>{e.signatureScheme}</dd>
             <dt>Retry delays</dt>
             <dd>{e.retrySchedule.length ? e.retrySchedule.map((s) => `${s} s`).join(', ') : 'none'}</dd>
+            <dt>Concurrency</dt>
+            <dd>
+              at most {e.maxInFlight} at a time{e.rateLimitPerSecond ? `, ${e.rateLimitPerSecond} per second` : ''}
+            </dd>
+            <dt>Ordering</dt>
+            <dd>{e.ordering === 'key' ? 'by ordering key' : 'none'}</dd>
             <dt>Custom headers</dt>
             <dd>{e.headerNames.length ? e.headerNames.join(', ') : <span class="muted">none</span>}</dd>
             <dt>Created</dt>
@@ -538,9 +586,15 @@ export function EndpointPage({ endpointId }: { endpointId: string }) {
             </dl>
           )}
         </section>
-        <SecretPanel endpoint={e} />
-        <RecoverPanel endpoint={e} />
+        <IfCanWrite>
+          <SecretPanel endpoint={e} />
+          <RecoverPanel endpoint={e} />
+        </IfCanWrite>
       </div>
+      <section class="panel activity-panel" aria-labelledby="activity-title">
+        <h2 id="activity-title">Activity</h2>
+        <ActivityCharts endpointId={e.id} level={3} />
+      </section>
     </section>
   );
 }
