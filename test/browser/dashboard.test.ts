@@ -61,7 +61,7 @@ describe('web dashboard in Chromium', () => {
     mkdirSync(SHOTS, { recursive: true });
     receiver = await new Receiver().start();
     // One retry, ten minutes out: a failed delivery stays visibly "failed" until someone retries it.
-    local = await startLocal({ port: 0, env: { BILLHOOK_RETRY_SCHEDULE: '600', BILLHOOK_LOG_LEVEL: 'error' } });
+    local = await startLocal({ port: 0, env: { BILLHOOK_RETRY_SCHEDULE: '600', BILLHOOK_LOG_LEVEL: 'error', BILLHOOK_PORTAL_PRODUCT_NAME: 'Acme Pay', BILLHOOK_PORTAL_ACCENT_COLOR: '#ffd400' } });
     api = apiClient(local.apiUrl, local.adminKey);
     expect((await api.post('/v1/tenants', { id: tenant, name: 'Acme Billing' })).status).toBe(201);
     expect((await api.post('/v1/tenants', { id: 'ten_other', name: 'Other Co' })).status).toBe(201);
@@ -202,28 +202,18 @@ describe('web dashboard in Chromium', () => {
   }, 60_000);
 
   it('shows the event catalogue, and sends an example to an endpoint that receives the type', async () => {
-    // Until the catalogue (issue 17a) is merged, the answer has no schemas or examples: add two in the browser, as 17a will serve them.
-    await page.route('**/v1/event-types', async (route) => {
-      const res = await route.fetch();
-      const body = (await res.json()) as { data: { type: string; schema?: object; example?: object }[] };
-      for (const t of body.data) {
-        if (!['invoice.paid', 'customer.created'].includes(t.type) || t.example) continue;
-        t.schema = { type: 'object', required: ['invoice'], properties: { invoice: { type: 'string' } } };
-        t.example = { invoice: 'in_example', amount: 4200, currency: 'EUR' };
-      }
-      await route.fulfill({ response: res, json: body });
-    });
     try {
       await page.goto(`${local.dashboardUrl}#/t/${tenant}/endpoints`);
       await page.getByRole('link', { name: 'Catalogue' }).click();
       await page.getByRole('heading', { name: 'Event catalogue', level: 1 }).waitFor();
       expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Event catalogue');
-      const types = (await api.get('/v1/event-types')).body.data as { type: string; description: string }[];
+      const types = (await api.get('/v1/event-types')).body.data as { type: string; description: string; example?: Record<string, unknown> }[];
+      const paidExample = types.find((t) => t.type === 'invoice.paid')!.example!;
       await expect.poll(() => page.getByTestId('catalogue-row').count()).toBe(types.length);
       const paid = page.locator('[data-testid="catalogue-row"][data-type="invoice.paid"]');
       expect(await paid.textContent()).toContain(types.find((t) => t.type === 'invoice.paid')!.description);
       await paid.getByText('Example', { exact: true }).click();
-      expect(await paid.getByTestId('type-example').textContent()).toContain('"invoice": "in_example"');
+      expect(JSON.parse((await paid.getByTestId('type-example').textContent())!)).toEqual(paidExample);
       expect(await unlabelled()).toEqual([]);
 
       // A type no endpoint receives: nowhere to send it.
@@ -242,7 +232,9 @@ describe('web dashboard in Chromium', () => {
       await paid.getByTestId('example-delivery').waitFor();
       await expect.poll(() => page.locator('.notice').textContent()).toContain('Example invoice.paid sent');
       const got = await waitFor('the example', () => receiver.on('/hooks')[before]);
-      expect((new Webhook(secret).verify(got.body, got.headers as Record<string, string>) as { type: string }).type).toBe('invoice.paid');
+      const verified = new Webhook(secret).verify(got.body, got.headers as Record<string, string>) as { type: string; data: unknown };
+      expect(verified.type).toBe('invoice.paid');
+      expect(verified.data).toEqual(paidExample);
       await paid.getByTestId('example-delivery').click();
       await page.getByRole('button', { name: 'Retry now' }).waitFor();
       await expect.poll(() => page.locator('.page-head .badge').textContent(), { timeout: 20_000 }).toBe('Succeeded');
@@ -252,7 +244,7 @@ describe('web dashboard in Chromium', () => {
       await page.getByLabel('Filter').fill('refund');
       await expect.poll(() => page.getByTestId('catalogue-row').count()).toBe(types.filter((t) => t.type.includes('refund') || t.description.toLowerCase().includes('refund')).length);
     } finally {
-      await page.unroute('**/v1/event-types');
+      await page.getByLabel('Filter').fill('');
     }
   }, 60_000);
 
@@ -421,26 +413,22 @@ describe('web dashboard in Chromium', () => {
     await portal.close();
   }, 60_000);
 
-  describe('customer portal page (UI only: no portal-session back end needed)', () => {
+  describe('customer portal page, opened with real portal sessions', () => {
     const origin = () => new URL(local.dashboardUrl).origin;
     const portalUrl = () => `${origin()}/portal/${tenant}`;
-    /**
-     * A browser context on the portal page. Until issue 17c serves /portal/{tenantId}, it gets the dashboard's page
-     * shell there, with the branding metas 17c adds; `whoami` may be stubbed to play a session of a given scope.
-     */
-    const portalPage = async (options: { whoami?: object } = {}) => {
+    /** A portal session made by the platform's backend with the admin key: its link and token. */
+    const session = async (scope: 'read' | 'manage', tenantId = tenant) => {
+      const res = await api.post(`/v1/tenants/${tenantId}/portal-sessions`, { scope, expiresInSeconds: 600 });
+      expect(res.status).toBe(201);
+      const url = res.body.url as string;
+      return { id: res.body.id as string, url, token: url.slice(url.indexOf('#session=') + '#session='.length) };
+    };
+    /** A fresh browser context (its own sessionStorage) on the real /portal/{tenantId} page, with the branding the deployment sets. */
+    const portalPage = async () => {
       const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
       const p = await ctx.newPage();
       watch(p);
       await p.addInitScript(() => document.addEventListener('securitypolicyviolation', (e) => console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`)));
-      if (!(await routeExists(`/portal/${tenant}`))) {
-        await p.route(`${origin()}/portal/**`, async (route) => {
-          const res = await route.fetch({ url: local.dashboardUrl });
-          const html = (await res.text()).replace('<head>', '<head>\n<meta name="billhook-product" content="Acme Pay">\n<meta name="billhook-accent" content="#ffd400">');
-          await route.fulfill({ response: res, body: html });
-        });
-      }
-      if (options.whoami) await p.route('**/v1/whoami', (route) => route.fulfill({ json: options.whoami }));
       const apiCalls: string[] = [];
       p.on('request', (r) => new URL(r.url()).pathname.startsWith('/v1/') && apiCalls.push(new URL(r.url()).pathname));
       return { ctx, p, apiCalls };
@@ -477,23 +465,25 @@ describe('web dashboard in Chromium', () => {
       }
     }, 60_000);
 
-    it('a session of another tenant, or no portal session at all, is not a link to this portal', async () => {
-      for (const who of [{ kind: 'portal', tenantId: 'ten_other', sessionId: 'ps_1', scope: 'manage', expiresAt: '2099-01-01T00:00:00Z' }, { kind: 'admin' }]) {
-        const { ctx, p } = await portalPage({ whoami: who });
+    it('a session of another tenant, or the admin key in the fragment, is not a link to this portal', async () => {
+      const other = await session('manage', 'ten_other');
+      for (const token of [other.token, local.adminKey]) {
+        const { ctx, p } = await portalPage();
         try {
-          await p.goto(`${portalUrl()}#session=bhps_whatever`);
+          await p.goto(`${portalUrl()}#session=${token}`);
           await p.getByTestId('portal-expired').waitFor();
+          expect(p.url()).not.toContain(token);
         } finally {
           await ctx.close();
         }
       }
     }, 60_000);
 
-    it('a read session (stubbed whoami, a tenant key as its token) sees everything and no control that changes state', async () => {
-      const key = (await api.post(`/v1/tenants/${tenant}/api-keys`)).body.key as string;
-      const { ctx, p } = await portalPage({ whoami: { kind: 'portal', tenantId: tenant, sessionId: 'ps_read', scope: 'read', expiresAt: '2099-01-01T00:00:00Z' } });
+    it('a read session sees everything and no control that changes state; the API refuses its writes', async () => {
+      const { url, token: key } = await session('read');
+      const { ctx, p } = await portalPage();
       try {
-        await p.goto(`${portalUrl()}#session=${key}`);
+        await p.goto(url);
         await p.getByRole('heading', { name: 'Endpoints', level: 1 }).waitFor();
         expect(p.url()).not.toContain(key);
         await p.locator(`a[href$="/endpoints/${endpointId}"]`).first().waitFor();
@@ -523,6 +513,13 @@ describe('web dashboard in Chromium', () => {
         await p.getByTestId('catalogue-row').first().waitFor();
         expect(await p.getByTestId('send-example').count()).toBe(0);
 
+        // The API refuses what the page does not offer.
+        const write = await fetch(`${local.apiUrl}/v1/tenants/${tenant}/endpoints/${endpointId}`, { method: 'PATCH', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: '{"description":"changed"}' });
+        expect(write.status).toBe(403);
+        expect((await api.get(`/v1/tenants/${tenant}/endpoints/${endpointId}`)).body.description).not.toBe('changed');
+        const secretRead = await fetch(`${local.apiUrl}/v1/tenants/${tenant}/endpoints/${endpointId}/secret`, { headers: { authorization: `Bearer ${key}` } });
+        expect(secretRead.status).toBe(403);
+
         // Another tenant's page is not shown: back to this tenant's endpoints.
         await p.goto(`${portalUrl()}#/t/ten_other/deliveries`);
         await expect.poll(() => p.url()).toBe(`${portalUrl()}#/t/${tenant}/endpoints`);
@@ -531,11 +528,11 @@ describe('web dashboard in Chromium', () => {
       }
     }, 90_000);
 
-    it('a manage session sees the controls a tenant key sees; a 401 while in use ends on the expired page', async () => {
-      const key = (await api.post(`/v1/tenants/${tenant}/api-keys`)).body.key as string;
-      const { ctx, p } = await portalPage({ whoami: { kind: 'portal', tenantId: tenant, sessionId: 'ps_manage', scope: 'manage', expiresAt: '2099-01-01T00:00:00Z' } });
+    it('a manage session sees the controls a tenant key sees; a session revoked while in use ends on the expired page', async () => {
+      const { id, url, token: key } = await session('manage');
+      const { ctx, p } = await portalPage();
       try {
-        await p.goto(`${portalUrl()}#session=${key}`);
+        await p.goto(url);
         await p.getByRole('link', { name: 'Add endpoint' }).waitFor();
         expect(await p.getByTestId('view-only').count()).toBe(0);
         expect(await p.evaluate(() => sessionStorage.getItem('billhook.portal'))).toBe(key);
@@ -543,8 +540,10 @@ describe('web dashboard in Chromium', () => {
         await p.reload();
         await p.getByRole('link', { name: 'Add endpoint' }).waitFor();
         await p.locator(`a[href$="/endpoints/${endpointId}"]`).first().waitFor();
-        // The session ends (revoked or expired): the next call answers 401.
-        await p.route('**/v1/tenants/**', (route) => route.fulfill({ status: 401, contentType: 'application/problem+json', json: { type: 'about:blank', title: 'Unauthorized', status: 401, code: 'session_expired', detail: 'the session expired' } }));
+        // The platform revokes the session. Warm instances may serve it from their cache for up to 30 s, so stand in
+        // for a cold one: the API's own answer for this token once the cache has passed (checked in test/e2e/portal-sessions.test.ts).
+        expect((await api.delete(`/v1/tenants/${tenant}/portal-sessions/${id}`)).status).toBe(204);
+        await p.route('**/v1/tenants/**', (route) => route.fulfill({ status: 401, contentType: 'application/problem+json', json: { type: 'about:blank', title: 'Unauthorized', status: 401, code: 'session_expired', detail: 'this portal link has expired or was revoked' } }));
         await p.getByRole('link', { name: 'Deliveries', exact: true }).click();
         await p.getByTestId('portal-expired').waitFor();
         expect(await p.evaluate(() => sessionStorage.getItem('billhook.portal'))).toBeNull();

@@ -6,7 +6,7 @@
 import { memberTexts } from '../../core/json-text.ts';
 // The transport only: the dashboard ships no schemas (types come from the shared client types, erased at build).
 import { HttpClient, UnreachableError, queryString, type RawResponse } from '../../client/http.ts';
-import type { Delivery, EndpointView, EventType, EventView, Page, ProblemBody } from '../../client/index.ts';
+import type { Delivery, EndpointView, EventType, EventView, Page, ProblemBody, Whoami } from '../../client/index.ts';
 
 export interface FieldError {
   path: string;
@@ -28,26 +28,15 @@ export type { Attempt, Delivery, DeliveryStatus, EndpointStats, EventType, Page,
 export { DELIVERY_STATUSES } from '../../client/http.ts';
 /** An endpoint as the API answers it. */
 export type Endpoint = EndpointView;
-/**
- * Who a credential belongs to: the admin, a tenant key, or a customer-portal
- * session. Mirrors `GET /v1/whoami` of the portal contract (issue 17; the
- * contract type replaces this at merge).
- */
-export type Who =
-  | { kind: 'admin'; tenantId?: undefined }
-  | { kind: 'tenant'; tenantId: string; keyId?: string }
-  | { kind: 'portal'; tenantId: string; sessionId: string; scope: PortalScope; expiresAt: string };
-export type PortalScope = 'read' | 'manage';
-
-// ---- Shapes of the issue-17 routes. They mirror the shared contract (catalogue 17a, stats 17b);
-// ---- lib/contract does not have them in this branch yet: the lead switches these to the contract types at merge.
+/** Who a credential belongs to: the admin, a tenant key, or a customer-portal session (`GET /v1/whoami`). */
+export type Who = Whoami;
+export type PortalScope = Extract<Whoami, { kind: 'portal' }>['scope'];
 
 /** One entry of `GET /v1/event-types`, with its schema and example when it has them. */
-export interface CatalogueEntry extends EventType {
-  schema?: Record<string, unknown>;
-  example?: Record<string, unknown>;
-  source?: 'default' | 'deployment' | 'custom';
-}
+export type CatalogueEntry = EventType;
+
+// ---- Shapes of the stats routes. They mirror the shared contract (stats 17b);
+// ---- lib/contract does not have them in this branch yet: the lead switches these to the contract types at merge.
 
 export type StatsBucketSize = 'hour' | 'day';
 
