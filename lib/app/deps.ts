@@ -12,6 +12,7 @@ import type {
   EndpointStore,
   EventStore,
   RetryScheduler,
+  StatsStore,
   TenantStore,
   UrlGuard,
   WebhookSender,
@@ -45,6 +46,8 @@ export interface AppDeps {
   endpoints: EndpointStore & EndpointHealthStore;
   events: EventStore;
   deliveries: DeliveryLog;
+  /** Delivery stats counters (read by the API; written by the stats function). */
+  stats: StatsStore;
   queue: DeliveryQueue;
   urlGuard: UrlGuard;
   catalogue: EventCatalogue;

@@ -10,6 +10,7 @@ import * as dlq from './dlq.ts';
 import * as endpoints from './endpoints.ts';
 import * as events from './events.ts';
 import * as meta from './meta.ts';
+import * as stats from './stats.ts';
 import * as tenants from './tenants.ts';
 
 export const API = {
@@ -43,6 +44,8 @@ export const API = {
   retryDelivery: deliveries.retryDelivery,
   getDlq: dlq.getDlq,
   redriveDlq: dlq.redriveDlq,
+  getStats: stats.getStats,
+  getEndpointTotals: stats.getEndpointTotals,
 } as const;
 
 export type Api = typeof API;
@@ -57,6 +60,7 @@ export const TAGS: Readonly<Record<string, string>> = {
   events: 'What the billing service sends (the hot path), and what it can read back for reconciliation.',
   deliveries: 'One event for one endpoint, with its attempts; manual retries.',
   dlq: 'The dead-letter queue of exhausted deliveries, and a rate-capped redrive.',
+  stats: 'Attempts per hour or day by outcome, with latency percentiles, and every endpoint’s totals: from counters, so a view costs the same however much traffic it covers.',
   dashboard: 'The web dashboard served beside the API.',
 };
 
@@ -72,4 +76,5 @@ export { apiKeyViewSchema, createdKeySchema, type ApiKeyView, type CreatedKey } 
 export { endpointStatsSchema, recoverProgressSchema, type EndpointStats, type RecoverProgress } from './endpoints.ts';
 export { eventViewSchema } from './events.ts';
 export { redriveResultSchema, type RedriveResult } from './dlq.ts';
+export { endpointTotalsSchema, statsBucketSchema, statsSeriesSchema, type EndpointTotalsView, type StatsBucketView, type StatsSeriesView } from './stats.ts';
 export { PARAM_NOUNS } from './params.ts';

@@ -3,9 +3,10 @@ import type { AppDeps } from '../app/deps.ts';
 import { deliveryRoutes } from './routes/deliveries.ts';
 import { endpointRoutes } from './routes/endpoints.ts';
 import { metaRoutes } from './routes/meta.ts';
+import { statsRoutes } from './routes/stats.ts';
 import { tenantRoutes } from './routes/tenants.ts';
 import type { Route } from './router.ts';
 
 export function apiRoutes(deps: () => Promise<AppDeps>): Route[] {
-  return [...metaRoutes(deps), ...tenantRoutes(deps), ...endpointRoutes(deps), ...deliveryRoutes(deps)];
+  return [...metaRoutes(deps), ...tenantRoutes(deps), ...endpointRoutes(deps), ...deliveryRoutes(deps), ...statsRoutes(deps)];
 }

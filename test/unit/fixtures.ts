@@ -1,4 +1,5 @@
-import { MemoryApiKeyStore, MemoryDeadLetterQueue, MemoryDeliveryLimiter, MemoryDeliveryLog, MemoryDeliveryQueue, MemoryEndpointStore, MemoryEventStore, MemoryTenantStore } from '../../lib/adapters/memory/stores.ts';
+import { MemoryApiKeyStore, MemoryDeadLetterQueue, MemoryDeliveryLimiter, MemoryDeliveryLog, MemoryDeliveryQueue, MemoryEndpointStore, MemoryEventStore, MemoryStatsStore, MemoryTenantStore } from '../../lib/adapters/memory/stores.ts';
+import { recordStats } from '../../lib/app/stats.ts';
 import type { AppDeps } from '../../lib/app/deps.ts';
 import { TenantExistenceCache } from '../../lib/app/tenants.ts';
 import { EventCatalogue } from '../../lib/core/event-types.ts';
@@ -35,6 +36,10 @@ export const allowAllUrls: UrlGuard = { check: async () => {} };
 export function memoryDeps() {
   const clock = new ManualClock();
   const bytes = counterBytes();
+  // The logs table's stream, in memory: every log write is counted at once (the memory store applies synchronously).
+  const deliveries = new MemoryDeliveryLog();
+  const stats = new MemoryStatsStore();
+  deliveries.onChange = (change) => void recordStats({ stats }, [change]);
   const deps = {
     apiKeys: new MemoryApiKeyStore(),
     dlq: new MemoryDeadLetterQueue(),
@@ -44,7 +49,8 @@ export function memoryDeps() {
     tenants: new MemoryTenantStore(),
     endpoints: new MemoryEndpointStore(),
     events: new MemoryEventStore(),
-    deliveries: new MemoryDeliveryLog(),
+    deliveries,
+    stats,
     queue: new MemoryDeliveryQueue(),
     urlGuard: allowAllUrls,
     catalogue: EventCatalogue.withExtras(),

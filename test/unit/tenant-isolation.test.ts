@@ -79,6 +79,8 @@ describe('tenant isolation', () => {
     ['GET', '/v1/tenants/ten_a/deliveries'],
     ['GET', `/v1/tenants/ten_a/deliveries/${ids.dlvA}`],
     ['POST', `/v1/tenants/ten_a/deliveries/${ids.dlvA}/retry`],
+    ['GET', '/v1/tenants/ten_a/stats'],
+    ['GET', '/v1/tenants/ten_a/stats/endpoints'],
   ];
 
   it("answers 404 on every route of another tenant, with no data and no change", async () => {
@@ -102,6 +104,7 @@ describe('tenant isolation', () => {
       `/v1/tenants/ten_b/endpoints/${ids.epA}/secret`,
       `/v1/tenants/ten_b/events/${ids.evtA}`,
       `/v1/tenants/ten_b/deliveries/${ids.dlvA}`,
+      `/v1/tenants/ten_b/stats?endpointId=${ids.epA}`,
     ]) {
       expect((await api.call('GET', path, { key: keyB })).status).toBe(404);
     }
@@ -113,6 +116,7 @@ describe('tenant isolation', () => {
       const res = await api.call('GET', `/v1/tenants/ten_b/deliveries?${filter}`, { key: keyB });
       expect(res.body.data).toEqual([]);
     }
+    expect(JSON.stringify((await api.call('GET', '/v1/tenants/ten_b/stats/endpoints', { key: keyB })).body.data)).not.toContain(ids.epA);
     expect(snapshot()).toBe(before);
   });
 
