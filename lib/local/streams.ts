@@ -395,10 +395,10 @@ export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
 
   /** Hand over what a shard holds if its batch is full, its window is over, or a drain asks; then move its checkpoint. */
   async function flush(s: ShardState, force: boolean): Promise<boolean> {
-    const due = force || windowMs === 0 || s.held.length >= options.batchSize || (s.heldSince !== undefined && Date.now() - s.heldSince >= windowMs) || s.closed;
-    if (s.held.length > 0 && !due) return false;
+    // A partial batch waits for its window (the held records' first arrival), unless forced or the shard closed.
+    const due = () => s.held.length >= options.batchSize || force || windowMs === 0 || s.closed || (s.heldSince !== undefined && Date.now() - s.heldSince >= windowMs);
     let handed = false;
-    while (s.held.length > 0 && !stopping.signal.aborted) {
+    while (s.held.length > 0 && due() && !stopping.signal.aborted) {
       const batch = s.held.splice(0, options.batchSize);
       if (!(await handOver(s.id, batch, options.retryAttempts))) {
         s.held.unshift(...batch);
