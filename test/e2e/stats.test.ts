@@ -4,8 +4,11 @@
  * the local stream poller, and the real api serves the charts and the
  * endpoint list's totals from the counters.
  */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocal } from '../../lib/local/system.ts';
+import { startLocal, STREAM_CHECKPOINTS_FILE } from '../../lib/local/system.ts';
 import { apiClient } from '../support/api-client.ts';
 import { Receiver, waitFor } from '../support/receiver.ts';
 
@@ -111,5 +114,40 @@ describe('stats (local mode, end to end)', () => {
     expect((await api.get(`/v1/tenants/${tenant}/stats?endpointId=ep_unknown`)).status).toBe(404);
     expect((await api.get(`/v1/tenants/ten_nobody/stats`)).status).toBe(404);
     expect((await api.get(`/v1/tenants/${tenant}/stats/endpoints?since=2020-01-01T00:00:00Z`)).status).toBe(400);
+  });
+});
+
+describe('stats across a restart of local mode (data folder)', () => {
+  it('counts what was logged before the restart once, and what follows it', { timeout: 120_000 }, async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'billhook-stats-restart-'));
+    const receiver = await new Receiver().start();
+    const tenant = 'ten_restart';
+    const succeeded = async (api: ReturnType<typeof apiClient>) => ((await api.get(`/v1/tenants/${tenant}/stats`)).body.data as Bucket[]).reduce((n, b) => n + b.succeeded, 0);
+    try {
+      // Arrange: one delivery counted, then a stop
+      let local = await startLocal({ port: 0, dataDir: dir, env: { BILLHOOK_LOG_LEVEL: 'error' }, dashboard: false });
+      let api = apiClient(local.apiUrl, local.adminKey);
+      await api.post('/v1/tenants', { name: 'Restart', id: tenant });
+      await api.post(`/v1/tenants/${tenant}/endpoints`, { url: `${receiver.url}/ok`, eventTypes: ['invoice.*'] });
+      await api.post(`/v1/tenants/${tenant}/events`, { type: 'invoice.paid', data: { n: 1 } });
+      await waitFor('the first attempt counted', async () => (await succeeded(api)) === 1, 20_000);
+      await local.stop();
+      expect(Object.keys(JSON.parse(await readFile(path.join(dir, STREAM_CHECKPOINTS_FILE), 'utf8')) as object)).toHaveLength(1);
+      // Act: the same data folder again, and one more delivery
+      local = await startLocal({ port: 0, dataDir: dir, env: { BILLHOOK_LOG_LEVEL: 'error' }, dashboard: false });
+      try {
+        api = apiClient(local.apiUrl, local.adminKey);
+        await api.post(`/v1/tenants/${tenant}/events`, { type: 'invoice.paid', data: { n: 2 } });
+        await waitFor('the second delivery', () => receiver.on('/ok').length === 2);
+        await local.drainStreams();
+        // Assert: the stream kept both log writes; the first is not counted again
+        expect(await succeeded(api)).toBe(2);
+      } finally {
+        await local.stop();
+      }
+    } finally {
+      await receiver.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
