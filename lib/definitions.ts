@@ -139,7 +139,7 @@ export type QueueKey = 'deliveries' | 'deliveriesDlq' | 'retries' | 'retriesDlq'
 const FOURTEEN_DAYS = 14 * 24 * 3600;
 
 /** Lambda timeouts; SQS visibility is six times the consumer's timeout, as AWS advises. */
-export const FUNCTION_TIMEOUT_SECONDS = { ingest: 29, api: 29, sender: 30, fanout: 60, stats: 30 } as const;
+export const FUNCTION_TIMEOUT_SECONDS = { ingest: 29, api: 29, sender: 30, fanout: 60, stats: 60 } as const;
 
 export const QUEUES: Record<QueueKey, QueueDef> = {
   /**

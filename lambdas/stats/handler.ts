@@ -18,8 +18,13 @@ import { METRICS } from '../../lib/metrics.ts';
 import { MetricUnit } from '../../lib/observability.ts';
 import { StatsUndoError } from '../../lib/ports.ts';
 
-/** Time kept back from the function's timeout to take a failed batch's writes back before Lambda stops it. */
-const UNDO_RESERVE_MS = 5_000;
+/**
+ * Time kept back from the function's timeout (60 s) to take a failed batch's
+ * writes back before Lambda stops it: writes in flight when time runs out
+ * may still be in their retries (8 attempts, about 13 s of backoff), and the
+ * take-back needs its own.
+ */
+const UNDO_RESERVE_MS = 25_000;
 
 /** The stats function for one configuration. */
 export function createHandler(config: Config) {
