@@ -41,6 +41,8 @@ export interface OperationCount {
   messages: number;
   /** ReceiveMessage calls that returned nothing: idle long polls, a fixed cost rather than a per-delivery one. */
   emptyReceives: number;
+  /** DynamoDB items read: a Query's or Scan's Count, 1 for a GetItem that found one, a BatchGetItem's responses. */
+  items: number;
 }
 
 /** Invocations of one function and their durations. */
@@ -66,7 +68,8 @@ const DYNAMO_METERED = new Set([...DYNAMO_READS, ...DYNAMO_WRITES, 'ExecuteState
 const CONDITIONAL_FAILURES = new Set(['ConditionalCheckFailedException', 'TransactionCanceledException']);
 const SQS_CHUNK_BYTES = 64 * 1024;
 
-const SERVICE_OF_CLIENT: Record<string, string> = { DynamoDBClient: 'DynamoDB', SQSClient: 'SQS', SchedulerClient: 'Scheduler' };
+/** DynamoDB Streams (the local stream poller, standing in for Lambda's stream event source) is its own service: Lambda's reads of a stream are free. */
+const SERVICE_OF_CLIENT: Record<string, string> = { DynamoDBClient: 'DynamoDB', SQSClient: 'SQS', SchedulerClient: 'Scheduler', DynamoDBStreamsClient: 'DynamoDBStreams' };
 
 /**
  * DynamoDB Local reports no ConsumedCapacity for BatchGetItem. DynamoDB bills
@@ -82,7 +85,15 @@ function batchGetEstimate(input: Record<string, unknown>, out: Record<string, un
   return units;
 }
 
-const zero = (): Counters => ({ requests: 0, billedRequests: 0, errors: 0, wcu: 0, rcu: 0, estimatedWcu: 0, messages: 0, emptyReceives: 0 });
+/** Items a read returned. */
+function itemsRead(operation: string, out: Record<string, unknown> | undefined): number {
+  if (operation === 'Query' || operation === 'Scan') return Number(out?.Count ?? 0);
+  if (operation === 'GetItem') return out?.Item ? 1 : 0;
+  if (operation === 'BatchGetItem') return Object.values((out?.Responses ?? {}) as Record<string, unknown[]>).reduce((n, list) => n + list.length, 0);
+  return 0;
+}
+
+const zero = (): Counters => ({ requests: 0, billedRequests: 0, errors: 0, wcu: 0, rcu: 0, estimatedWcu: 0, messages: 0, emptyReceives: 0, items: 0 });
 
 /**
  * Units in a ConsumedCapacity (one object, or a list for batch calls). With
@@ -229,6 +240,7 @@ export class AwsMeter {
                   const units = capacityUnits(out?.ConsumedCapacity);
                   if (DYNAMO_READS.has(operation)) c.rcu += units === 0 && operation === 'BatchGetItem' ? batchGetEstimate(args.input, out) : units;
                   else c.wcu += units;
+                  c.items += itemsRead(operation, out);
                   c.billedRequests += attempts;
                 } else if (service === 'SQS') {
                   const messages = sqsMessages(command, args.input, out);

@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { LIMITS } from '../lib/core/model.ts';
-import { CONSUMERS, INGEST_ROUTES } from '../lib/definitions.ts';
+import { CONSUMERS, INGEST_ROUTES, STREAM_CONSUMERS } from '../lib/definitions.ts';
 import { DEFAULT_MEMORY_MB } from '../lib/infra/webhook-delivery.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../lib/local/dynamodb.ts';
 import { importRealHandlers, startLocal, type LocalSystem } from '../lib/local/system.ts';
@@ -41,6 +41,8 @@ export interface BenchProfile {
   scenarioEvents: { single: number; batch: number; tenEndpoints: number; failures: number };
   fanoutEndpoints: number;
   fanoutSamples: number;
+  /** Events to every endpoint of the fan-out tenant in the stats run (each attempt of a batch to a different endpoint). */
+  statsManyEvents: number;
   coldStartRuns: number;
   /** A run with no delivery arriving for this long has failed. */
   stallMs: number;
@@ -56,6 +58,7 @@ export const PROFILES: Record<BenchMode, BenchProfile> = {
     scenarioEvents: { single: 20, batch: 100, tenEndpoints: 5, failures: 20 },
     fanoutEndpoints: 20,
     fanoutSamples: 1,
+    statsManyEvents: 1,
     coldStartRuns: 1,
     stallMs: 15_000,
   },
@@ -68,6 +71,7 @@ export const PROFILES: Record<BenchMode, BenchProfile> = {
     scenarioEvents: { single: 1_000, batch: 2_000, tenEndpoints: 200, failures: 1_000 },
     fanoutEndpoints: 1_000,
     fanoutSamples: 5,
+    statsManyEvents: 3,
     coldStartRuns: 5,
     stallMs: 30_000,
   },
@@ -80,6 +84,7 @@ export const PROFILES: Record<BenchMode, BenchProfile> = {
     scenarioEvents: { single: 1_000, batch: 2_000, tenEndpoints: 200, failures: 1_000 },
     fanoutEndpoints: 1_000,
     fanoutSamples: 5,
+    statsManyEvents: 3,
     coldStartRuns: 5,
     stallMs: 30_000,
   },
@@ -193,6 +198,29 @@ export interface ScalingRow {
   awsRequestsPerDelivery: number;
 }
 
+/** One API call of a stats view and the DynamoDB reads it made (the api function's, all tables). */
+export interface StatsView {
+  view: string;
+  path: string;
+  /** Deliveries of the tenant counted so far (context: reads must not grow with them). */
+  tenantDeliveries: number;
+  /** Buckets or endpoints in the answer. */
+  rows: number;
+  dynamoRequests: number;
+  itemsRead: number;
+  rcu: number;
+}
+
+export interface StatsFigures {
+  /** The many-endpoint run: events to every endpoint of the fan-out tenant. */
+  manyEndpoints: { events: number; endpoints: number; work: WorkFigures };
+  views: StatsView[];
+  /** The tenant chart of the single-endpoint tenant, early (after the warm-up) and at the end of the run. */
+  growth: { early: StatsView; late: StatsView };
+  /** The batching window the stream poller used (the stack's). */
+  batchWindowSeconds: number;
+}
+
 export interface BenchReport {
   mode: BenchMode;
   profile: BenchProfile;
@@ -208,6 +236,8 @@ export interface BenchReport {
   coldStart: ColdStartFigures;
   /** Isolation from a noisy neighbour, and ordered vs unordered throughput. */
   fairness: FairnessFigures;
+  /** What the stats cost: writes per delivery and reads per view. */
+  stats: StatsFigures;
   checks: Check[];
   /** Real errors (signatures that did not verify, handler failures, work that never settled). Empty on a good run. */
   problems: string[];
@@ -322,6 +352,8 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       handlers: async (config) => meter.wrapHandlers(await importRealHandlers(config)),
       concurrency: { sender: LOAD.consumers, fanout: 1 },
       pollWaitSeconds: LOAD.pollWaitSeconds,
+      // The stack's batching window, so the stats writes per delivery are what the deployed event source would cause.
+      streamBatchWindowMs: STREAM_CONSUMERS.stats.maxBatchingWindowSeconds * 1000,
       logError: (line) => {
         problems.push(line.slice(0, 500));
         log(`ERROR ${line}`);
@@ -372,6 +404,37 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     await floor.setup();
     const theFloor = floor;
 
+    /** Hand every stream record written so far to the stats function (the batching window cut short at the end of a run). */
+    const drainStats = async (what: string) => {
+      try {
+        await sys.drainStreams(profile.stallMs);
+      } catch (err) {
+        problems.push(`${what}: the stats stream did not drain: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    };
+
+    /** One stats view as the API serves it, and the api function's DynamoDB reads for it. */
+    const statsView = async (view: string, tenantId: string, query: string): Promise<StatsView> => {
+      await drainStats(`view ${view}`);
+      const path = `/v1/tenants/${tenantId}/stats${query}`;
+      const before = meter.snapshot();
+      const res = await client.request('GET', path);
+      if (res.status !== 200) throw new Error(`GET ${path} → ${res.status} ${res.text.slice(0, 300)}`);
+      const reads = diffSnapshots(meter.snapshot(), before).operations.filter((o) => o.actor === 'api' && o.service === 'DynamoDB');
+      const body = res.body as { data: { succeeded: number; failed: number; exhausted: number }[] };
+      const totals = await client.request('GET', `/v1/tenants/${tenantId}/stats/endpoints?since=${encodeURIComponent(new Date(Date.now() - 6 * 86_400_000).toISOString())}`);
+      const counted = (totals.body as { data: { succeeded: number; failed: number; exhausted: number }[] }).data.reduce((n, e) => n + e.succeeded + e.exhausted, 0);
+      return {
+        view,
+        path,
+        tenantDeliveries: counted,
+        rows: body.data.length,
+        dynamoRequests: reads.reduce((n, o) => n + o.requests, 0),
+        itemsRead: reads.reduce((n, o) => n + o.items, 0),
+        rcu: reads.reduce((n, o) => n + o.rcu, 0),
+      };
+    };
+
     /** One pipeline run: drive, wait until idle, and return what it did. */
     const pipeline = async (o: { tenantId: string; mode: 'single' | 'batch'; events: number; deliveriesPerEvent: number; fault?: FaultPolicy; batch?: number; memory?: boolean }) => {
       const run = receiver.track(new Run(`r${++runCounter}`, o.fault));
@@ -391,6 +454,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       const memory = mem?.stop();
       const cpuUsed = cpu.stop();
       if (!(await settle(meter, before, profile.stallMs))) problems.push(`run ${run.id}: the pipeline did not settle (a handler still running or received messages never deleted)`);
+      await drainStats(`run ${run.id}`);
       const diff = diffSnapshots(meter.snapshot(), before);
       receiver.forget(run);
       return { run, diff, memory, cpu: cpuUsed, work: workFigures(diff, run.delivered, run.requests, memoryMb) };
@@ -408,6 +472,8 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
         stop.abort();
         await consumers;
       }
+      // The floor writes attempts to the logs table too: let the stats function count them inside this window.
+      await drainStats(`floor run ${run.id}`);
       const cpuUsed = cpu.stop();
       const diff = diffSnapshots(meter.snapshot(), before);
       receiver.forget(run);
@@ -418,6 +484,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     log(`warm-up: ${profile.warmupEvents} events through the pipeline and the floor`);
     await pipeline({ tenantId: 'ten_bench_one', mode: throughputMode, events: profile.warmupEvents, deliveriesPerEvent: 1 });
     await floorRun(Math.min(profile.warmupEvents, 500));
+    const earlyChart = await statsView('tenant chart, hours (24 h)', 'ten_bench_one', '');
 
     // 1. Throughput, alternating floor and pipeline so drift hits both.
     const pipelineDps: number[] = [];
@@ -498,6 +565,39 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     const tenPercent: FaultPolicy = (seq, attempt) => (attempt === 1 && seq % 10 === 0 ? 500 : 200);
     scenarios.push({ key: 'failures', title: 'single events → 1 endpoint, 10 % first attempts fail', events: ev.failures, work: (await pipeline({ tenantId: 'ten_bench_flaky', mode: 'single', events: ev.failures, deliveriesPerEvent: 1, fault: tenPercent })).work });
 
+    // 8. Stats: a run whose attempts each go to a different endpoint (the most writes per delivery), then reads per view.
+    log(`stats: ${profile.statsManyEvents} event(s) to each of ${profile.fanoutEndpoints} endpoints, then the views`);
+    const manyRun = receiver.track(new Run(`r${++runCounter}`));
+    const manyBefore = meter.snapshot();
+    for (let i = 0; i < profile.statsManyEvents; i++) {
+      manyRun.markSent(i, performance.now());
+      const res = await postJson(agent, `${sys.apiUrl}/v1/tenants/ten_bench_fan/events`, { type: 'invoice.paid', data: benchEventData(manyRun.id, i) }, { ...auth, 'idempotency-key': `${manyRun.id}-${i}` });
+      if (res.status !== 202) throw new Error(`stats: ingest answered ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
+      manyRun.expected += (res.body as { deliveries: number }).deliveries;
+    }
+    await manyRun.until(() => manyRun.complete, profile.stallMs * 4, 'the many-endpoint deliveries');
+    if (!(await settle(meter, manyBefore, profile.stallMs))) problems.push('stats many-endpoint run: the pipeline did not settle');
+    await drainStats('stats many-endpoint run');
+    receiver.forget(manyRun);
+    const manyWork = workFigures(diffSnapshots(meter.snapshot(), manyBefore), manyRun.delivered, manyRun.requests, memoryMb);
+    const { body: fanEndpoints } = await client.request('GET', '/v1/tenants/ten_bench_fan/endpoints?limit=1');
+    const oneFanEndpoint = (fanEndpoints as { data: { id: string }[] }).data[0]!.id;
+    const views: StatsView[] = [
+      await statsView('tenant chart, hours (24 h)', 'ten_bench_one', ''),
+      await statsView('tenant chart, days (30 days)', 'ten_bench_one', '?bucket=day'),
+      await statsView('endpoint chart, hours (24 h)', 'ten_bench_fan', `?endpointId=${oneFanEndpoint}`),
+      await statsView('tenant chart, hours (24 h)', 'ten_bench_fan', ''),
+      await statsView('endpoint list totals (24 h)', 'ten_bench_one', '/endpoints'),
+      await statsView('endpoint list totals (24 h)', 'ten_bench_ten', '/endpoints'),
+      await statsView(`endpoint list totals (24 h)`, 'ten_bench_fan', '/endpoints'),
+    ];
+    const stats: StatsFigures = {
+      manyEndpoints: { events: profile.statsManyEvents, endpoints: profile.fanoutEndpoints, work: manyWork },
+      views,
+      growth: { early: earlyChart, late: views[0]! },
+      batchWindowSeconds: STREAM_CONSUMERS.stats.maxBatchingWindowSeconds,
+    };
+
     // 4. Fan-out: ingest answer time, 1 endpoint vs all of a large tenant's.
     log(`fan-out: ${profile.fanoutEndpoints} endpoints, ${profile.fanoutSamples} samples`);
     const fanSample = async (tenantId: string, type: string) => {
@@ -559,6 +659,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       scaling,
       coldStart,
       fairness,
+      stats,
       problems,
       receiver: { unverified: receiver.unverified, stray: receiver.stray, duplicates: receiver.duplicates },
       durationMs: performance.now() - started,
@@ -610,6 +711,22 @@ export function checksOf(r: Omit<BenchReport, 'checks'>): Check[] {
   checks.push({ figure: `isolation: quiet tenant p99 beside a noisy backlog ÷ alone`, value: fmt(f.isolationRatio), target: '≤ 2', status: verdict(f.isolationRatio <= 2) });
   checks.push({ figure: `ordered endpoint throughput (${f.keys} keys) ÷ unordered`, value: fmt(f.orderedRatio), target: '≥ 0.5', status: verdict(f.orderedRatio >= 0.5) });
   checks.push({ figure: 'order violations on the ordered endpoint', value: String(f.orderViolations), target: '0', status: verdict(f.orderViolations === 0) });
+  const st = r.stats;
+  for (const [label, w] of [['single → 1 ep', single], ['batch → 1 ep', batch]] as const) {
+    if (w) checks.push({ figure: `stats writes (WCU) / delivery (${label})`, value: fmt(w.stats.wcuPerDelivery, 4), target: '≤ 0.05 (a batch folds into a few counters)', status: verdict(w.stats.wcuPerDelivery <= 0.05) });
+  }
+  checks.push({ figure: `stats writes (WCU) / delivery (1 event → ${st.manyEndpoints.endpoints} endpoints)`, value: fmt(st.manyEndpoints.work.stats.wcuPerDelivery), target: '≤ 2.1 (2 per endpoint per batch, + the tenant)', status: verdict(st.manyEndpoints.work.stats.wcuPerDelivery <= 2.1) });
+  const chart = st.views[0]!;
+  checks.push({ figure: 'stats reads (RCU) per tenant chart view (24 h of hours)', value: fmt(chart.rcu, 1), target: '≤ 10', status: verdict(chart.rcu <= 10) });
+  const list = st.views.at(-1)!;
+  checks.push({ figure: `stats reads (RCU) per endpoint-list view (${list.rows} endpoints)`, value: fmt(list.rcu, 1), target: 'context', status: 'info' });
+  const growth = st.growth.late.rcu / st.growth.early.rcu;
+  checks.push({
+    figure: `chart view reads after ${Math.round(st.growth.late.tenantDeliveries / Math.max(1, st.growth.early.tenantDeliveries))}× the deliveries ÷ before`,
+    value: fmt(growth),
+    target: '≤ 1 (does not grow with traffic)',
+    status: verdict(growth <= 1.0001 && st.growth.late.itemsRead <= st.growth.early.itemsRead + 1),
+  });
   const batchWork = byKey.get('batch')?.work;
   if (batchWork) checks.push({ figure: 'SQS requests / delivery (batch → 1 ep), of which FIFO', value: `${fmt(batchWork.sqsRequestsPerDelivery)} (${fmt(batchWork.sqsFifoRequestsPerDelivery)})`, target: 'context', status: 'info' });
   const shipped = r.coldStart.bundles.filter((b) => b.shipped);

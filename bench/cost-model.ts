@@ -57,6 +57,8 @@ export interface WorkFigures {
   emptyReceives: number;
   /** Lambda invocations and billed milliseconds per delivery, by function. */
   lambda: Record<string, { invocationsPerDelivery: number; meanBilledMs: number; gbSecondsPerDelivery: number }>;
+  /** What the stats cost per delivery: the stats function's writes (all to the stats table), invocations and dollars. */
+  stats: { wcuPerDelivery: number; invocationsPerDelivery: number; costPerMillion: number };
   /** Per actor, service and operation: requests and units per delivery. */
   operations: (Pick<OperationCount, 'actor' | 'service' | 'operation'> & { requestsPerDelivery: number; wcuPerDelivery: number; rcuPerDelivery: number; messagesPerDelivery: number })[];
   cost: CostPerMillion;
@@ -74,7 +76,8 @@ const busyRequests = (o: OperationCount) => o.requests - o.emptyReceives;
  * own loops (actor `floor`) are left out unless `actors` names them.
  */
 export function workFigures(snapshot: MeterSnapshot, deliveries: number, attempts: number, memoryMb: (fn: string) => number, actors?: ReadonlySet<string>): WorkFigures {
-  const ops = snapshot.operations.filter((o) => (actors ? actors.has(o.actor) : !BENCH_ACTORS.has(o.actor)));
+  // Lambda reads a DynamoDB stream for its event source at no charge: the local poller's GetRecords are not work to price.
+  const ops = snapshot.operations.filter((o) => o.service !== 'DynamoDBStreams' && (actors ? actors.has(o.actor) : !BENCH_ACTORS.has(o.actor)));
   const per = (n: number) => (deliveries > 0 ? n / deliveries : 0);
   const sum = (list: OperationCount[], f: (o: OperationCount) => number) => list.reduce((n, o) => n + f(o), 0);
   const dynamo = ops.filter((o) => o.service === 'DynamoDB');
@@ -115,6 +118,14 @@ export function workFigures(snapshot: MeterSnapshot, deliveries: number, attempt
     total: 0,
   };
   cost.total = cost.apiGateway + cost.lambdaRequests + cost.lambdaCompute + cost.dynamoWrites + cost.dynamoReads + cost.sqs + cost.scheduler;
+  const statsWcu = sum(dynamo.filter((o) => o.actor === 'stats'), (o) => o.wcu + o.estimatedWcu);
+  const statsCalls = snapshot.invocations.stats;
+  const statsGbs = statsCalls ? (statsCalls.billedMs / 1000) * (memoryMb('stats') / 1024) : 0;
+  const stats = {
+    wcuPerDelivery: per(statsWcu),
+    invocationsPerDelivery: per(statsCalls?.invocations ?? 0),
+    costPerMillion: (per(statsWcu) * LIST_PRICES.dynamoWcu + per(statsCalls?.invocations ?? 0) * LIST_PRICES.lambdaInvocation + per(statsGbs) * LIST_PRICES.lambdaGbSecond) * M,
+  };
 
   return {
     deliveries,
@@ -131,6 +142,7 @@ export function workFigures(snapshot: MeterSnapshot, deliveries: number, attempt
     senderWritesPerAttempt: attempts > 0 ? sum(senderDynamo.filter((o) => !isRead(o)), (o) => o.requests) / attempts : 0,
     emptyReceives: sum(sqs, (o) => o.emptyReceives),
     lambda,
+    stats,
     operations: ops
       .filter((o) => busyRequests(o) > 0)
       .map((o) => ({

@@ -85,6 +85,17 @@ function lambdaRows(scenarios: ScenarioResult[]): Cell[][] {
   return scenarios.flatMap((s) => (s.work ? Object.entries(s.work.lambda).map(([fn, l]) => [s.title, fn, n3(l.invocationsPerDelivery), ms(l.meanBilledMs), l.gbSecondsPerDelivery.toExponential(2)]) : []));
 }
 
+function statsWriteRows(r: BenchReport): Cell[][] {
+  const rows: [string, WorkFigures][] = r.scenarios.flatMap((s) => (s.work ? [[s.title, s.work] as [string, WorkFigures]] : []));
+  rows.push([`${n0(r.stats.manyEndpoints.events)} event(s) → ${n0(r.stats.manyEndpoints.endpoints)} endpoints (each attempt of a batch to another endpoint)`, r.stats.manyEndpoints.work]);
+  return rows.map(([title, w]) => [title, n0(w.deliveries), n3(w.stats.wcuPerDelivery), n3(w.stats.invocationsPerDelivery), usd(w.stats.costPerMillion), `${n0((w.stats.costPerMillion / w.cost.total) * 100)} %`]);
+}
+
+function statsViewRows(r: BenchReport): Cell[][] {
+  const P = LIST_PRICES;
+  return r.stats.views.map((v) => [v.view, v.path.replace(/^\/v1\/tenants\//, ''), n0(v.tenantDeliveries), n0(v.rows), n0(v.dynamoRequests), n0(v.itemsRead), n2(v.rcu), usd(v.rcu * P.dynamoRcu * 1e6)]);
+}
+
 function fanoutRows(r: BenchReport): Cell[][] {
   const f = r.fanout;
   return [
@@ -128,6 +139,13 @@ function sections(r: BenchReport, table: Table, heading: (text: string) => strin
   }
   if (single) out.push(heading('Emulator floor, for comparison: requests per delivery'), table(OPERATION_HEADERS, operationRows(r.throughput.floorWork)));
   out.push(heading('Lambda per delivery'), table(['scenario', 'function', 'invocations', 'mean billed', 'GB-s'], lambdaRows(r.scenarios)));
+  const g = r.stats.growth;
+  out.push(
+    heading(`Stats: writes per delivery (stream batching window ${r.stats.batchWindowSeconds} s) and reads per view`),
+    table(['scenario', 'deliveries', 'stats WCU / delivery', 'stats Lambda invocations / delivery', 'stats $ / 1M deliveries', 'share of the total'], statsWriteRows(r)),
+    table(['view', 'request', 'tenant deliveries counted', 'buckets or endpoints', 'DynamoDB requests', 'items read', 'RCU', 'reads $ / 1M views'], statsViewRows(r)),
+    `The same tenant chart read ${n2(g.early.rcu)} RCU (${n0(g.early.itemsRead)} items) with ${n0(g.early.tenantDeliveries)} deliveries counted and ${n2(g.late.rcu)} RCU (${n0(g.late.itemsRead)} items) with ${n0(g.late.tenantDeliveries)}: reads follow the window's hours and endpoints, not the traffic. A view's reads include the tenant lookup (and the endpoint's, for one endpoint's chart).`,
+  );
   out.push(
     heading(`Fan-out: ingest answer time (median of ${r.fanout.samples})`),
     table(['event routed to', 'median', 'samples (ms)'], fanoutRows(r)),
@@ -224,6 +242,13 @@ Every section below is one run on one machine; compare ratios and counts, not ab
   (\`DEFAULT_MEMORY_MB\`, lib/infra); this over-states compute where local emulators are slower than the
   services, and uses the x86 price although the stack deploys arm64 (20 % cheaper). Not modelled:
   CloudWatch logs and metrics, X-Ray, KMS, data transfer, storage, idle polling.
+- **Stats.** The logs table's stream feeds the real stats handler through local mode's stream poller
+  with the stack's batching window (${r.stats.batchWindowSeconds} s, batches of up to 1,000; DynamoDB Local has one shard,
+  a busy table on AWS has several, each batching on its own); each run ends by draining the stream, so
+  its stats work is counted in it. The stats columns are the stats function's write units, invocations
+  and GB-s; they are in the scenario totals. Lambda's reads of the stream cost nothing and are left out.
+  A view is one API call; its reads are the api function's DynamoDB requests for it, with the items
+  they returned.
 - **10 % failures.** Every tenth event's first attempt gets a 500; the retry (after 1 s instead of 5 s
   in this run: same SQS DelaySeconds path, same cost) succeeds.
 - **Fan-out.** Ingest answer time (POST → 202) of an event routed to every endpoint of a tenant with

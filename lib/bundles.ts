@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { externalModules, LAMBDA_BUNDLING, LAMBDA_SDK, type SdkMode } from './infra/bundling.ts';
 
-export const LAMBDA_FUNCTIONS = ['ingest', 'api', 'sender', 'fanout'] as const;
+export const LAMBDA_FUNCTIONS = ['ingest', 'api', 'sender', 'fanout', 'stats'] as const;
 export type LambdaFunction = (typeof LAMBDA_FUNCTIONS)[number];
 
 export interface BuiltLambda {

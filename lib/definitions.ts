@@ -36,6 +36,8 @@ export interface TableDef {
   indexes: IndexDef[];
   /** Attribute holding an epoch-seconds expiry, if items expire. */
   ttlAttribute?: string;
+  /** A DynamoDB stream of the table's changes, and what each record carries. */
+  stream?: 'NEW_IMAGE' | 'OLD_IMAGE' | 'NEW_AND_OLD_IMAGES' | 'KEYS_ONLY';
 }
 
 const S = (name: string): KeyDef => ({ name, type: 'S' });
@@ -85,6 +87,23 @@ export const TABLES = {
       { indexName: 'byEndpoint', partitionKey: S('tenantEndpoint'), sortKey: S('createdAtId'), include: DELIVERY_SUMMARY },
     ],
     ttlAttribute: 'expiresAt',
+    // Feeds the stats function (STREAM_CONSUMERS): the old image tells which attempts a write added.
+    stream: 'NEW_AND_OLD_IMAGES',
+  },
+  /**
+   * Delivery stats: small counter items per tenant hour, endpoint hour and
+   * the tenant's endpoint totals (lib/adapters/dynamodb/stats-store.ts),
+   * written by the stats function, read by the charts. Kept a week beyond
+   * the log (STATS_RETENTION_EXTRA_DAYS).
+   */
+  stats: {
+    id: 'StatsTable',
+    localName: 'billhook-stats',
+    envVar: 'BILLHOOK_STATS_TABLE',
+    partitionKey: S('pk'),
+    sortKey: S('sk'),
+    indexes: [],
+    ttlAttribute: 'expiresAt',
   },
   /**
    * Deployment-wide delivery limits (lib/adapters/dynamodb/delivery-limiter.ts):
@@ -117,12 +136,12 @@ export interface QueueDef {
   deadLetterQueue?: QueueKey;
 }
 
-export type QueueKey = 'deliveries' | 'deliveriesDlq' | 'retries' | 'retriesDlq' | 'fanout' | 'fanoutDlq' | 'schedulerDlq';
+export type QueueKey = 'deliveries' | 'deliveriesDlq' | 'retries' | 'retriesDlq' | 'fanout' | 'fanoutDlq' | 'schedulerDlq' | 'statsDlq';
 
 const FOURTEEN_DAYS = 14 * 24 * 3600;
 
 /** Lambda timeouts; SQS visibility is six times the consumer's timeout, as AWS advises. */
-export const FUNCTION_TIMEOUT_SECONDS = { ingest: 29, api: 29, sender: 30, fanout: 60 } as const;
+export const FUNCTION_TIMEOUT_SECONDS = { ingest: 29, api: 29, sender: 30, fanout: 60, stats: 60 } as const;
 
 export const QUEUES: Record<QueueKey, QueueDef> = {
   /**
@@ -198,6 +217,18 @@ export const QUEUES: Record<QueueKey, QueueDef> = {
     visibilityTimeoutSeconds: 30,
     retentionSeconds: FOURTEEN_DAYS,
   },
+  /**
+   * The stats event source's on-failure destination: what Lambda says about
+   * a batch of the logs stream it gave up on (its shard and sequence
+   * numbers, not the records), after STREAM_CONSUMERS.stats.retryAttempts.
+   */
+  statsDlq: {
+    id: 'StatsDlq',
+    localName: 'billhook-stats-dlq',
+    envVar: 'BILLHOOK_STATS_DLQ_URL',
+    visibilityTimeoutSeconds: 30,
+    retentionSeconds: FOURTEEN_DAYS,
+  },
 };
 
 /** Each SQS event source: the queue, the function it invokes, and its settings. */
@@ -207,6 +238,31 @@ export const CONSUMERS = {
   retries: { queue: 'retries', function: 'sender', batchSize: 10, maxBatchingWindowSeconds: 0, maxConcurrency: 5 },
   fanout: { queue: 'fanout', function: 'fanout', batchSize: 1, maxBatchingWindowSeconds: 0, maxConcurrency: 10 },
 } as const satisfies Record<string, { queue: QueueKey; function: 'sender' | 'fanout'; batchSize: number; maxBatchingWindowSeconds: number; maxConcurrency: number }>;
+
+/**
+ * Each DynamoDB stream event source: the table whose stream feeds the
+ * function, and its settings (the CDK stack's event source mapping and local
+ * mode's stream poller both read them).
+ */
+export const STREAM_CONSUMERS = {
+  stats: {
+    table: 'logs',
+    function: 'stats',
+    /** Up to 1,000 records (or 6 MB) per invocation: counters fold a batch into a few writes, so bigger batches write less. */
+    batchSize: 1000,
+    /** Wait up to 5 s to fill a batch: the charts lag by at most that, and a quiet shard costs one invocation per 5 s at most. */
+    maxBatchingWindowSeconds: 5,
+    /** A failed batch is split in two and retried, at most this many times, then reported to the on-failure destination. */
+    retryAttempts: 10,
+    /** Records older than this are given up (the stream keeps 24 h). */
+    maxRecordAgeSeconds: 6 * 3600,
+    onFailure: 'statsDlq',
+    /** Only these events reach the function (Lambda event filtering): TTL removals never invoke it. */
+    eventNames: ['INSERT', 'MODIFY'],
+    /** Local mode's stream poller asks for new records this often. */
+    localPollMs: 250,
+  },
+} as const satisfies Record<string, { table: TableKey; function: 'stats'; batchSize: number; maxBatchingWindowSeconds: number; retryAttempts: number; maxRecordAgeSeconds: number; onFailure: QueueKey; eventNames: readonly string[]; localPollMs: number }>;
 
 export type HttpFunction = 'ingest' | 'api';
 

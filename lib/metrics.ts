@@ -35,6 +35,10 @@ export const METRICS = {
   deliveriesSkipped: 'DeliveriesSkipped',
   /** Fanout: jobs received. */
   jobsReceived: 'JobsReceived',
+  /** Stats: attempts counted, counter deltas written, and attempts a failed batch may have counted twice (its take-back failed). */
+  statsAttemptsCounted: 'StatsAttemptsCounted',
+  statsDeltasWritten: 'StatsDeltasWritten',
+  statsOvercounted: 'StatsOvercounted',
 } as const;
 
 export type MetricName = (typeof METRICS)[keyof typeof METRICS];

@@ -19,6 +19,7 @@ import type {
 } from './core/model.ts';
 import type { HttpResult } from './core/outcome.ts';
 import type { StoredEventType } from './core/event-types.ts';
+import type { StatsCounts, StatsDelta } from './core/stats.ts';
 
 export interface Clock {
   /** Milliseconds since the epoch. */
@@ -316,4 +317,51 @@ export interface JsonSchemaValidator {
    * check many times.
    */
   compile(schema: unknown): (data: unknown) => SchemaIssue[];
+}
+
+/** Hour counters of one tenant or endpoint, as a store reads them back. */
+export interface HourCounts {
+  /** `YYYY-MM-DDTHH` (UTC). */
+  hour: string;
+  counts: StatsCounts;
+}
+
+/** An inclusive range of hour keys (`YYYY-MM-DDTHH`). */
+export interface HourRange {
+  fromHour: string;
+  toHour: string;
+}
+
+/**
+ * Delivery stats as counters per hour (lib/core/stats.ts): written by the
+ * stats function from the delivery log's changes, read by the charts and
+ * the endpoint list. Reads are bounded by the window (hours × endpoints),
+ * never by traffic.
+ */
+export interface StatsStore {
+  /**
+   * Add each delta to its tenant's hour, its endpoint's hour and the
+   * tenant's endpoint totals. All or nothing: on failure (or when `signal`
+   * aborts) the store takes back what it had added before throwing, so the
+   * caller may retry the whole batch. A `StatsUndoError` says the take-back
+   * itself failed, and how many attempts may now be counted twice.
+   */
+  add(deltas: readonly StatsDelta[], options?: { signal?: AbortSignal }): Promise<void>;
+  /** A tenant's (or one of its endpoints') counters for each hour of `range` that had attempts, oldest first. */
+  hours(tenantId: string, range: HourRange, endpointId?: string): Promise<HourCounts[]>;
+  /** Each endpoint's counters summed over `range`: one read of the tenant's endpoint totals. Endpoints without attempts are absent. */
+  endpointTotals(tenantId: string, range: HourRange): Promise<{ endpointId: string; counts: StatsCounts }[]>;
+}
+
+/** `StatsStore.add` failed and could not take back all it had added. */
+export class StatsUndoError extends Error {
+  constructor(
+    message: string,
+    /** Attempts counted in the items that could not be taken back: a retry counts them again. */
+    readonly overcounted: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'StatsUndoError';
+  }
 }

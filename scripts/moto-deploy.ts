@@ -10,8 +10,9 @@
  * would create); upload every asset the template expects; patch out only
  * what moto's CloudFormation cannot create (MOTO_PATCHES, each with its
  * reason); create the stack; then read back, with the AWS SDK and the aws
- * CLI, every table, index, TTL, queue, redrive policy and event source
- * mapping and compare it with TABLES, QUEUES and CONSUMERS.
+ * CLI, every table, index, TTL, stream, queue, redrive policy and event
+ * source mapping and compare it with TABLES, QUEUES, CONSUMERS and
+ * STREAM_CONSUMERS.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -22,7 +23,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { DescribeTableCommand, DescribeTimeToLiveCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { CONSUMERS, QUEUES, TABLES, type QueueDef, type QueueKey, type TableDef } from '../lib/definitions.ts';
+import { CONSUMERS, QUEUES, STREAM_CONSUMERS, TABLES, type QueueDef, type QueueKey, type TableDef } from '../lib/definitions.ts';
 import { createBillhookApp } from '../lib/infra/app.ts';
 
 const run = promisify(execFile);
@@ -258,8 +259,8 @@ async function uploadAssets(aws: ReturnType<typeof awsCli>, outdir: string, asse
 const sameSet = (a: readonly string[] = [], b: readonly string[] = []) => a.length === b.length && [...a].sort().join('\n') === [...b].sort().join('\n');
 const keySchema = (pk: { name: string }, sk?: { name: string }) => [{ AttributeName: pk.name, KeyType: 'HASH' }, ...(sk ? [{ AttributeName: sk.name, KeyType: 'RANGE' }] : [])];
 
-/** Compare one table with its definition. */
-async function checkTable(ddb: DynamoDBClient, key: string, def: TableDef, name: string, templateTtl: unknown, checks: Check[], gaps: string[]): Promise<void> {
+/** Compare one table with its definition; returns its latest stream ARN, if it has one. */
+async function checkTable(ddb: DynamoDBClient, key: string, def: TableDef, name: string, templateTtl: unknown, checks: Check[], gaps: string[]): Promise<string | undefined> {
   const { Table: t } = await ddb.send(new DescribeTableCommand({ TableName: name }));
   const push = (what: string, expected: unknown, actual: unknown, ok = JSON.stringify(expected) === JSON.stringify(actual)) => checks.push({ what: `table ${key}: ${what}`, ok, expected, actual });
   push('key schema', keySchema(def.partitionKey, def.sortKey), t?.KeySchema);
@@ -273,14 +274,16 @@ async function checkTable(ddb: DynamoDBClient, key: string, def: TableDef, name:
     const actual = { ProjectionType: g?.Projection?.ProjectionType, ...(g?.Projection?.NonKeyAttributes ? { NonKeyAttributes: [...g.Projection.NonKeyAttributes].sort() } : {}) };
     push(`index ${index.indexName} projection`, projection, actual, projection.ProjectionType === actual.ProjectionType && sameSet(projection.NonKeyAttributes, actual.NonKeyAttributes));
   }
+  push('stream', def.stream ? { StreamEnabled: true, StreamViewType: def.stream } : undefined, t?.StreamSpecification?.StreamEnabled ? { StreamEnabled: true, StreamViewType: t.StreamSpecification.StreamViewType } : undefined);
   const ttl = (await ddb.send(new DescribeTimeToLiveCommand({ TableName: name }))).TimeToLiveDescription;
   const wantTtl = def.ttlAttribute ? { AttributeName: def.ttlAttribute, Enabled: true } : undefined;
   if (def.ttlAttribute && ttl?.TimeToLiveStatus !== 'ENABLED' && JSON.stringify(templateTtl) === JSON.stringify(wantTtl)) {
     // moto's CloudFormation drops TimeToLiveSpecification; the template it was given asks for it.
     gaps.push(`table ${key}: moto's CloudFormation ignores TimeToLiveSpecification (the deployed template has ${JSON.stringify(templateTtl)}; checked there)`);
-    return;
+    return t?.LatestStreamArn;
   }
   push('TTL', def.ttlAttribute ? { status: 'ENABLED', attribute: def.ttlAttribute } : { status: 'DISABLED' }, def.ttlAttribute || ttl?.AttributeName ? { status: ttl?.TimeToLiveStatus, attribute: ttl?.AttributeName } : { status: ttl?.TimeToLiveStatus ?? 'DISABLED' });
+  return t?.LatestStreamArn;
 }
 
 /** A queue's definition as SQS attributes (FIFO queues carry FifoQueue, whatever else their definition adds). */
@@ -361,6 +364,7 @@ export async function deployToMoto(options: MotoDeployOptions = {}): Promise<Mot
     const sqs = new SQSClient(clientConfig);
     try {
       // Tables, from the `<id>Name` outputs the stack prints for every table in TABLES.
+      const streamArns: Record<string, string | undefined> = {};
       for (const [key, def] of Object.entries(TABLES) as [string, TableDef][]) {
         const name = outputs[`${def.id}Name`];
         if (!name) {
@@ -369,7 +373,7 @@ export async function deployToMoto(options: MotoDeployOptions = {}): Promise<Mot
         }
         const logicalId = resources.find((r) => r.ResourceType === 'AWS::DynamoDB::Table' && r.PhysicalResourceId === name)?.LogicalResourceId;
         const templateTtl = logicalId ? template.Resources[logicalId]?.Properties?.TimeToLiveSpecification : undefined;
-        await checkTable(ddb, key, def, name, templateTtl, checks, gaps);
+        streamArns[key] = await checkTable(ddb, key, def, name, templateTtl, checks, gaps);
       }
       // Queues, from the `<id>Url` outputs.
       const urls = {} as Record<QueueKey, string>;
@@ -398,7 +402,8 @@ export async function deployToMoto(options: MotoDeployOptions = {}): Promise<Mot
       // Event source mappings: each consumer function fed by its queue with its batch settings.
       const { EventSourceMappings: mappings } = await aws<{ EventSourceMappings: Json[] }>('lambda', 'list-event-source-mappings');
       const functionsByLogicalId = new Map(resources.filter((r) => r.ResourceType === 'AWS::Lambda::Function').map((r) => [r.LogicalResourceId, r.PhysicalResourceId]));
-      checks.push({ what: 'event source mappings', ok: mappings.length === Object.keys(CONSUMERS).length, expected: Object.keys(CONSUMERS).length, actual: mappings.length });
+      const mappingCount = Object.keys(CONSUMERS).length + Object.keys(STREAM_CONSUMERS).length;
+      checks.push({ what: 'event source mappings', ok: mappings.length === mappingCount, expected: mappingCount, actual: mappings.length });
       for (const [fn, c] of Object.entries(CONSUMERS) as [string, (typeof CONSUMERS)[keyof typeof CONSUMERS]][]) {
         // The event source's name (sender, retries, fanout) and the function it feeds (sender, fanout).
         const pascal = c.function.charAt(0).toUpperCase() + c.function.slice(1);
@@ -414,6 +419,29 @@ export async function deployToMoto(options: MotoDeployOptions = {}): Promise<Mot
         const scaling = m.ScalingConfig as { MaximumConcurrency?: number } | undefined;
         if (scaling?.MaximumConcurrency === undefined) gaps.push(`${fn}: moto does not report ScalingConfig.MaximumConcurrency (asserted on the template)`);
         else checks.push({ what: `${fn}: maximum concurrency`, ok: scaling.MaximumConcurrency === c.maxConcurrency, expected: c.maxConcurrency, actual: scaling.MaximumConcurrency });
+      }
+      // Stream event sources: each consumer function fed by its table's stream.
+      for (const [name, c] of Object.entries(STREAM_CONSUMERS)) {
+        const pascal = c.function.charAt(0).toUpperCase() + c.function.slice(1);
+        const fnName = [...functionsByLogicalId].find(([id]) => id.startsWith(`Delivery${pascal}Function`))?.[1];
+        const streamArn = streamArns[c.table];
+        const m = mappings.find((x) => String(x.FunctionArn).endsWith(`:function:${fnName}`) && x.EventSourceArn === streamArn);
+        checks.push({ what: `${name}: fed by the ${c.table} table's stream`, ok: streamArn !== undefined && m !== undefined, expected: { function: fnName, stream: streamArn }, actual: mappings.map((x) => ({ function: x.FunctionArn, source: x.EventSourceArn })) });
+        if (!m) continue;
+        checks.push({ what: `${name}: batch size`, ok: m.BatchSize === c.batchSize, expected: c.batchSize, actual: m.BatchSize });
+        checks.push({ what: `${name}: starting position`, ok: m.StartingPosition === 'TRIM_HORIZON', expected: 'TRIM_HORIZON', actual: m.StartingPosition });
+        for (const [field, want] of [
+          ['MaximumRetryAttempts', c.retryAttempts],
+          ['BisectBatchOnFunctionError', true],
+          ['MaximumBatchingWindowInSeconds', c.maxBatchingWindowSeconds],
+        ] as const) {
+          if (m[field] === undefined) gaps.push(`${name}: moto does not report ${field} (asserted on the template)`);
+          else checks.push({ what: `${name}: ${field}`, ok: m[field] === want, expected: want, actual: m[field] });
+        }
+        const onFailure = (m.DestinationConfig as { OnFailure?: { Destination?: string } } | undefined)?.OnFailure?.Destination;
+        if (onFailure === undefined) gaps.push(`${name}: moto does not report DestinationConfig (the on-failure queue is asserted on the template)`);
+        else checks.push({ what: `${name}: on-failure destination`, ok: onFailure === attributes[c.onFailure]?.QueueArn, expected: attributes[c.onFailure]?.QueueArn, actual: onFailure });
+        if (m.FilterCriteria === undefined) gaps.push(`${name}: moto does not report FilterCriteria (asserted on the template)`);
       }
       // Every function: the runtime and the table and queue names it is told about.
       for (const [logicalId, name] of functionsByLogicalId) {

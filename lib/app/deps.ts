@@ -15,6 +15,7 @@ import type {
   JsonSchemaValidator,
   PortalSessionStore,
   RetryScheduler,
+  StatsStore,
   TenantStore,
   UrlGuard,
   WebhookSender,
@@ -53,6 +54,8 @@ export interface AppDeps {
   endpoints: EndpointStore & EndpointHealthStore;
   events: EventStore;
   deliveries: DeliveryLog;
+  /** Delivery stats counters (read by the API; written by the stats function). */
+  stats: StatsStore;
   queue: DeliveryQueue;
   urlGuard: UrlGuard;
   /** The event-type catalogue in force (defaults + deployment extras + stored), cached per process. */

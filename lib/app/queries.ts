@@ -2,10 +2,7 @@ import { BillhookError } from '../core/errors.ts';
 import { RawJson } from '../core/json-text.ts';
 import type { Delivery, DeliveryWithAttempts, EventRecord } from '../core/model.ts';
 import type { DeliveryListQuery, EventListQuery, Page } from '../ports.ts';
-import type { EndpointStats } from '../contract/endpoints.ts';
 import type { AppDeps } from './deps.ts';
-
-export type { EndpointStats } from '../contract/endpoints.ts';
 import { getTenant } from './tenants.ts';
 
 /** An event as the API shows it: no internal fingerprint; `data` spliced in as the text it was sent as. */
@@ -54,47 +51,4 @@ export async function getDelivery(deps: Pick<AppDeps, 'deliveries'>, tenantId: s
   const d = await deps.deliveries.get(tenantId, id);
   if (!d) throw new BillhookError('not_found', `delivery ${id} not found`);
   return d;
-}
-
-/** Most deliveries an endpoint's stats look at; beyond it the figures cover the newest ones and say so. */
-export const STATS_MAX_DELIVERIES = 1000;
-
-
-/**
- * Success rate and recent status codes of one endpoint over a window
- * (default: the last 24 h), from its deliveries, newest first.
- *
- * @example endpointStats(deps, 'ten_acme', 'ep_…', '2026-01-31T00:00:00Z')
- */
-export async function endpointStats(
-  deps: Pick<AppDeps, 'endpoints' | 'deliveries' | 'clock'>,
-  tenantId: string,
-  endpointId: string,
-  since?: string,
-): Promise<EndpointStats> {
-  const endpoint = await deps.endpoints.get(tenantId, endpointId);
-  if (!endpoint) throw new BillhookError('not_found', `endpoint ${endpointId} not found`);
-  const from = since ?? new Date(deps.clock.now() - 24 * 3600_000).toISOString();
-  const stats: EndpointStats = { endpointId, since: from, deliveries: 0, succeeded: 0, inFlight: 0, exhausted: 0, successRate: null, recentStatusCodes: [], truncated: false };
-  let failedNow = 0;
-  let cursor: string | undefined;
-  do {
-    const page = await deps.deliveries.list(tenantId, { endpointId, since: from, limit: 100, ...(cursor ? { cursor } : {}) });
-    for (const d of page.data) {
-      if (stats.deliveries === STATS_MAX_DELIVERIES) {
-        stats.truncated = true;
-        break;
-      }
-      stats.deliveries++;
-      if (d.status === 'succeeded') stats.succeeded++;
-      else if (d.status === 'exhausted') stats.exhausted++;
-      else if (d.status === 'failed' || d.status === 'pending') stats.inFlight++;
-      if (d.status === 'failed') failedNow++;
-      if (stats.recentStatusCodes.length < 10 && d.attemptCount > 0) stats.recentStatusCodes.push(d.lastStatusCode ?? 0);
-    }
-    cursor = page.nextCursor ?? undefined;
-  } while (cursor && !stats.truncated);
-  const finished = stats.succeeded + stats.exhausted + failedNow;
-  stats.successRate = finished === 0 ? null : stats.succeeded / finished;
-  return stats;
 }

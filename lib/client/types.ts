@@ -4,7 +4,7 @@ import type { API } from '../contract/index.ts';
 import type { eventTypeSchema, eventViewSchema } from '../contract/index.ts';
 
 export type { Attempt, Delivery, DeliveryStatus, DeliveryWithAttempts, EndpointInput, EndpointPatch, EndpointView, EventAccepted, Tenant } from '../core/model.ts';
-export type { ApiKeyView, CreatedKey, EndpointStats, ProblemBody, RecoverProgress, RedriveResult, SuccessBodyOf } from '../contract/index.ts';
+export type { ApiKeyView, CreatedKey, EndpointStats, EndpointTotalsView, ProblemBody, RecoverProgress, RedriveResult, StatsBucketView, StatsSeriesView, SuccessBodyOf } from '../contract/index.ts';
 
 /** An event as read by a client (`data` parsed: read the answer's text for exact numbers). */
 export type EventView = z.output<typeof eventViewSchema>;

@@ -11,6 +11,7 @@ import { DynamoDeliveryLog } from '../adapters/dynamodb/delivery-log.ts';
 import { DynamoEndpointStore } from '../adapters/dynamodb/endpoint-store.ts';
 import { DynamoEventStore } from '../adapters/dynamodb/event-store.ts';
 import { DynamoTenantStore } from '../adapters/dynamodb/tenant-store.ts';
+import { DynamoStatsStore } from '../adapters/dynamodb/stats-store.ts';
 import { SsrfGuard } from '../adapters/http/url-guard.ts';
 import { SqsDeadLetterQueue } from '../adapters/sqs/dead-letter-queue.ts';
 import { SqsDeliveryQueue, sqsClient } from '../adapters/sqs/delivery-queue.ts';
@@ -21,6 +22,7 @@ import { CatalogueCache } from '../app/catalogue.ts';
 import { CfworkerSchemaValidator } from '../adapters/json-schema/cfworker-validator.ts';
 import { DynamoEventTypeStore } from '../adapters/dynamodb/event-type-store.ts';
 import { idGenerator } from '../core/ids.ts';
+import { STATS_RETENTION_EXTRA_DAYS } from '../core/stats.ts';
 import { AdminKeyAuthenticator, ChainAuthenticator, PortalSessionAuthenticator, TenantKeyAuthenticator, type Authenticator } from '../http/auth.ts';
 import { DynamoApiKeyStore } from '../adapters/dynamodb/api-key-store.ts';
 import { DynamoPortalSessionStore } from '../adapters/dynamodb/portal-session-store.ts';
@@ -59,6 +61,7 @@ export function buildAppDeps(config: Config, clock: Clock = systemClock): AppDep
     endpoints: new DynamoEndpointStore(db, config.tables.entities),
     events: new DynamoEventStore(db, config.tables.events, config.eventRetentionDays),
     deliveries: new DynamoDeliveryLog(db, config.tables.logs, config.logRetentionDays),
+    stats: statsStore(config, db),
     queue: new SqsDeliveryQueue(sqs, {
       deliveries: required(config.queues.deliveries, 'BILLHOOK_DELIVERIES_QUEUE_URL'),
       retries: required(config.queues.retries, 'BILLHOOK_RETRIES_QUEUE_URL'),
@@ -78,6 +81,10 @@ export function buildAppDeps(config: Config, clock: Clock = systemClock): AppDep
     tenantCache: new TenantExistenceCache(),
   };
 }
+
+/** The stats counters, kept STATS_RETENTION_EXTRA_DAYS beyond the log. */
+export const statsStore = (config: Config, db = documentClient(awsTarget(config, 'dynamodb'))) =>
+  new DynamoStatsStore(db, required(config.tables.stats, 'BILLHOOK_STATS_TABLE'), config.logRetentionDays + STATS_RETENTION_EXTRA_DAYS);
 
 export const settings = (config: Config): AppDeps['settings'] => ({
   retrySchedule: config.retrySchedule,

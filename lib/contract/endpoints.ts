@@ -32,21 +32,26 @@ const delivery = {
   createdAt: '2026-01-31T12:00:00.000Z',
 };
 
+/**
+ * Counted per attempt, from the stats counters (lib/app/stats.ts), over the
+ * whole hours from the one holding `since` to now.
+ */
 export const endpointStatsSchema = z.strictObject({
   endpointId: z.string(),
   since: isoTime,
-  /** Deliveries created since `since` (at most 1000 looked at). */
+  /** Attempts in the window. */
   deliveries: z.int(),
+  /** Attempts answered 2xx. */
   succeeded: z.int(),
-  /** Failed with a retry scheduled, or pending. */
+  /** Attempts that failed with a retry to follow. */
   inFlight: z.int(),
-  /** Out of attempts, or failed permanently. */
+  /** Attempts that failed with no attempts left. */
   exhausted: z.int(),
-  /** succeeded / (succeeded + exhausted + failed); null when nothing has finished an attempt. */
+  /** succeeded ÷ all attempts; null without attempts. */
   successRate: z.nullable(z.number()),
-  /** Last status codes (newest first, 0 = no answer), at most 10. */
+  /** Last status codes of the newest deliveries (newest first, 0 = no answer), at most 10. */
   recentStatusCodes: z.array(z.int()),
-  /** True when there were more deliveries than the stats look at in the window. */
+  /** Always false: nothing is capped any more (kept for clients that read it). */
   truncated: z.boolean(),
 });
 export type EndpointStats = z.infer<typeof endpointStatsSchema>;
@@ -129,6 +134,9 @@ export const getEndpointStats = route({
   path: `${E}/stats`,
   tag: 'endpoints',
   summary: 'Success rate and recent status codes of an endpoint (default window: the last 24 h)',
+  description:
+    'Counted per attempt from the stats counters: `deliveries` is the attempts in the window, `inFlight` those that failed with a retry to follow. ' +
+    'For charts and the endpoint list use GET /v1/tenants/{tenantId}/stats?endpointId= and GET /v1/tenants/{tenantId}/stats/endpoints.',
   auth: 'tenant',
   params: endpointParams,
   query: z.object({ since: z.optional(queryTime).register(z.globalRegistry, { description: 'Start of the window (ISO 8601); default 24 h ago' }) }),

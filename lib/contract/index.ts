@@ -12,6 +12,7 @@ import * as eventTypes from './event-types.ts';
 import * as events from './events.ts';
 import * as meta from './meta.ts';
 import * as portalSessions from './portal-sessions.ts';
+import * as stats from './stats.ts';
 import * as tenants from './tenants.ts';
 
 export const API = {
@@ -51,6 +52,8 @@ export const API = {
   createPortalSession: portalSessions.createPortalSession,
   listPortalSessions: portalSessions.listPortalSessions,
   deletePortalSession: portalSessions.deletePortalSession,
+  getStats: stats.getStats,
+  getEndpointTotals: stats.getEndpointTotals,
 } as const;
 
 export type Api = typeof API;
@@ -66,6 +69,7 @@ export const TAGS: Readonly<Record<string, string>> = {
   events: 'What the billing service sends (the hot path), and what it can read back for reconciliation.',
   deliveries: 'One event for one endpoint, with its attempts; manual retries.',
   dlq: 'The dead-letter queue of exhausted deliveries, and a rate-capped redrive.',
+  stats: 'Attempts per hour or day by outcome, with latency percentiles, and every endpoint’s totals: from counters, so a view costs the same however much traffic it covers.',
   'portal-sessions': "Links to one tenant's customer portal, for the billing platform to embed: short-lived, scoped (`read` or `manage`), revocable, stored hashed.",
   dashboard: 'The web dashboard served beside the API, and the customer portal.',
 };
@@ -83,4 +87,5 @@ export { endpointStatsSchema, recoverProgressSchema, type EndpointStats, type Re
 export { eventViewSchema } from './events.ts';
 export { redriveResultSchema, type RedriveResult } from './dlq.ts';
 export { createdPortalSessionSchema, portalSessionViewSchema, type CreatedPortalSessionBody } from './portal-sessions.ts';
+export { endpointTotalsSchema, statsBucketSchema, statsSeriesSchema, type EndpointTotalsView, type StatsBucketView, type StatsSeriesView } from './stats.ts';
 export { PARAM_NOUNS } from './params.ts';

@@ -5,9 +5,10 @@ import { endpointRoutes } from './routes/endpoints.ts';
 import { eventTypeRoutes } from './routes/event-types.ts';
 import { metaRoutes } from './routes/meta.ts';
 import { portalSessionRoutes } from './routes/portal-sessions.ts';
+import { statsRoutes } from './routes/stats.ts';
 import { tenantRoutes } from './routes/tenants.ts';
 import type { Route } from './router.ts';
 
 export function apiRoutes(deps: () => Promise<AppDeps>): Route[] {
-  return [...metaRoutes(deps), ...eventTypeRoutes(deps), ...tenantRoutes(deps), ...endpointRoutes(deps), ...deliveryRoutes(deps), ...portalSessionRoutes(deps)];
+  return [...metaRoutes(deps), ...eventTypeRoutes(deps), ...tenantRoutes(deps), ...endpointRoutes(deps), ...deliveryRoutes(deps), ...portalSessionRoutes(deps), ...statsRoutes(deps)];
 }

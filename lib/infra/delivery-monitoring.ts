@@ -39,6 +39,16 @@ export interface DeliveryMonitoringProps {
    */
   readonly senderErrorsThreshold?: number;
   /**
+   * Alarm when the stats function fails this many times in 5 minutes.
+   * @default 5
+   */
+  readonly statsErrorsThreshold?: number;
+  /**
+   * Alarm when the stats function is this many seconds behind the logs stream (iterator age).
+   * @default 300
+   */
+  readonly statsLagSeconds?: number;
+  /**
    * Dashboard name. Dashboards are global to the account, so the default
    * names the region too: the same stage deployed in two regions gets two.
    * @default `<stack name>-<region>`, e.g. `Billhook-dev-eu-west-1`
@@ -178,13 +188,40 @@ export class DeliveryMonitoring extends Construct {
       'Long retries that EventBridge Scheduler could not send to the deliveries queue are parked in the scheduler DLQ. Fix the cause (scheduler role, queue), then move them back: aws sqs start-message-move-task --source-arn <SchedulerDlq ARN> --destination-arn <DeliveriesQueue ARN>.',
     );
 
-    const fnWidgets = (['ingest', 'api', 'sender', 'fanout'] as const).map(
+    // Stats: the charts' counters. A failing batch is retried (split in two), so errors alone mean delay, not loss;
+    // loss is a batch reported to the stats DLQ, and a lag is the stream's iterator age.
+    alarm(
+      'StatsErrors',
+      d.functions.stats.metricErrors({ period: FIVE_MINUTES }),
+      props.statsErrorsThreshold ?? 5,
+      'The stats function failed on batches of the logs stream (its logs name the error). They are retried, split in two, up to 10 times; the charts lag meanwhile. Deliveries are not affected.',
+    );
+    alarm(
+      'StatsFallingBehind',
+      new cloudwatch.Metric({ namespace: 'AWS/Lambda', metricName: 'IteratorAge', dimensionsMap: { FunctionName: d.functions.stats.functionName }, statistic: 'Maximum', period: FIVE_MINUTES }),
+      (props.statsLagSeconds ?? 300) * 1000,
+      'The stats function is behind the logs stream by more than the threshold: the charts are late. Check its errors and throttles; records older than 6 h are given up (StatsDlqNotEmpty).',
+    );
+    alarm(
+      'StatsDlqNotEmpty',
+      d.queues.statsDlq.metricApproximateNumberOfMessagesVisible({ period: FIVE_MINUTES, statistic: 'Maximum' }),
+      1,
+      'The stats function gave up on a batch of the logs stream: the attempts in it are missing from the charts (the delivery log still has them). Each message names the shard and sequence numbers; read the function logs for the cause.',
+    );
+    alarm(
+      'StatsOvercounted',
+      emf(METRICS.statsOvercounted),
+      1,
+      'A failed stats batch could not take back the counts it had written before failing, so its retry counted some attempts twice: the charts of that hour are high by at most the metric value. Deliveries are not affected.',
+    );
+
+    const fnWidgets = (['ingest', 'api', 'sender', 'fanout', 'stats'] as const).map(
       (k) =>
         new cloudwatch.GraphWidget({
           title: `${k}: errors, throttles, duration p99`,
           left: [d.functions[k].metricErrors(), d.functions[k].metricThrottles()],
           right: [d.functions[k].metricDuration({ statistic: 'p99' })],
-          width: 6,
+          width: k === 'stats' ? 12 : 6,
         }),
     );
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
@@ -219,7 +256,16 @@ export class DeliveryMonitoring extends Construct {
           new cloudwatch.GraphWidget({ title: 'Events accepted and fan-out size', left: [emf(METRICS.eventsAccepted)], right: [emf(METRICS.fanoutSize, 'Average')], width: 12 }),
           new cloudwatch.GraphWidget({ title: 'API requests and server errors', left: [emf(METRICS.requests), emf(METRICS.serverErrors)], right: [emf(METRICS.queueLag, 'p99')], width: 12 }),
         ],
-        fnWidgets,
+        fnWidgets.slice(0, 4),
+        [
+          fnWidgets[4]!,
+          new cloudwatch.GraphWidget({
+            title: 'Stats: attempts counted, and how far behind the logs stream (ms)',
+            left: [emf(METRICS.statsAttemptsCounted), emf(METRICS.statsDeltasWritten)],
+            right: [new cloudwatch.Metric({ namespace: 'AWS/Lambda', metricName: 'IteratorAge', dimensionsMap: { FunctionName: d.functions.stats.functionName }, statistic: 'Maximum' })],
+            width: 12,
+          }),
+        ],
         [new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24 })],
       ],
     });

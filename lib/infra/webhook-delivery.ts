@@ -24,7 +24,7 @@ import { Construct } from 'constructs';
 import { DEFAULT_CONFIG, loadConfig, toEnvironment, type ConfigInput } from '../config.ts';
 import type { EventTypeDef } from '../core/event-types.ts';
 import type { CONSUMERS, QueueKey, TableKey } from '../definitions.ts';
-import { addQueueConsumers, buildFunctions, REPO_ROOT, type FunctionKey } from './delivery/functions.ts';
+import { addQueueConsumers, addStreamConsumers, buildFunctions, REPO_ROOT, type FunctionKey } from './delivery/functions.ts';
 import { buildHttpApi, type ThrottleProps } from './delivery/http-api.ts';
 import { grantFunctionPermissions, READS_ADMIN_KEY } from './delivery/permissions.ts';
 import { buildQueues } from './delivery/queues.ts';
@@ -181,8 +181,9 @@ export interface WebhookDeliveryProps {
 /**
  * Billhook's delivery pipeline: an HTTP API in front of an `ingest` function
  * (hot path) and an `api` function (everything else), SQS queues with
- * dead-letter queues feeding the `sender` and `fanout` functions, the
- * DynamoDB tables and the admin key secret.
+ * dead-letter queues feeding the `sender` and `fanout` functions, the logs
+ * table's stream feeding the `stats` function, the DynamoDB tables and the
+ * admin key secret.
  *
  * @example
  * const delivery = new WebhookDelivery(stack, 'Delivery', {
@@ -244,6 +245,7 @@ export class WebhookDelivery extends Construct {
     this.roles = built.roles;
     grantFunctionPermissions({ roles: this.roles, tables: this.tables, queues: this.queues, adminKeySecret: this.adminKeySecret, retryScheduler });
     addQueueConsumers({ functions: this.functions, queues: this.queues, maxConcurrency: props.consumerMaxConcurrency });
+    addStreamConsumers({ functions: this.functions, roles: this.roles, tables: this.tables, queues: this.queues });
 
     const api = buildHttpApi(this, { ...logging, ingest: this.functions.ingest, api: this.functions.api, throttle: props.throttle });
     this.httpApi = api.httpApi;

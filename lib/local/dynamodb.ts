@@ -165,6 +165,10 @@ export interface EnsureTablesResult {
   created: string[];
   /** `table/index` names added to tables that already existed (a definition grew an index). */
   indexesAdded: string[];
+  /** Tables that existed without the stream their definition asks for (a data folder from before), now streaming. */
+  streamsEnabled: string[];
+  /** The latest stream ARN of each table whose definition has a stream, by table name. */
+  streams: Record<string, string>;
 }
 
 /**
@@ -177,7 +181,7 @@ export async function ensureTables(
   tables: Record<string, TableDef> = TABLES,
   names: (def: TableDef) => string = (def) => def.localName,
 ): Promise<EnsureTablesResult> {
-  const result: EnsureTablesResult = { created: [], indexesAdded: [] };
+  const result: EnsureTablesResult = { created: [], indexesAdded: [], streamsEnabled: [], streams: {} };
   await Promise.all(
     Object.values(tables).map(async (def) => {
       const TableName = names(def);
@@ -191,6 +195,7 @@ export async function ensureTables(
               KeySchema: keySchema(def.partitionKey, def.sortKey),
               BillingMode: 'PAY_PER_REQUEST',
               ...(def.indexes.length ? { GlobalSecondaryIndexes: def.indexes.map(gsi) } : {}),
+              ...(def.stream ? { StreamSpecification: { StreamEnabled: true, StreamViewType: def.stream } } : {}),
             }),
           );
           result.created.push(TableName);
@@ -212,6 +217,11 @@ export async function ensureTables(
         }
       }
       if (def.ttlAttribute) await ensureTtl(client, TableName, def.ttlAttribute);
+      if (def.stream) {
+        const arn = await ensureStream(client, TableName, def.stream, existing ? (existing.StreamSpecification ?? {}) : undefined);
+        result.streams[TableName] = arn.arn;
+        if (arn.enabled) result.streamsEnabled.push(TableName);
+      }
     }),
   );
   result.created.sort();
@@ -225,6 +235,29 @@ async function describe(client: DynamoDBClient, TableName: string) {
     if (err instanceof ResourceNotFoundException) return undefined;
     throw err;
   }
+}
+
+/**
+ * Give a table the stream its definition asks for; returns its ARN, and
+ * whether this call turned it on. A stream of another view type is turned
+ * off and on again (DynamoDB cannot change it in place): a new stream, read
+ * from its start.
+ */
+async function ensureStream(
+  client: DynamoDBClient,
+  TableName: string,
+  viewType: NonNullable<TableDef['stream']>,
+  current: { StreamEnabled?: boolean; StreamViewType?: string } | undefined,
+): Promise<{ arn: string; enabled: boolean }> {
+  let enabled = false;
+  if (current !== undefined && !(current.StreamEnabled && current.StreamViewType === viewType)) {
+    if (current.StreamEnabled) await client.send(new UpdateTableCommand({ TableName, StreamSpecification: { StreamEnabled: false } }));
+    await client.send(new UpdateTableCommand({ TableName, StreamSpecification: { StreamEnabled: true, StreamViewType: viewType } }));
+    enabled = true;
+  }
+  const arn = (await describe(client, TableName))?.LatestStreamArn;
+  if (!arn) throw new Error(`table ${TableName} has no stream after enabling it`);
+  return { arn, enabled };
 }
 
 async function ensureTtl(client: DynamoDBClient, TableName: string, AttributeName: string): Promise<void> {

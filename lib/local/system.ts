@@ -9,12 +9,16 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { loadConfig, toEnvironment, type Config } from '../config.ts';
-import { CONSUMERS, FUNCTION_TIMEOUT_SECONDS, TABLES, type QueueKey } from '../definitions.ts';
-import { ensureTables, LOCAL_REGION, startDynamoLocal, type DynamoLocal } from './dynamodb.ts';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { instrumentClient } from '../adapters/aws-instrumentation.ts';
+import { CONSUMERS, FUNCTION_TIMEOUT_SECONDS, STREAM_CONSUMERS, TABLES, type QueueKey } from '../definitions.ts';
+import { ensureTables, LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoLocal, type DynamoLocal } from './dynamodb.ts';
 import { createHttpShim, type HttpHandler } from './http-shim.ts';
 import { startPoller, type SqsHandler, type SqsPoller } from './poller.ts';
 import { startSqsLocal, type SqsLocal } from './sqs.ts';
 import { startSchedulerEmulator, type SchedulerEmulator } from './scheduler.ts';
+import { fileCheckpoints, memoryCheckpoints, startStreamPoller, type StreamHandler, type StreamPoller } from './streams.ts';
 
 export type ConsumerName = keyof typeof CONSUMERS;
 export type FunctionName = (typeof CONSUMERS)[ConsumerName]['function'];
@@ -24,6 +28,8 @@ export interface LocalHandlers {
   api: HttpHandler;
   sender: SqsHandler;
   fanout: SqsHandler;
+  /** The logs table's stream consumer (STREAM_CONSUMERS); absent: no stream poller runs, and no stats are counted. */
+  stats?: StreamHandler;
 }
 
 export interface StartLocalOptions {
@@ -64,6 +70,13 @@ export interface StartLocalOptions {
   concurrency?: Partial<Record<ConsumerName, number>>;
   /** Long-poll wait of the pollers; bounds how long stop() takes when idle. Default 1 s. */
   pollWaitSeconds?: number;
+  /**
+   * The stream pollers' batching window (ms). Default 0: each poll's records
+   * are handed over at once, so a chart counts an attempt within a poll
+   * (STREAM_CONSUMERS.stats.localPollMs). The bench sets the stack's window
+   * to measure what the deployed batching costs.
+   */
+  streamBatchWindowMs?: number;
   /**
    * Build the web dashboard into a temporary folder the api handler serves
    * (the bundle is rebuilt at each start, so it always matches the source).
@@ -115,12 +128,16 @@ export interface LocalSystem {
   /** The configuration the handlers were built from: `loadConfig(env)`. */
   readonly config: Config;
   readonly timings: LocalTimings;
+  /** Resolve once every stream record written before the call has been handed to its function (stats counted). */
+  drainStreams(timeoutMs?: number): Promise<void>;
   /** Stop the HTTP server, the pollers (awaiting batches in flight), fauxqs and DynamoDB Local, in that order. Safe to call twice. */
   stop(): Promise<void>;
 }
 
 const DEFAULT_CONCURRENCY: Record<ConsumerName, number> = { sender: 20, retries: 2, fanout: 1 };
 const ADMIN_KEY_FILE = 'admin-key';
+/** Where the stream pollers keep each shard's position, in the data folder. */
+export const STREAM_CHECKPOINTS_FILE = 'stream-checkpoints.json';
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** A fresh admin key: `bh_admin_` and 32 random bytes, base64url. */
@@ -158,7 +175,7 @@ export interface HandlerModule {
   handler?: unknown;
 }
 
-const FUNCTIONS = ['ingest', 'api', 'sender', 'fanout'] as const satisfies readonly (keyof LocalHandlers)[];
+const FUNCTIONS = ['ingest', 'api', 'sender', 'fanout', 'stats'] as const satisfies readonly (keyof LocalHandlers)[];
 
 /** Build every function from its module's `createHandler(config)`; `where` names a module in errors. */
 export async function handlersFrom(load: (name: keyof LocalHandlers) => Promise<HandlerModule>, where: (name: string) => string, config: Config): Promise<LocalHandlers> {
@@ -210,12 +227,14 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
   let scheduler: SchedulerEmulator | undefined;
   let dashboardDir: string | undefined;
   const pollers: SqsPoller[] = [];
+  const streamPollers: StreamPoller[] = [];
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       await shim.close();
       await Promise.allSettled(pollers.map((p) => p.stop()));
+      await Promise.allSettled(streamPollers.map((p) => p.stop()));
       await Promise.allSettled([scheduler?.stop()]);
       await Promise.allSettled([sqs?.stop()]);
       await Promise.allSettled([dynamo?.stop()]);
@@ -241,7 +260,8 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
         try {
           const result = await ensureTables(db.client);
           if (result.created.length) log(`dynamodb local: created ${result.created.join(', ')}`);
-          return { db, tablesMs: Math.round(performance.now() - t) };
+          if (result.streamsEnabled.length) log(`dynamodb local: turned on the stream of ${result.streamsEnabled.join(', ')} (counts start now; earlier deliveries are not in the stats)`);
+          return { db, tablesMs: Math.round(performance.now() - t), streams: result.streams };
         } catch (err) {
           await db.stop();
           throw err;
@@ -317,6 +337,32 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
         }),
       );
     }
+    const streamsClient = instrumentClient(new DynamoDBStreamsClient({ endpoint: db.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 3 }));
+    const checkpoints = dataDir === undefined ? memoryCheckpoints() : fileCheckpoints(path.join(dataDir, STREAM_CHECKPOINTS_FILE));
+    for (const [name, consumer] of Object.entries(STREAM_CONSUMERS)) {
+      const handler = handlers[consumer.function];
+      const streamArn = d.value.streams[TABLES[consumer.table].localName];
+      if (!handler || !streamArn) continue;
+      const dlqUrl = queue.queueUrls[consumer.onFailure];
+      streamPollers.push(
+        startStreamPoller({
+          name,
+          client: streamsClient,
+          streamArn,
+          handler,
+          batchSize: consumer.batchSize,
+          pollMs: consumer.localPollMs,
+          batchWindowMs: options.streamBatchWindowMs ?? 0,
+          eventNames: consumer.eventNames,
+          retryAttempts: consumer.retryAttempts,
+          timeoutSeconds: FUNCTION_TIMEOUT_SECONDS[consumer.function],
+          checkpoints,
+          onFailure: async (failure) => void (await queue.client.send(new SendMessageCommand({ QueueUrl: dlqUrl, MessageBody: JSON.stringify(failure) }))),
+          log,
+          logError,
+        }),
+      );
+    }
     shim.setHandlers({ ingest: handlers.ingest, api: handlers.api });
 
     const timings: LocalTimings = {
@@ -341,10 +387,11 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
       schedulerStats: scheduler.stats,
       dynamodbEndpoint: db.endpoint,
       queueUrls: queue.queueUrls,
-      tables: { entities: TABLES.entities.localName, events: TABLES.events.localName, logs: TABLES.logs.localName, limits: TABLES.limits.localName },
+      tables: Object.fromEntries(Object.entries(TABLES).map(([key, def]) => [key, def.localName])) as Record<keyof typeof TABLES, string>,
       env,
       config,
       timings,
+      drainStreams: async (timeoutMs) => void (await Promise.all(streamPollers.map((p) => p.drain(timeoutMs)))),
       stop,
     };
   } catch (err) {

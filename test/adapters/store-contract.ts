@@ -16,9 +16,11 @@ import type {
   EventTypeStore,
   PortalSessionRecord,
   PortalSessionStore,
+  StatsStore,
   TenantStore,
 } from '../../lib/ports.ts';
 import type { StoredEventType } from '../../lib/core/event-types.ts';
+import type { StatsDelta } from '../../lib/core/stats.ts';
 import { endpointRecord } from '../unit/fixtures.ts';
 
 type Factory<T> = () => Promise<T>;
@@ -427,6 +429,69 @@ export function eventTypeStoreContract(name: string, make: Factory<EventTypeStor
       for (let i = 0; i < 20; i++) await store.put(def(`acme.t${String(i).padStart(2, '0')}`, { exampleJson: example }));
       const all = await store.list();
       expect(all.map((d) => d.type).sort()).toEqual(Array.from({ length: 20 }, (_, i) => `acme.t${String(i).padStart(2, '0')}`));
+    });
+  });
+}
+
+const hourDelta = (tenantId: string, endpointId: string, hour: string, succeeded: number, failed = 0, exhausted = 0, bins: Record<number, number> = { 27: succeeded + failed + exhausted }): StatsDelta => ({
+  tenantId,
+  endpointId,
+  hour,
+  counts: { succeeded, failed, exhausted, bins },
+});
+
+/**
+ * A stats store. `make` gives a store that refuses, as DynamoDB does a sort
+ * key over 1 KB, a delta whose endpoint id is longer than 1,000 characters:
+ * the all-or-nothing test needs one write to fail among others.
+ */
+export function statsStoreContract(name: string, make: Factory<StatsStore>) {
+  describe(`StatsStore contract: ${name}`, () => {
+    const range = { fromHour: '2026-01-31T10', toHour: '2026-01-31T12' };
+
+    it('reads back tenant hours, endpoint hours and endpoint totals, oldest first, within the range only', async () => {
+      const store = await make();
+      await store.add([
+        hourDelta('ten_a', 'ep_1', '2026-01-31T10', 2, 1, 0, { 27: 2, 40: 1 }),
+        hourDelta('ten_a', 'ep_2', '2026-01-31T10', 1),
+        hourDelta('ten_a', 'ep_1', '2026-01-31T12', 0, 0, 1, { 3: 1 }),
+        hourDelta('ten_a', 'ep_1', '2026-01-31T13', 5),
+        hourDelta('ten_a', 'ep_3', '2026-01-31T09', 5),
+        hourDelta('ten_b', 'ep_9', '2026-01-31T11', 7),
+      ]);
+      expect(await store.hours('ten_a', range)).toEqual([
+        { hour: '2026-01-31T10', counts: { succeeded: 3, failed: 1, exhausted: 0, bins: { 27: 3, 40: 1 } } },
+        { hour: '2026-01-31T12', counts: { succeeded: 0, failed: 0, exhausted: 1, bins: { 3: 1 } } },
+      ]);
+      expect(await store.hours('ten_a', range, 'ep_2')).toEqual([{ hour: '2026-01-31T10', counts: { succeeded: 1, failed: 0, exhausted: 0, bins: { 27: 1 } } }]);
+      expect(await store.hours('ten_a', range, 'ep_9')).toEqual([]);
+      expect(await store.endpointTotals('ten_a', range)).toEqual([
+        { endpointId: 'ep_1', counts: { succeeded: 2, failed: 1, exhausted: 1, bins: { 3: 1, 27: 2, 40: 1 } } },
+        { endpointId: 'ep_2', counts: { succeeded: 1, failed: 0, exhausted: 0, bins: { 27: 1 } } },
+      ]);
+      expect(await store.endpointTotals('ten_b', range)).toEqual([{ endpointId: 'ep_9', counts: { succeeded: 7, failed: 0, exhausted: 0, bins: { 27: 7 } } }]);
+      expect(await store.endpointTotals('ten_c', range)).toEqual([]);
+    });
+
+    it('adds to what is there', async () => {
+      const store = await make();
+      await store.add([hourDelta('ten_a', 'ep_1', '2026-01-31T11', 1, 0, 0, { 5: 1 })]);
+      await store.add([hourDelta('ten_a', 'ep_1', '2026-01-31T11', 2, 3, 0, { 5: 1, 6: 4 })]);
+      expect(await store.hours('ten_a', range, 'ep_1')).toEqual([{ hour: '2026-01-31T11', counts: { succeeded: 3, failed: 3, exhausted: 0, bins: { 5: 2, 6: 4 } } }]);
+      expect(await store.hours('ten_a', range)).toEqual([{ hour: '2026-01-31T11', counts: { succeeded: 3, failed: 3, exhausted: 0, bins: { 5: 2, 6: 4 } } }]);
+    });
+
+    it('is all or nothing: a failed add leaves no count behind, so a retry of the batch counts each attempt once', async () => {
+      const store = await make();
+      await store.add([hourDelta('ten_a', 'ep_1', '2026-01-31T11', 1)]);
+      const refused = hourDelta('ten_a', `ep_${'x'.repeat(1100)}`, '2026-01-31T11', 1);
+      await expect(store.add([hourDelta('ten_a', 'ep_1', '2026-01-31T11', 4), hourDelta('ten_a', 'ep_2', '2026-01-31T12', 4), refused])).rejects.toThrow();
+      expect(await store.hours('ten_a', range)).toEqual([{ hour: '2026-01-31T11', counts: { succeeded: 1, failed: 0, exhausted: 0, bins: { 27: 1 } } }]);
+      expect(await store.endpointTotals('ten_a', range)).toEqual([{ endpointId: 'ep_1', counts: { succeeded: 1, failed: 0, exhausted: 0, bins: { 27: 1 } } }]);
+      const aborted = new AbortController();
+      aborted.abort(new Error('out of time'));
+      await expect(store.add([hourDelta('ten_a', 'ep_1', '2026-01-31T11', 4)], { signal: aborted.signal })).rejects.toThrow('out of time');
+      expect((await store.hours('ten_a', range, 'ep_1'))[0]!.counts.succeeded).toBe(1);
     });
   });
 }

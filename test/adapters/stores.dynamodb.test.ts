@@ -11,8 +11,9 @@ import { DynamoTenantStore } from '../../lib/adapters/dynamodb/tenant-store.ts';
 import { TABLES, type TableDef } from '../../lib/definitions.ts';
 import { ensureTables, LOCAL_CREDENTIALS, startDynamoLocal, type DynamoLocal } from '../../lib/local/dynamodb.ts';
 import { DynamoDeliveryLimiter } from '../../lib/adapters/dynamodb/delivery-limiter.ts';
-import { apiKeyStoreContract, deliveryLimiterContract, deliveryLogContract, endpointStoreContract, eventStoreContract, eventTypeStoreContract, portalSessionStoreContract, tenantStoreContract } from './store-contract.ts';
+import { apiKeyStoreContract, deliveryLimiterContract, deliveryLogContract, endpointStoreContract, eventStoreContract, eventTypeStoreContract, portalSessionStoreContract, statsStoreContract, tenantStoreContract } from './store-contract.ts';
 import { DynamoEventTypeStore } from '../../lib/adapters/dynamodb/event-type-store.ts';
+import { DynamoStatsStore } from '../../lib/adapters/dynamodb/stats-store.ts';
 
 let ddb: DynamoLocal;
 let n = 0;
@@ -46,6 +47,8 @@ const RETENTION_DAYS = 36_500;
 eventStoreContract('dynamodb', async () => new DynamoEventStore(db(), await freshTable(TABLES.events), RETENTION_DAYS));
 deliveryLogContract('dynamodb', async () => new DynamoDeliveryLog(db(), await freshTable(TABLES.logs), RETENTION_DAYS));
 deliveryLimiterContract('dynamodb', async (clock) => new DynamoDeliveryLimiter(db(), await freshTable(TABLES.limits), clock, () => 0));
+// DynamoDB itself refuses the contract's over-long endpoint id (a sort key over 1 KB).
+statsStoreContract('dynamodb', async () => new DynamoStatsStore(db(), await freshTable(TABLES.stats), RETENTION_DAYS));
 
 describe('DynamoEventStore: items written by earlier versions', () => {
   it('reads an event whose data was stored as a map as JSON text', async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runBench, type BenchReport } from '../../bench/bench-lib.ts';
 import { formatReport, renderMethod, renderSection, updateBenchmarksFile } from '../../bench/report.ts';
+import { LAMBDA_FUNCTIONS } from '../../lib/bundles.ts';
 
 const finitePositive = (n: number) => Number.isFinite(n) && n > 0;
 
@@ -35,7 +36,23 @@ describe('bench (smoke)', () => {
       expect(finitePositive(w.cost.total), s.title).toBe(true);
       expect(w.operations.some((o) => o.actor === 'ingest'), s.title).toBe(true);
       expect(w.operations.some((o) => o.actor === 'sender'), s.title).toBe(true);
+      // The stats function counted the attempts, with a few writes per batch, inside the scenario's window.
+      expect(w.operations.some((o) => o.actor === 'stats' && o.operation === 'UpdateItem'), s.title).toBe(true);
+      expect(finitePositive(w.stats.wcuPerDelivery), s.title).toBe(true);
+      expect(w.operations.some((o) => o.service === 'DynamoDBStreams'), s.title).toBe(false);
     }
+
+    // Stats: the many-endpoint run, and every view read something bounded
+    const st = report.stats;
+    expect(st.manyEndpoints.work.deliveries).toBe(st.manyEndpoints.events * st.manyEndpoints.endpoints);
+    expect(st.manyEndpoints.work.stats.wcuPerDelivery).toBeGreaterThan(report.scenarios[0]!.work!.stats.wcuPerDelivery);
+    expect(st.views).toHaveLength(7);
+    for (const v of st.views) {
+      expect(v.dynamoRequests, v.view).toBeGreaterThan(0);
+      expect(v.rows, v.view).toBeGreaterThan(0);
+    }
+    expect(st.views.at(-1)!.rows).toBe(st.manyEndpoints.endpoints);
+    expect(st.growth.late.tenantDeliveries).toBeGreaterThan(st.growth.early.tenantDeliveries);
     const failures = report.scenarios.find((s) => s.key === 'failures')!.work!;
     expect(failures.attempts).toBeGreaterThan(failures.deliveries); // the injected failures were retried
 
@@ -58,9 +75,9 @@ describe('bench (smoke)', () => {
     // Cold start
     // Every function with the SDK external and bundled, exactly one of the two marked as shipped.
     expect(report.coldStart.bundles.map((b) => `${b.name}/${b.sdk}`).sort()).toEqual(
-      ['api', 'fanout', 'ingest', 'sender'].flatMap((n) => [`${n}/bundled`, `${n}/external`]),
+      [...LAMBDA_FUNCTIONS].sort().flatMap((n) => [`${n}/bundled`, `${n}/external`]),
     );
-    for (const name of ['api', 'fanout', 'ingest', 'sender']) expect(report.coldStart.bundles.filter((b) => b.name === name && b.shipped)).toHaveLength(1);
+    for (const name of LAMBDA_FUNCTIONS) expect(report.coldStart.bundles.filter((b) => b.name === name && b.shipped)).toHaveLength(1);
     for (const b of report.coldStart.bundles) {
       expect(b.bytes).toBeGreaterThan(0);
       expect(b.sdkBytes).toBeLessThan(b.bytes);

@@ -137,8 +137,16 @@ describe('customer portal embedded in a platform app (Chromium, local mode)', ()
     expect(await portal.getByTestId('view-only').count()).toBe(0);
     const frame = page.frames().find((f) => f.url().includes('/portal/'))!;
     expect(frame.url()).toBe(`${local.apiUrl}/portal/${TENANT}#/t/${TENANT}/endpoints`);
-    // Third-party context: the session lives in the frame's (partitioned) sessionStorage, not in a cookie.
-    expect(await frame.evaluate(() => (sessionStorage.getItem('billhook.portal') ?? '').startsWith('bhps_'))).toBe(true);
+    // Third-party context: no cookie at all. This Chromium refuses the frame sessionStorage too (third-party storage
+    // blocked), and the portal works on from memory; where storage is allowed (partitioned), the session is kept there.
+    const storage = await frame.evaluate(() => {
+      try {
+        return (sessionStorage.getItem('billhook.portal') ?? '').startsWith('bhps_') ? 'kept' : 'missing';
+      } catch {
+        return 'denied';
+      }
+    });
+    expect(['kept', 'denied']).toContain(storage);
     expect(await frame.evaluate(() => document.cookie)).toBe('');
     expect((await context.cookies()).length).toBe(0);
     // Another tenant's page is not reachable from here.

@@ -141,6 +141,16 @@ describe('bundles (local mode on dist/<fn>/index.mjs, end to end)', () => {
     for (const p of ['/c1', '/c2', '/c3']) expect(verified(p).map((e) => e.id)).toEqual([created.body.id]);
   });
 
+  it('counts every attempt in the stats, through the stats bundle on the logs stream', async () => {
+    // The deliveries above: 3 invoices, the flaky one's 503 and its retry, 3 fanned out.
+    const totals = await waitFor('every attempt counted', async () => {
+      const data = (await api.get(`/v1/tenants/${tenant}/stats/endpoints`)).body.data as { succeeded: number; failed: number }[];
+      const sum = data.reduce((t, e) => ({ succeeded: t.succeeded + e.succeeded, failed: t.failed + e.failed }), { succeeded: 0, failed: 0 });
+      return sum.succeeded === 7 && sum.failed === 1 ? sum : undefined;
+    });
+    expect(totals).toEqual({ succeeded: 7, failed: 1 });
+  });
+
   it('serves the dashboard built beside the api bundle, with its assets', async () => {
     // Act
     const page = await fetch(`${local.apiUrl}/dashboard`);

@@ -111,14 +111,15 @@ describe('Deploy findings (issue 14)', () => {
     it('reserves concurrency for ingest only, and bounds the sender and fan-out event sources', () => {
       expect(fnByHandlerEnv(resources, 'Ingest').Properties!.ReservedConcurrentExecutions).toBe(DEFAULT_INGEST_RESERVED_CONCURRENCY);
       for (const k of ['Api', 'Sender', 'Fanout']) expect(fnByHandlerEnv(resources, k).Properties!.ReservedConcurrentExecutions).toBeUndefined();
-      const max = ofType(resources, 'AWS::Lambda::EventSourceMapping').map(([, m]) => m.Properties!.ScalingConfig?.MaximumConcurrency as number);
+      // The SQS event sources (the stats function's stream source scales by shard, not by a maximum).
+      const max = ofType(resources, 'AWS::Lambda::EventSourceMapping').filter(([, m]) => m.Properties!.StartingPosition === undefined).map(([, m]) => m.Properties!.ScalingConfig?.MaximumConcurrency as number);
       expect(max.sort((a, b) => a - b)).toEqual([CONSUMERS.fanout.maxConcurrency, CONSUMERS.retries.maxConcurrency, CONSUMERS.sender.maxConcurrency].sort((a, b) => a - b));
     });
 
     it('takes all three from context, 0 reserving nothing, and refuses values Lambda would refuse', () => {
       const { resources: r } = synth({ ingestReservedConcurrency: '40', senderMaxConcurrency: '200', fanoutMaxConcurrency: 3 });
       expect(fnByHandlerEnv(r, 'Ingest').Properties!.ReservedConcurrentExecutions).toBe(40);
-      const max = ofType(r, 'AWS::Lambda::EventSourceMapping').map(([, m]) => m.Properties!.ScalingConfig.MaximumConcurrency as number);
+      const max = ofType(r, 'AWS::Lambda::EventSourceMapping').filter(([, m]) => m.Properties!.StartingPosition === undefined).map(([, m]) => m.Properties!.ScalingConfig.MaximumConcurrency as number);
       expect(max.sort((a, b) => a - b)).toEqual([3, CONSUMERS.retries.maxConcurrency, 200].sort((a, b) => a - b));
       const { resources: none } = synth({ ingestReservedConcurrency: 0 });
       expect(fnByHandlerEnv(none, 'Ingest').Properties!.ReservedConcurrentExecutions).toBeUndefined();

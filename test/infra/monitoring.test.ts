@@ -25,7 +25,7 @@ describe('DeliveryMonitoring', () => {
     expect(Object.keys(topics)).toHaveLength(1);
     expect(topic.Properties.KmsMasterKeyId).toBeDefined();
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
-    expect(alarms).toHaveLength(10);
+    expect(alarms).toHaveLength(14);
     for (const a of alarms) {
       expect(a.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
       expect(a.Properties.OKActions).toEqual([{ Ref: topicId }]);
@@ -40,6 +40,9 @@ describe('DeliveryMonitoring', () => {
     ['DeliveriesExhausted', 'Billhook', 10],
     ['TargetErrorCount', 'AWS/Scheduler', 1],
     ['InvocationDroppedCount', 'AWS/Scheduler', 1],
+    ['Errors', 'AWS/Lambda', 5],
+    ['IteratorAge', 'AWS/Lambda', 300_000],
+    ['StatsOvercounted', 'Billhook', 1],
   ])('alarms on %s (%s) at %i', (metric, namespace, threshold) => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: metric, Namespace: namespace, Threshold: threshold, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
   });
@@ -68,10 +71,19 @@ describe('DeliveryMonitoring', () => {
     expect(() => synth({ alarmEmail: 'not-an-address' })).toThrow(/not an e-mail address/);
   });
 
+  it('alarms when the stats function falls behind the logs stream, fails, gives a batch up, or counts twice', () => {
+    const byId = Object.entries(template.findResources('AWS::CloudWatch::Alarm'));
+    const named = (prefix: string) => byId.find(([id]) => id.includes(prefix))?.[1].Properties;
+    expect(named('StatsFallingBehind')).toMatchObject({ MetricName: 'IteratorAge', Statistic: 'Maximum', Threshold: 300_000 });
+    expect(named('StatsErrors')).toMatchObject({ MetricName: 'Errors', Namespace: 'AWS/Lambda' });
+    expect(named('StatsDlqNotEmpty')).toMatchObject({ MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 1 });
+    expect(named('StatsOvercounted')).toMatchObject({ MetricName: 'StatsOvercounted', Namespace: 'Billhook' });
+  });
+
   it('builds a dashboard of deliveries, latency, queues, DLQs and every function, and outputs its URL', () => {
     const [dash] = Object.values(template.findResources('AWS::CloudWatch::Dashboard'));
     const body = JSON.stringify(dash!.Properties.DashboardBody);
-    for (const needle of ['DeliveriesSucceeded', 'AttemptLatency', 'ApproximateAgeOfOldestMessage', 'Dead-letter queues', 'ingest:', 'sender:', 'fanout:', 'api:']) expect(body).toContain(needle);
+    for (const needle of ['DeliveriesSucceeded', 'AttemptLatency', 'ApproximateAgeOfOldestMessage', 'Dead-letter queues', 'ingest:', 'sender:', 'fanout:', 'api:', 'stats:', 'IteratorAge', 'StatsAttemptsCounted']) expect(body).toContain(needle);
     const outputs = template.findOutputs('*');
     expect(Object.keys(outputs)).toEqual(expect.arrayContaining(['AlarmTopicArn', 'CloudWatchDashboardUrl']));
     expect(JSON.stringify(outputs.CloudWatchDashboardUrl!.Value)).toContain('#dashboards:name=');

@@ -5,7 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { CONSUMERS, QUEUES, TABLES } from '../../lib/definitions.ts';
+import { CONSUMERS, QUEUES, STREAM_CONSUMERS, TABLES } from '../../lib/definitions.ts';
 import { deployToMoto, formatMotoReport, MOTO_PATCHES, patchForMoto } from '../../scripts/moto-deploy.ts';
 
 const installed = (cmd: string, arg: string) => spawnSync(cmd, [arg], { stdio: 'ignore' }).status === 0;
@@ -49,8 +49,8 @@ describe.skipIf(!hasMoto)('deploy into moto_server', () => {
     expect(result.stackStatus).toBe('CREATE_COMPLETE');
     expect(result.created['AWS::DynamoDB::Table']).toBe(Object.keys(TABLES).length);
     expect(result.created['AWS::SQS::Queue']).toBe(Object.keys(QUEUES).length);
-    expect(result.created['AWS::Lambda::EventSourceMapping']).toBe(Object.keys(CONSUMERS).length);
-    expect(result.created['AWS::Lambda::Function']).toBe(4);
+    expect(result.created['AWS::Lambda::EventSourceMapping']).toBe(Object.keys(CONSUMERS).length + Object.keys(STREAM_CONSUMERS).length);
+    expect(result.created['AWS::Lambda::Function']).toBe(5);
     // Patched: only types from the documented list, and the property patch for KMS tags.
     const allowed = new Set<string>(MOTO_PATCHES.flatMap((p) => p.types));
     for (const p of result.patches) {
@@ -62,5 +62,7 @@ describe.skipIf(!hasMoto)('deploy into moto_server', () => {
     const checked = result.checks.map((c) => c.what);
     for (const [key, def] of Object.entries(TABLES)) for (const i of def.indexes) expect(checked).toContain(`table ${key}: index ${i.indexName} projection`);
     for (const key of Object.keys(QUEUES)) expect(checked).toContain(`queue ${key}: RedrivePolicy`);
+    for (const key of Object.keys(TABLES)) expect(checked).toContain(`table ${key}: stream`);
+    for (const name of Object.keys(STREAM_CONSUMERS)) expect(checked).toContain(`${name}: fed by the logs table's stream`);
   });
 });

@@ -15,7 +15,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_RETRY_SCHEDULE } from '../../lib/core/retry-policy.ts';
-import { CONSUMERS, FUNCTION_TIMEOUT_SECONDS, INGEST_ROUTES, QUEUES, TABLES, type QueueKey } from '../../lib/definitions.ts';
+import { CONSUMERS, FUNCTION_TIMEOUT_SECONDS, INGEST_ROUTES, QUEUES, STREAM_CONSUMERS, TABLES, type QueueKey } from '../../lib/definitions.ts';
 import { buildLambdas } from '../../lib/bundles.ts';
 import { BillhookStack } from '../../lib/infra/billhook-stack.ts';
 import { FUNCTION_KEYS, REPO_ROOT, WebhookDelivery, type FunctionKey, type TableKey } from '../../lib/infra/webhook-delivery.ts';
@@ -106,8 +106,9 @@ describe('BillhookStack', () => {
   });
 
   describe('tables', () => {
-    it('creates the four tables of TABLES, on demand, with PITR, SSE and deletion protection, retained', () => {
-      template.resourceCountIs('AWS::DynamoDB::Table', 4);
+    it('creates the five tables of TABLES, on demand, with PITR, SSE and deletion protection, retained', () => {
+      template.resourceCountIs('AWS::DynamoDB::Table', 5);
+      expect(TABLE_KEYS).toHaveLength(5);
       for (const k of TABLE_KEYS) {
         const res = template.toJSON().Resources[ids.table[k]];
         expect(res.DeletionPolicy).toBe('Retain');
@@ -160,6 +161,19 @@ describe('BillhookStack', () => {
       expect(props('limits').TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
       // Only portal session items carry purgeAt (their own expiresAt is an ISO string).
       expect(props('entities').TimeToLiveSpecification).toEqual({ AttributeName: 'purgeAt', Enabled: true });
+      // Stats counters expire a week after the log items they count.
+      expect(props('stats').TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
+    });
+
+    it('streams the logs table (old and new images) and no other', () => {
+      for (const k of TABLE_KEYS) {
+        const spec = template.toJSON().Resources[ids.table[k]].Properties.StreamSpecification;
+        expect(spec, k).toEqual(k === 'logs' ? { StreamViewType: 'NEW_AND_OLD_IMAGES' } : undefined);
+      }
+      expect(template.toJSON().Resources[ids.table.stats].Properties.KeySchema).toEqual([
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ]);
     });
   });
 
@@ -214,8 +228,8 @@ describe('BillhookStack', () => {
   });
 
   describe('functions', () => {
-    it('runs four functions on nodejs22.x, arm64, traced, with their timeouts and 512 MB', () => {
-      template.resourceCountIs('AWS::Lambda::Function', 4);
+    it('runs five functions on nodejs22.x, arm64, traced, with their timeouts and 512 MB', () => {
+      template.resourceCountIs('AWS::Lambda::Function', 5);
       for (const k of FUNCTION_KEYS) {
         expect(template.toJSON().Resources[ids.fn[k]].Properties).toMatchObject({
           Runtime: 'nodejs22.x',
@@ -267,7 +281,7 @@ describe('BillhookStack', () => {
 
   describe('queue consumers', () => {
     it('feeds the sender from the deliveries lanes and the retries queue in batches of 10 with partial batch failures', () => {
-      template.resourceCountIs('AWS::Lambda::EventSourceMapping', 3);
+      template.resourceCountIs('AWS::Lambda::EventSourceMapping', Object.keys(CONSUMERS).length + Object.keys(STREAM_CONSUMERS).length);
       template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
         FunctionName: { Ref: ids.fn.sender },
         EventSourceArn: { 'Fn::GetAtt': [ids.queue.deliveries, 'Arn'] },
@@ -286,6 +300,26 @@ describe('BillhookStack', () => {
 
     it('lets the sender hold a message in its lane (ChangeMessageVisibility on the deliveries queue)', () => {
       expect(grantsOf('sender')).toContainEqual({ role: ids.role.sender, action: 'sqs:ChangeMessageVisibility', resource: `${ids.queue.deliveries}.Arn` });
+    });
+
+    it('feeds the stats function from the logs stream: from its start, batches of 1,000 in 5 s, bisected and bounded retries, failures to the stats DLQ, no TTL removals', () => {
+      const [mappingId, mapping] = Object.entries(template.findResources('AWS::Lambda::EventSourceMapping')).find(([, m]) => m.Properties.FunctionName.Ref === ids.fn.stats)!;
+      expect(mapping.Properties).toEqual({
+        FunctionName: { Ref: ids.fn.stats },
+        EventSourceArn: { 'Fn::GetAtt': [ids.table.logs, 'StreamArn'] },
+        StartingPosition: 'TRIM_HORIZON',
+        BatchSize: 1000,
+        MaximumBatchingWindowInSeconds: 5,
+        BisectBatchOnFunctionError: true,
+        MaximumRetryAttempts: 10,
+        MaximumRecordAgeInSeconds: 6 * 3600,
+        ParallelizationFactor: 1,
+        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [ids.queue.statsDlq, 'Arn'] } } },
+        FilterCriteria: { Filters: [{ Pattern: JSON.stringify({ eventName: ['INSERT', 'MODIFY'] }) }] },
+      });
+      // Created after the role's policy, so Lambda may read the stream from its first poll.
+      expect(list(mapping.DependsOn)).toEqual(expect.arrayContaining([expect.stringMatching(/^DeliveryStatsRoleDefaultPolicy/)]));
+      expect(mappingId).toMatch(/^DeliveryStatsFunctionStatsStream/);
     });
 
     it('feeds fan-out from the fan-out queue one job at a time', () => {
@@ -347,11 +381,32 @@ describe('BillhookStack', () => {
   });
 
   describe('IAM', () => {
-    it('uses no wildcard action, and "*" resources only for X-Ray', () => {
+    it('uses no wildcard action, and "*" resources only for X-Ray and the stats function\'s ListStreams', () => {
       for (const g of allGrants) {
         expect(g.action, JSON.stringify(g)).not.toContain('*');
-        if (g.resource === '*') expect(g.action).toMatch(/^xray:Put(TraceSegments|TelemetryRecords)$/);
+        if (g.resource === '*' && g.action === 'dynamodb:ListStreams') expect(g.role).toBe(ids.role.stats);
+        else if (g.resource === '*') expect(g.action).toMatch(/^xray:Put(TraceSegments|TelemetryRecords)$/);
       }
+    });
+
+    it('lets the stats function add to the stats table and read the logs stream only, and the api only query the stats', () => {
+      const stats = grantsOf('stats').filter((g) => !g.action.startsWith('logs:') && !g.action.startsWith('xray:'));
+      expect(new Set(stats.map((g) => `${g.action} ${g.resource}`))).toEqual(
+        new Set([
+          `dynamodb:UpdateItem ${ids.table.stats}.Arn`,
+          `dynamodb:DescribeStream ${ids.table.logs}.StreamArn`,
+          `dynamodb:GetShardIterator ${ids.table.logs}.StreamArn`,
+          `dynamodb:GetRecords ${ids.table.logs}.StreamArn`,
+          'dynamodb:ListStreams *',
+          // The on-failure destination.
+          `sqs:SendMessage ${ids.queue.statsDlq}.Arn`,
+          `sqs:GetQueueAttributes ${ids.queue.statsDlq}.Arn`,
+          `sqs:GetQueueUrl ${ids.queue.statsDlq}.Arn`,
+        ]),
+      );
+      expect(new Set(grantsOf('api').filter(onTable('stats')).map((g) => g.action))).toEqual(new Set(['dynamodb:Query']));
+      for (const fn of ['ingest', 'sender', 'fanout'] as const) expect(grantsOf(fn).filter(onTable('stats'))).toEqual([]);
+      expect(allGrants.filter((g) => g.resource.includes('StreamArn')).map((g) => g.role)).toEqual(Array(3).fill(ids.role.stats));
     });
 
     it('attaches no AWS managed policy to the function roles', () => {

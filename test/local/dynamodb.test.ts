@@ -57,7 +57,25 @@ describe('DynamoDB Local boot (in memory)', () => {
   it('is idempotent: a second run creates nothing and fails on nothing', async () => {
     const again = await ensureTables(ddb.client);
 
-    expect(again).toEqual({ created: [], indexesAdded: [] });
+    expect(again).toEqual({ created: [], indexesAdded: [], streamsEnabled: [], streams: first.streams });
+  });
+
+  it('streams the tables whose definition asks for a stream, with its view type', async () => {
+    const streamed = Object.values(TABLES).filter((t) => 'stream' in t);
+    expect(streamed.map((t) => t.localName)).toEqual([TABLES.logs.localName]);
+    const { Table } = await ddb.client.send(new DescribeTableCommand({ TableName: TABLES.logs.localName }));
+    expect(Table?.StreamSpecification).toEqual({ StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' });
+    expect(first.streams).toEqual({ [TABLES.logs.localName]: Table?.LatestStreamArn });
+  });
+
+  it('turns the stream on for a table made before its definition had one (a data folder from before)', async () => {
+    const base = { id: 'T', localName: 'unstreamed', envVar: 'UNUSED', partitionKey: { name: 'pk', type: 'S' as const }, indexes: [] };
+    await ensureTables(ddb.client, { t: base });
+    const result = await ensureTables(ddb.client, { t: { ...base, stream: 'NEW_AND_OLD_IMAGES' as const } });
+    const { Table } = await ddb.client.send(new DescribeTableCommand({ TableName: 'unstreamed' }));
+    expect(result.streamsEnabled).toEqual(['unstreamed']);
+    expect(Table?.StreamSpecification).toEqual({ StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' });
+    expect((await ensureTables(ddb.client, { t: { ...base, stream: 'NEW_AND_OLD_IMAGES' as const } })).streamsEnabled).toEqual([]);
   });
 
   it('adds an index a definition gained to a table that already exists', async () => {
@@ -67,7 +85,7 @@ describe('DynamoDB Local boot (in memory)', () => {
     const result = await ensureTables(ddb.client, { grows: { ...base, indexes: [{ indexName: 'byN', partitionKey: { name: 'n', type: 'N' as const } }] } });
     const { Table } = await ddb.client.send(new DescribeTableCommand({ TableName: 'grows' }));
 
-    expect(result).toEqual({ created: [], indexesAdded: ['grows/byN'] });
+    expect(result).toEqual({ created: [], indexesAdded: ['grows/byN'], streamsEnabled: [], streams: {} });
     expect(Table?.GlobalSecondaryIndexes?.map((i) => i.IndexName)).toEqual(['byN']);
   });
 });

@@ -8,8 +8,10 @@ import {
   MemoryEventStore,
   MemoryEventTypeStore,
   MemoryPortalSessionStore,
+  MemoryStatsStore,
   MemoryTenantStore,
 } from '../../lib/adapters/memory/stores.ts';
+import { recordStats } from '../../lib/app/stats.ts';
 import type { AppDeps } from '../../lib/app/deps.ts';
 import { TenantExistenceCache } from '../../lib/app/tenants.ts';
 import { CatalogueCache } from '../../lib/app/catalogue.ts';
@@ -49,6 +51,10 @@ export function memoryDeps() {
   const bytes = counterBytes();
   const eventTypes = new MemoryEventTypeStore();
   const schemas = new CfworkerSchemaValidator();
+  // The logs table's stream, in memory: every log write is counted at once (the memory store applies synchronously).
+  const deliveries = new MemoryDeliveryLog();
+  const stats = new MemoryStatsStore();
+  deliveries.onChange = (change) => void recordStats({ stats }, [change]);
   const deps = {
     apiKeys: new MemoryApiKeyStore(),
     portalSessions: new MemoryPortalSessionStore(),
@@ -59,7 +65,8 @@ export function memoryDeps() {
     tenants: new MemoryTenantStore(),
     endpoints: new MemoryEndpointStore(),
     events: new MemoryEventStore(),
-    deliveries: new MemoryDeliveryLog(),
+    deliveries,
+    stats,
     queue: new MemoryDeliveryQueue(),
     urlGuard: allowAllUrls,
     catalogue: new CatalogueCache(eventTypes, clock, [], schemas),

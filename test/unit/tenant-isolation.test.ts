@@ -79,6 +79,8 @@ describe('tenant isolation', () => {
     ['GET', '/v1/tenants/ten_a/deliveries'],
     ['GET', `/v1/tenants/ten_a/deliveries/${ids.dlvA}`],
     ['POST', `/v1/tenants/ten_a/deliveries/${ids.dlvA}/retry`],
+    ['GET', '/v1/tenants/ten_a/stats'],
+    ['GET', '/v1/tenants/ten_a/stats/endpoints'],
     // Admin routes under the tenant: 403 to any tenant key, whichever tenant (nothing to learn).
     ['PATCH', '/v1/tenants/ten_a', { name: 'Evil' }],
     ['POST', '/v1/tenants/ten_a/portal-sessions', {}],
@@ -108,6 +110,7 @@ describe('tenant isolation', () => {
       `/v1/tenants/ten_b/endpoints/${ids.epA}/secret`,
       `/v1/tenants/ten_b/events/${ids.evtA}`,
       `/v1/tenants/ten_b/deliveries/${ids.dlvA}`,
+      `/v1/tenants/ten_b/stats?endpointId=${ids.epA}`,
     ]) {
       expect((await api.call('GET', path, { key: keyB })).status).toBe(404);
     }
@@ -119,6 +122,7 @@ describe('tenant isolation', () => {
       const res = await api.call('GET', `/v1/tenants/ten_b/deliveries?${filter}`, { key: keyB });
       expect(res.body.data).toEqual([]);
     }
+    expect(JSON.stringify((await api.call('GET', '/v1/tenants/ten_b/stats/endpoints', { key: keyB })).body.data)).not.toContain(ids.epA);
     expect(snapshot()).toBe(before);
   });
 

@@ -29,7 +29,11 @@ import type {
   PutEventResult,
   RecordAttemptResult,
   TenantStore,
+  HourCounts,
+  HourRange,
+  StatsStore,
 } from '../../ports.ts';
+import { addCounts, emptyCounts, type LogChange, type LogImage, type StatsCounts, type StatsDelta } from '../../core/stats.ts';
 import { decodeQueueMessage, encodeQueueMessage } from '../../core/queue-encoding.ts';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
 
@@ -160,6 +164,12 @@ export class MemoryEventStore implements EventStore {
 
 export class MemoryDeliveryLog implements DeliveryLog {
   readonly items = new Map<string, DeliveryWithAttempts & { keys: Set<string>; lastKey: string }>();
+  /**
+   * Told of every write, before and after, as the logs table's DynamoDB
+   * stream reports it: the in-memory stand-in for the stream that feeds the
+   * stats (see test/unit/fixtures.ts).
+   */
+  onChange?: (change: LogChange) => void;
   async recordAttempt(r: AttemptRecord): Promise<RecordAttemptResult> {
     const cur = this.items.get(r.delivery.id);
     if (cur?.keys.has(r.key)) return { result: 'duplicate', current: { attemptCount: cur.attemptCount, status: cur.status, lastKey: cur.lastKey } };
@@ -177,11 +187,14 @@ export class MemoryDeliveryLog implements DeliveryLog {
     if (r.nextAttemptAt) next.nextAttemptAt = r.nextAttemptAt;
     else if (r.keepNextAttemptAt && cur?.nextAttemptAt) next.nextAttemptAt = cur.nextAttemptAt;
     this.items.set(r.delivery.id, next);
+    this.onChange?.({ ...(cur ? { old: logImage(cur) } : {}), new: logImage(next) });
     return { result: 'recorded' };
   }
   async registerPending(d: AttemptRecord['delivery']): Promise<void> {
     if (this.items.has(d.id)) return;
-    this.items.set(d.id, { ...clone(d), status: 'pending', attemptCount: 0, attempts: [], keys: new Set(), lastKey: '' });
+    const item = { ...clone(d), status: 'pending' as const, attemptCount: 0, attempts: [], keys: new Set<string>(), lastKey: '' };
+    this.items.set(d.id, item);
+    this.onChange?.({ new: logImage(item) });
   }
   async get(t: string, id: string): Promise<DeliveryWithAttempts | undefined> {
     const d = this.items.get(id);
@@ -218,6 +231,53 @@ export class MemoryDeliveryLog implements DeliveryLog {
  * travels as SQS carries it, through the queue encoding and back, and
  * `acceptBody` (tests) may refuse a body the way SQS would.
  */
+const logImage = (d: DeliveryWithAttempts): LogImage => clone({ tenantId: d.tenantId, endpointId: d.endpointId, status: d.status, attemptCount: d.attemptCount, attempts: d.attempts });
+
+/**
+ * Stats counters in memory: per tenant hour and per endpoint hour (the
+ * endpoint totals are sums of the latter). `add` is all or nothing by
+ * construction; `failWhen` lets a test make it fail.
+ */
+export class MemoryStatsStore implements StatsStore {
+  readonly tenantHours = new Map<string, StatsCounts>();
+  readonly endpointHours = new Map<string, StatsCounts>();
+  /** Test seam: an `add` holding a delta this accepts fails and changes nothing. */
+  failWhen?: (delta: StatsDelta) => boolean;
+
+  async add(deltas: readonly StatsDelta[], options: { signal?: AbortSignal } = {}): Promise<void> {
+    options.signal?.throwIfAborted();
+    if (deltas.some((d) => this.failWhen?.(d))) throw new Error('stats store: injected failure');
+    for (const d of deltas) {
+      const t = `${d.tenantId}|${d.hour}`;
+      const e = `${d.tenantId}|${d.endpointId}|${d.hour}`;
+      this.tenantHours.set(t, addCounts(this.tenantHours.get(t) ?? emptyCounts(), d.counts));
+      this.endpointHours.set(e, addCounts(this.endpointHours.get(e) ?? emptyCounts(), d.counts));
+    }
+  }
+
+  async hours(tenantId: string, range: HourRange, endpointId?: string): Promise<HourCounts[]> {
+    const out: HourCounts[] = [];
+    const source = endpointId === undefined ? this.tenantHours : this.endpointHours;
+    for (const [key, counts] of source) {
+      const parts = key.split('|');
+      const hour = parts[parts.length - 1]!;
+      if (parts[0] !== tenantId || (endpointId !== undefined && parts[1] !== endpointId)) continue;
+      if (hour >= range.fromHour && hour <= range.toHour) out.push({ hour, counts: clone(counts) });
+    }
+    return out.sort((a, b) => a.hour.localeCompare(b.hour));
+  }
+
+  async endpointTotals(tenantId: string, range: HourRange): Promise<{ endpointId: string; counts: StatsCounts }[]> {
+    const sums = new Map<string, StatsCounts>();
+    for (const [key, counts] of this.endpointHours) {
+      const [t, endpointId, hour] = key.split('|') as [string, string, string];
+      if (t !== tenantId || hour < range.fromHour || hour > range.toHour) continue;
+      sums.set(endpointId, addCounts(sums.get(endpointId) ?? emptyCounts(), counts));
+    }
+    return [...sums].map(([endpointId, counts]) => ({ endpointId, counts })).sort((a, b) => a.endpointId.localeCompare(b.endpointId));
+  }
+}
+
 export class MemoryDeliveryQueue implements DeliveryQueue {
   readonly sent: { message: DeliveryMessage; delaySeconds: number }[] = [];
   readonly fanouts: JobMessage[] = [];

@@ -6,7 +6,7 @@
 import { memberTexts } from '../../core/json-text.ts';
 // The transport only: the dashboard ships no schemas (types come from the shared client types, erased at build).
 import { HttpClient, UnreachableError, queryString, type RawResponse } from '../../client/http.ts';
-import type { Delivery, EndpointView, EventType, EventView, Page, ProblemBody, Whoami } from '../../client/index.ts';
+import type { Delivery, EndpointView, EventType, EventView, Page, ProblemBody, Whoami, StatsSeriesView, StatsBucketView, EndpointTotalsView } from '../../client/index.ts';
 
 export interface FieldError {
   path: string;
@@ -35,44 +35,14 @@ export type PortalScope = Extract<Whoami, { kind: 'portal' }>['scope'];
 /** One entry of `GET /v1/event-types`, with its schema and example when it has them. */
 export type CatalogueEntry = EventType;
 
-// ---- Shapes of the stats routes. They mirror the shared contract (stats 17b);
-// ---- lib/contract does not have them in this branch yet: the lead switches these to the contract types at merge.
-
-export type StatsBucketSize = 'hour' | 'day';
-
-/** One bucket of `GET /v1/tenants/{t}/stats`: attempts by outcome, and latency percentiles (null: no attempt). */
-export interface StatsBucket {
-  start: string;
-  succeeded: number;
-  failed: number;
-  exhausted: number;
-  p50Ms: number | null;
-  p95Ms: number | null;
-}
-
 /** `GET /v1/tenants/{t}/stats`: every bucket of the window, oldest first. */
-export interface StatsSeries {
-  bucket: StatsBucketSize;
-  since: string;
-  until: string;
-  data: StatsBucket[];
-}
-
-/** One endpoint's totals in `GET /v1/tenants/{t}/stats/endpoints` (endpoints without attempts are absent). */
-export interface EndpointTotals {
-  endpointId: string;
-  succeeded: number;
-  failed: number;
-  exhausted: number;
-  p50Ms: number | null;
-  p95Ms: number | null;
-}
-
-export interface EndpointTotalsPage {
-  since: string;
-  until: string;
-  data: EndpointTotals[];
-}
+export type StatsSeries = StatsSeriesView;
+export type StatsBucketSize = StatsSeries['bucket'];
+/** One bucket: attempts by outcome, and latency percentiles (null: no attempt). */
+export type StatsBucket = StatsBucketView;
+/** `GET /v1/tenants/{t}/stats/endpoints`: each endpoint's totals (endpoints without attempts are absent). */
+export type EndpointTotalsPage = EndpointTotalsView;
+export type EndpointTotals = EndpointTotalsView['data'][number];
 
 /** An event. Parsed by the browser, so big or long numbers in `data` may be rounded: show `dataText` instead. */
 export type Event = EventView;

@@ -1,7 +1,7 @@
 /** Endpoints: CRUD, secrets, stats, test sends and recovery. */
 import type { AppDeps } from '../../app/deps.ts';
 import { createEndpoint, deleteEndpoint, getEndpoint, getEndpointPublicKey, getEndpointSecret, listEndpoints, rotateEndpointSecret, sendTestEvent, updateEndpoint } from '../../app/endpoints.ts';
-import { endpointStats } from '../../app/queries.ts';
+import { endpointStats } from '../../app/stats.ts';
 import { recoverEndpoint } from '../../app/replay.ts';
 import { API } from '../../contract/index.ts';
 import { implement, type Route } from '../router.ts';

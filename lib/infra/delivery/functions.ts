@@ -1,9 +1,9 @@
 /**
- * The four Lambda functions (lambdas/<name>/handler.ts, bundled as `npm run
+ * The five Lambda functions (lambdas/<name>/handler.ts, bundled as `npm run
  * build` bundles them), each with its own log group and an explicit role,
- * told its settings by `toEnvironment`; and the SQS event sources of the
- * queue consumers. A builder that adds to the given scope (see storage.ts
- * for why).
+ * told its settings by `toEnvironment`; the SQS event sources of the queue
+ * consumers and the DynamoDB stream event source of the stats function. A
+ * builder that adds to the given scope (see storage.ts for why).
  */
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,21 +11,22 @@ import { CfnResource, Duration, Lazy, RemovalPolicy, Stack, Validations } from '
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import { Role, ServicePrincipal, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { toEnvironment, type ConfigInput } from '../../config.ts';
-import { CONSUMERS, FUNCTION_TIMEOUT_SECONDS, type QueueKey } from '../../definitions.ts';
+import { CONSUMERS, FUNCTION_TIMEOUT_SECONDS, STREAM_CONSUMERS, type QueueKey, type TableKey } from '../../definitions.ts';
 import { externalModules, LAMBDA_BUNDLING, LAMBDA_SDK } from '../bundling.ts';
 
 /** The repository root: handler entries, package-lock.json and tsconfig.json live here. */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
-/** The four Lambda functions, by the folder name of their handler under lambdas/. */
-export type FunctionKey = 'ingest' | 'api' | 'sender' | 'fanout';
-export const FUNCTION_KEYS: readonly FunctionKey[] = ['ingest', 'api', 'sender', 'fanout'];
+/** The Lambda functions, by the folder name of their handler under lambdas/. */
+export type FunctionKey = 'ingest' | 'api' | 'sender' | 'fanout' | 'stats';
+export const FUNCTION_KEYS: readonly FunctionKey[] = ['ingest', 'api', 'sender', 'fanout', 'stats'];
 
 export const DEFAULT_MEMORY_MB = 512;
 export const DEFAULT_INGEST_RESERVED_CONCURRENCY = 100;
@@ -149,6 +150,51 @@ export function addQueueConsumers(props: QueueConsumersProps): void {
       }),
     );
   }
+}
+
+export interface StreamConsumersProps {
+  readonly functions: Readonly<Record<FunctionKey, NodejsFunction>>;
+  readonly roles: Readonly<Record<FunctionKey, iam.Role>>;
+  readonly tables: Readonly<Record<TableKey, dynamodb.ITable>>;
+  readonly queues: Readonly<Record<QueueKey, sqs.IQueue>>;
+}
+
+/**
+ * The DynamoDB stream event sources (STREAM_CONSUMERS): from the start of
+ * the stream (TRIM_HORIZON, so nothing written before the mapping is
+ * running is missed), batches of up to 1,000 in a 5 s window, a failing
+ * batch split and retried a bounded number of times and then reported to
+ * the on-failure queue; only INSERT and MODIFY records invoke the function
+ * (TTL removals are filtered out by Lambda, not paid for). A mapping rather
+ * than DynamoEventSource: that one grants `dynamodb:ListStreams` through
+ * `grantStreamRead` itself; permissions.ts grants the stream reads instead,
+ * with each statement stated and tested. The mapping waits for the role's
+ * policy, or Lambda could try the stream before it may read it.
+ */
+export function addStreamConsumers(props: StreamConsumersProps): lambda.EventSourceMapping[] {
+  return Object.entries(STREAM_CONSUMERS).map(([name, c]) => {
+    const table = props.tables[c.table];
+    if (!table.tableStreamArn) throw new Error(`stream consumer ${name}: table ${c.table} has no stream (lib/definitions.ts)`);
+    const mapping = props.functions[c.function].addEventSourceMapping(`${pascal(name)}Stream`, {
+      eventSourceArn: table.tableStreamArn,
+      startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+      batchSize: c.batchSize,
+      maxBatchingWindow: Duration.seconds(c.maxBatchingWindowSeconds),
+      bisectBatchOnError: true,
+      retryAttempts: c.retryAttempts,
+      maxRecordAge: Duration.seconds(c.maxRecordAgeSeconds),
+      parallelizationFactor: 1,
+      onFailure: new SqsDlq(props.queues[c.onFailure]),
+      filters: [lambda.FilterCriteria.filter({ eventName: lambda.FilterRule.or(...c.eventNames) })],
+    });
+    const policy = props.roles[c.function].node.tryFindChild('DefaultPolicy');
+    if (policy) mapping.node.addDependency(policy);
+    Validations.of(props.queues[c.onFailure]).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: `This queue is a dead-letter queue itself: the on-failure destination of the ${name} function's stream event source (Lambda writes what it gave up on here), not a queue redriven by SQS.`,
+    });
+    return mapping;
+  });
 }
 
 /**

@@ -2,11 +2,12 @@
  * Least privilege: exactly what each function may do to each table and
  * queue, the admin key and the scheduler, and nothing it need not.
  */
+import { Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
-import type { QueueKey, TableKey } from '../../definitions.ts';
+import { STREAM_CONSUMERS, type QueueKey, type TableKey } from '../../definitions.ts';
 import type { FunctionKey } from './functions.ts';
 import { grantCreateSchedules, type RetryScheduler } from './scheduler.ts';
 import { grantTable } from './storage.ts';
@@ -24,6 +25,8 @@ export const TABLE_ACCESS: Readonly<Record<FunctionKey, Partial<Record<TableKey,
     // events reads the page's items (the index holds keys and type only).
     events: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem'],
     logs: ['dynamodb:GetItem', 'dynamodb:Query'],
+    // The charts and the endpoint list's totals: one Query each.
+    stats: ['dynamodb:Query'],
   },
   sender: {
     // The endpoint cache reads endpoints; health counters and disabling are in-place UpdateItems.
@@ -39,6 +42,10 @@ export const TABLE_ACCESS: Readonly<Record<FunctionKey, Partial<Record<TableKey,
     events: ['dynamodb:GetItem', 'dynamodb:PutItem'],
     logs: ['dynamodb:Query'],
   },
+  // The counters: ADDs only (UpdateItem), no reads. The logs table's stream is read by the event source (grantStreamReads).
+  stats: {
+    stats: ['dynamodb:UpdateItem'],
+  },
 };
 
 /** Queues each function sends to (consuming is granted by the event source). */
@@ -49,6 +56,8 @@ export const QUEUE_SENDS: Readonly<Record<FunctionKey, readonly QueueKey[]>> = {
   // retries: unordered retries and deferrals; fanout: operational events (endpoint.disabled, …) are emitted as jobs.
   sender: ['deliveries', 'retries', 'deliveriesDlq', 'fanout'],
   fanout: ['deliveries', 'retries', 'fanout'],
+  // Nothing: the on-failure destination (statsDlq) is granted by the event source's SqsDlq.
+  stats: [],
 };
 
 /** Functions that authenticate callers and so read the admin key. */
@@ -71,6 +80,7 @@ export function grantFunctionPermissions(props: FunctionPermissionsProps): void 
       role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [props.adminKeySecret.secretArn] }));
     }
   }
+  grantStreamReads(props.roles, props.tables);
   grantCreateSchedules(props.roles.sender, props.retryScheduler);
   // The api reads the dead-letter queues for their depth and redrive (moving messages back to the deliveries queue).
   props.roles.api.addToPrincipalPolicy(
@@ -79,4 +89,27 @@ export function grantFunctionPermissions(props: FunctionPermissionsProps): void 
       resources: [props.queues.deliveriesDlq.queueArn, props.queues.retriesDlq.queueArn],
     }),
   );
+}
+
+/**
+ * What a stream event source reads, on that one table's stream: describe it,
+ * take shard iterators, get records. Plus `dynamodb:ListStreams`, which
+ * supports no resource-level permission (AWS's own
+ * AWSLambdaDynamoDBExecutionRole grants it on "*" too): it lists stream
+ * ARNs, never records.
+ */
+export function grantStreamReads(roles: Readonly<Record<FunctionKey, iam.Role>>, tables: Readonly<Record<TableKey, dynamodb.ITable>>): void {
+  for (const c of Object.values(STREAM_CONSUMERS)) {
+    const role = roles[c.function];
+    const streamArn = tables[c.table].tableStreamArn;
+    if (!streamArn) throw new Error(`stream consumer ${c.function}: table ${c.table} has no stream`);
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['dynamodb:DescribeStream', 'dynamodb:GetShardIterator', 'dynamodb:GetRecords'], resources: [streamArn] }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['dynamodb:ListStreams'], resources: ['*'] }));
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'Two actions support no resource-level permissions, so "*" is their only valid resource: X-Ray PutTraceSegments/PutTelemetryRecords (added by Tracing.ACTIVE) ' +
+        `and dynamodb:ListStreams, which the ${c.function} function's stream event source uses to find the ${c.table} table's stream (it lists stream ARNs, no records; the records are read on that stream's ARN only).`,
+    });
+  }
 }

@@ -30,7 +30,7 @@ export interface DeliveryTablesProps {
   readonly deletionProtection?: boolean;
 }
 
-/** One on-demand, point-in-time-recovered, encrypted table per TABLES entry, with its indexes and TTL. */
+/** One on-demand, point-in-time-recovered, encrypted table per TABLES entry, with its indexes, TTL and stream. */
 export function buildTables(scope: Construct, props: DeliveryTablesProps = {}): Record<TableKey, dynamodb.Table> {
   const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
   const deletionProtection = props.deletionProtection ?? removalPolicy === RemovalPolicy.RETAIN;
@@ -49,6 +49,7 @@ function table(scope: Construct, def: TableDef, removalPolicy: RemovalPolicy, de
     deletionProtection,
     removalPolicy,
     ...(def.ttlAttribute ? { timeToLiveAttribute: def.ttlAttribute } : {}),
+    ...(def.stream ? { stream: dynamodb.StreamViewType[def.stream] } : {}),
   });
   for (const index of def.indexes) {
     t.addGlobalSecondaryIndex({
