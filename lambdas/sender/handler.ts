@@ -12,7 +12,7 @@ import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { Context, SQSEvent } from 'aws-lambda';
 import { deliver, type DeliveryContext } from '../../lib/app/deliver.ts';
 import type { Config } from '../../lib/config.ts';
-import { createRuntime, fromProcessEnvironment, once } from '../../lib/composition/process.ts';
+import { fromProcessEnvironment, observabilityFor, once } from '../../lib/composition/process.ts';
 import { buildSenderDeps } from '../../lib/composition/sender.ts';
 import { deliveryMessageSchema, type DeliveryMessage } from '../../lib/core/model.ts';
 import { METRICS, OUTCOME_METRICS } from '../../lib/metrics.ts';
@@ -22,7 +22,7 @@ import { processBatch, processFifoBatch } from '../../lib/sqs-batch.ts';
 
 /** The sender for one configuration. */
 export function createHandler(config: Config) {
-  const { obs } = createRuntime(config);
+  const obs = observabilityFor(config);
   const senderDeps = once(() => ({
     ...buildSenderDeps(config),
     onAttempt: ({ outcome, durationMs }: { outcome: string; durationMs: number }) => {

@@ -62,12 +62,7 @@ export function buildAppDeps(config: Config, clock: Clock = systemClock): AppDep
     events: new DynamoEventStore(db, config.tables.events, config.eventRetentionDays),
     deliveries: new DynamoDeliveryLog(db, config.tables.logs, config.logRetentionDays),
     stats: statsStore(config, db),
-    queue: new SqsDeliveryQueue(sqs, {
-      deliveries: required(config.queues.deliveries, 'BILLHOOK_DELIVERIES_QUEUE_URL'),
-      retries: required(config.queues.retries, 'BILLHOOK_RETRIES_QUEUE_URL'),
-      deadLetter: required(config.queues.deliveriesDlq, 'BILLHOOK_DLQ_URL'),
-      fanout: required(config.queues.fanout, 'BILLHOOK_FANOUT_QUEUE_URL'),
-    }),
+    queue: deliveryQueue(config, sqs),
     urlGuard: urlGuard(config),
     // Defaults + BILLHOOK_EXTRA_EVENT_TYPES + stored definitions, re-read at most every 30 s per instance.
     catalogue: new CatalogueCache(eventTypes, clock, config.extraEventTypes, schemas),
@@ -81,6 +76,15 @@ export function buildAppDeps(config: Config, clock: Clock = systemClock): AppDep
     tenantCache: new TenantExistenceCache(),
   };
 }
+
+/** The deliveries queue, with the retries, dead-letter and jobs queues it hands messages to. */
+export const deliveryQueue = (config: Config, sqs = sqsClient(awsTarget(config, 'sqs'))) =>
+  new SqsDeliveryQueue(sqs, {
+    deliveries: required(config.queues.deliveries, 'BILLHOOK_DELIVERIES_QUEUE_URL'),
+    retries: required(config.queues.retries, 'BILLHOOK_RETRIES_QUEUE_URL'),
+    deadLetter: required(config.queues.deliveriesDlq, 'BILLHOOK_DLQ_URL'),
+    fanout: required(config.queues.fanout, 'BILLHOOK_FANOUT_QUEUE_URL'),
+  });
 
 /** The stats counters, kept STATS_RETENTION_EXTRA_DAYS beyond the log. */
 export const statsStore = (config: Config, db = documentClient(awsTarget(config, 'dynamodb'))) =>

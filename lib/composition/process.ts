@@ -42,10 +42,13 @@ export interface RuntimeOptions {
   clock?: Clock;
 }
 
+/** Logs, metrics and traces at the configuration's log level (all a handler needs that builds its own ports, as the sender does). */
+export const observabilityFor = (config: Config): Observability => createObservability(config.logLevel === undefined ? {} : { logLevel: config.logLevel });
+
 /** The runtime of one handler: nothing is shared with another configuration's. */
 export function createRuntime(config: Config, options: RuntimeOptions = {}): Runtime {
   const clock = options.clock ?? systemClock;
-  const obs = createObservability(config.logLevel === undefined ? {} : { logLevel: config.logLevel });
+  const obs = observabilityFor(config);
   const appDeps = once(() => buildAppDeps(config, clock));
   return { config, obs, clock, appDeps, authenticator: once(() => buildAuthenticator(config, appDeps().apiKeys, appDeps().portalSessions, clock)) };
 }
