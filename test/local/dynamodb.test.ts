@@ -116,6 +116,22 @@ describe('DynamoDB Local lifecycle', () => {
     }
   });
 
+  it('does not take another DynamoDB Local that answers on its port for itself', async () => {
+    // Arrange: the port is held by a running DynamoDB Local, which answers ListTables at once.
+    const first = await startDynamoLocal();
+    try {
+      // Act: a second one is asked to start on that port: its own process cannot bind.
+      const err = await startDynamoLocal({ port: first.port, startTimeoutMs: 20_000 }).then(
+        (second) => second.stop().then(() => undefined),
+        (e: Error) => e,
+      );
+      // Assert: refused with the reason, instead of handing out a client to the other instance's tables.
+      expect(err?.message).toMatch(new RegExp(`DynamoDB Local exited during startup .*port ${first.port}`));
+    } finally {
+      await first.stop();
+    }
+  });
+
   it('fails with the child output when DynamoDB Local cannot start (port taken)', async () => {
     const taken = await occupyPort();
     try {
