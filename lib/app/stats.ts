@@ -17,11 +17,10 @@ import {
   statsWindow,
   summarize,
   type LogChange,
-  type StatsBucket,
   type StatsBucketSize,
-  type StatsSummary,
 } from '../core/stats.ts';
 import type { EndpointStats } from '../contract/endpoints.ts';
+import type { EndpointTotalsView, StatsSeriesView } from '../contract/stats.ts';
 import type { StatsStore } from '../ports.ts';
 import type { AppDeps } from './deps.ts';
 import { getTenant } from './tenants.ts';
@@ -57,12 +56,8 @@ export interface StatsQuery {
   bucket?: StatsBucketSize;
 }
 
-export interface StatsSeries {
-  bucket: StatsBucketSize;
-  since: string;
-  until: string;
-  data: StatsBucket[];
-}
+/** A chart's series, as the contract answers it. */
+export type StatsSeries = StatsSeriesView;
 
 /**
  * A tenant's (or one endpoint's) attempts per hour or day: every bucket of
@@ -79,11 +74,8 @@ export async function tenantStats(deps: Pick<AppDeps, 'tenants' | 'endpoints' | 
   return { bucket: window.bucket, since: window.since, until: window.until, data: seriesOf(window, hours) };
 }
 
-export interface EndpointTotals {
-  since: string;
-  until: string;
-  data: (StatsSummary & { endpointId: string })[];
-}
+/** Every endpoint's totals, as the contract answers them. */
+export type EndpointTotals = EndpointTotalsView;
 
 /**
  * Every endpoint's totals since `since` (default 24 h ago, whole hours), for

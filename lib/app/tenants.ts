@@ -1,6 +1,7 @@
 import { BillhookError } from '../core/errors.ts';
 import type { Tenant, TenantInput, TenantPatch } from '../core/model.ts';
 import { frameAncestorProblem } from '../core/origin.ts';
+import { TtlCache } from '../core/ttl-cache.ts';
 import type { Clock, Page, PageRequest, TenantStore } from '../ports.ts';
 import { isoNow, type AppDeps } from './deps.ts';
 
@@ -58,21 +59,11 @@ export class TenantExistenceCache {
  * each per window at most.
  */
 export class RecentTenants {
-  private readonly cache = new Map<string, { tenant: Tenant | undefined; at: number }>();
+  private readonly cache: TtlCache<Tenant>;
 
-  constructor(
-    private readonly tenants: () => Promise<Pick<TenantStore, 'get'>>,
-    private readonly clock: Clock = { now: () => Date.now() },
-    private readonly ttlMs = 30_000,
-  ) {}
-
-  async get(id: string): Promise<Tenant | undefined> {
-    const now = this.clock.now();
-    const hit = this.cache.get(id);
-    if (hit && now - hit.at < this.ttlMs) return hit.tenant;
-    const tenant = await (await this.tenants()).get(id);
-    if (this.cache.size > 10_000) this.cache.clear();
-    this.cache.set(id, { tenant, at: now });
-    return tenant;
+  constructor(tenants: () => Promise<Pick<TenantStore, 'get'>>, clock: Clock = { now: () => Date.now() }, ttlMs = 30_000) {
+    this.cache = new TtlCache(async (id) => (await tenants()).get(id), () => clock.now(), ttlMs);
   }
+
+  get = (id: string): Promise<Tenant | undefined> => this.cache.get(id);
 }

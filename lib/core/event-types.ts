@@ -116,11 +116,6 @@ export class EventCatalogue {
     return new EventCatalogue([...entries.values()]);
   }
 
-  /** The default catalogue, extended by deployment-specific types. */
-  static withExtras(extra: readonly EventTypeDef[] = []): EventCatalogue {
-    return EventCatalogue.build(extra);
-  }
-
   /** Every entry, sorted by type. */
   list(): CatalogueEntry[] {
     return [...this.entries.values()].sort(byType);

@@ -143,9 +143,13 @@ export function dashboardRoutes(getOptions: () => DashboardOptions): Route[] {
     if (shell?.from !== html) shell = { from: html, html: brandIndexHtml(html, opts().branding ?? DEFAULT_BRANDING) };
     return shell.html;
   };
-  const serve = async (name: string, setHeaders: (h: Record<string, string>) => void): Promise<string> => {
+  const file = async (name: string): Promise<string> => {
     const body = (await load()).get(name);
     if (body === undefined) throw new BillhookError('not_found', `no dashboard file ${name}`);
+    return body;
+  };
+  const serve = async (name: string, setHeaders: (h: Record<string, string>) => void): Promise<string> => {
+    const body = await file(name);
     setHeaders({
       ...securityHeaders(opts().frameAncestors),
       'content-type': CONTENT_TYPES[path.extname(name)] ?? 'application/octet-stream',
@@ -156,8 +160,7 @@ export function dashboardRoutes(getOptions: () => DashboardOptions): Route[] {
   };
   /** The same shell for one tenant's portal, framed only where that tenant says. */
   const servePortal = async (tenantId: string, setHeaders: (h: Record<string, string>) => void): Promise<string> => {
-    const body = (await load()).get('index.html');
-    if (body === undefined) throw new BillhookError('not_found', 'no dashboard file index.html');
+    const body = await file('index.html');
     let ancestors: readonly string[];
     try {
       // Checked again here: whatever reaches the header is an exact origin, nothing that could start another directive.

@@ -1,9 +1,10 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { BillhookError } from '../core/errors.ts';
+import { TtlCache } from '../core/ttl-cache.ts';
 import { hashKey, TENANT_KEY_PREFIX } from '../app/api-keys.ts';
 import { hashPortalToken, PORTAL_TOKEN_PREFIX } from '../app/portal-sessions.ts';
 import type { PortalAccess } from '../contract/define.ts';
-import type { ApiKeyStore, PortalSessionRecord, PortalSessionStore } from '../ports.ts';
+import type { ApiKeyRecord, ApiKeyStore, PortalSessionRecord, PortalSessionStore } from '../ports.ts';
 import type { HttpRequest, Principal } from './types.ts';
 
 export interface AuthOptions {
@@ -49,24 +50,16 @@ export class AdminKeyAuthenticator implements Authenticator {
  * mint a replacement in that window.
  */
 export class TenantKeyAuthenticator implements Authenticator {
-  private readonly cache = new Map<string, { principal: Principal | undefined; at: number }>();
+  private readonly lookup: TtlCache<ApiKeyRecord>;
 
-  constructor(
-    private readonly keys: Pick<ApiKeyStore, 'findByHash'>,
-    private readonly now: () => number = Date.now,
-    private readonly ttlMs = 30_000,
-  ) {}
+  constructor(keys: Pick<ApiKeyStore, 'findByHash'>, now: () => number = Date.now, ttlMs = 30_000) {
+    this.lookup = new TtlCache((hash) => keys.findByHash(hash), now, ttlMs);
+  }
 
   async authenticate(token: string, options: AuthOptions = {}): Promise<Principal | undefined> {
     if (!token.startsWith(TENANT_KEY_PREFIX)) return undefined;
-    const hash = hashKey(token);
-    const hit = options.fresh ? undefined : this.cache.get(hash);
-    if (hit && this.now() - hit.at < this.ttlMs) return hit.principal;
-    const record = await this.keys.findByHash(hash);
-    const principal: Principal | undefined = record ? { kind: 'tenant', tenantId: record.tenantId, keyId: record.id } : undefined;
-    if (this.cache.size > 10_000) this.cache.clear();
-    this.cache.set(hash, { principal, at: this.now() });
-    return principal;
+    const record = await this.lookup.get(hashKey(token), options.fresh);
+    return record ? { kind: 'tenant', tenantId: record.tenantId, keyId: record.id } : undefined;
   }
 }
 
@@ -79,25 +72,19 @@ export class TenantKeyAuthenticator implements Authenticator {
  * can tell its user the link expired rather than that a key is wrong.
  */
 export class PortalSessionAuthenticator implements Authenticator {
-  private readonly cache = new Map<string, { session: PortalSessionRecord | undefined; at: number }>();
+  private readonly lookup: TtlCache<PortalSessionRecord>;
 
   constructor(
-    private readonly sessions: Pick<PortalSessionStore, 'findByHash'>,
+    sessions: Pick<PortalSessionStore, 'findByHash'>,
     private readonly now: () => number = Date.now,
-    private readonly ttlMs = 30_000,
-  ) {}
+    ttlMs = 30_000,
+  ) {
+    this.lookup = new TtlCache((hash) => sessions.findByHash(hash), now, ttlMs);
+  }
 
   async authenticate(token: string, options: AuthOptions = {}): Promise<Principal | undefined> {
     if (!token.startsWith(PORTAL_TOKEN_PREFIX)) return undefined;
-    const hash = hashPortalToken(token);
-    const hit = options.fresh ? undefined : this.cache.get(hash);
-    let session: PortalSessionRecord | undefined;
-    if (hit && this.now() - hit.at < this.ttlMs) session = hit.session;
-    else {
-      session = await this.sessions.findByHash(hash);
-      if (this.cache.size > 10_000) this.cache.clear();
-      this.cache.set(hash, { session, at: this.now() });
-    }
+    const session = await this.lookup.get(hashPortalToken(token), options.fresh);
     // The detail never names the token: it may be a live credential with one character changed.
     if (!session || !(Date.parse(session.expiresAt) > this.now())) throw new BillhookError('session_expired', 'this portal session has expired or was revoked: ask the application that opened it for a new link');
     return { kind: 'portal', tenantId: session.tenantId, sessionId: session.id, scope: session.scope, expiresAt: session.expiresAt };

@@ -23,7 +23,7 @@ describe('matchesPattern', () => {
 });
 
 describe('EventCatalogue', () => {
-  const catalogue = EventCatalogue.withExtras();
+  const catalogue = EventCatalogue.build();
 
   it('lists the billing events users expect, plus webhook.test', () => {
     const types = catalogue.list().map((t) => t.type);
@@ -50,7 +50,7 @@ describe('EventCatalogue', () => {
 
   it('is extensible by configuration', () => {
     const extra = parseExtraEventTypes('usage.threshold_reached=Usage crossed a threshold, credit.granted');
-    const c = EventCatalogue.withExtras(extra);
+    const c = EventCatalogue.build(extra);
     expect(c.has('usage.threshold_reached')).toBe(true);
     expect(c.has('credit.granted')).toBe(true);
     expect(c.acceptsPattern('usage.*')).toBe(true);
